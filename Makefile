@@ -1,0 +1,40 @@
+# Two commands on a fresh machine:
+#   make demo   install everything, ingest the bundled sample articles, answer the Wang Yi question
+#   make test   install everything (test extras, Chromium), run the whole test suite
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+# llama-cpp-python compiles from source: build it portable, not -march=native, so a
+# cached wheel runs on any x86-64 CPU with AVX2.
+export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+export ORT_DISABLE_TELEMETRY := 1
+export ANONYMIZED_TELEMETRY := False
+export HF_HUB_OFFLINE := 1
+
+.PHONY: install demo test lint bench-answer bench-retrieval bench-ingest bench-brief eval clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(VENV)/bin/assistant ingest samples/articles
+	$(VENV)/bin/assistant ask "What did Wang Yi ask of the Taliban?"
+
+test: install
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -q
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+bench-answer: install
+	$(PY) bench/answer_latency.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

