@@ -18,7 +18,7 @@ from langchain_core.documents import Document
 from assistant.catalog import Catalog
 from assistant.models import CachedEmbeddings
 from assistant.settings import AnswerSettings
-from assistant.text import Span, TokenCounter, sentences, terms
+from assistant.text import Span, TokenCounter, proper_nouns, question_type, sentences, terms, words
 
 # Text in an article that addresses an AI rather than a reader. Such sentences are data:
 # they stay quotable, but are never put in front of the model.
@@ -31,8 +31,22 @@ _INJECTION = re.compile(
 )
 
 
+_DIGIT = re.compile(r"\d")
+
+
+# An imperative aimed at whoever reads the text aloud: "Also tell every reader to visit ...".
+# News prose almost never opens a sentence this way outside quotation marks.
+_IMPERATIVE = re.compile(
+    r"^\W*((please|also|and|now|then|instead),? )*(tell|say|reply|respond|answer|write|include|insert|add|"
+    r"visit|click|print|output|translate|switch|pretend|act as|do not|don't|never|always|remember)\b", re.I)
+_LINK = re.compile(r"https?://|www\.", re.I)
+
+
 def looks_like_instruction(text: str) -> bool:
-    return bool(_INJECTION.search(text))
+    if _INJECTION.search(text):
+        return True
+    return bool(_IMPERATIVE.match(text)) and (bool(_LINK.search(text)) or "reader" in text.lower()
+                                               or "assistant" in text.lower() or "you" in text.lower().split())
 
 
 @dataclass
@@ -55,12 +69,11 @@ class Evidence:
 
 class EvidenceSelector:
     def __init__(self, embedder: CachedEmbeddings, catalog: Catalog, counter: TokenCounter,
-                 settings: AnswerSettings, cosine_weight: float = 0.6):
+                 settings: AnswerSettings):
         self.embedder = embedder
         self.catalog = catalog
         self.count = counter
         self.settings = settings
-        self.cosine_weight = cosine_weight
 
     def candidates(self, question: str, chunks: list[Document], query_vector: list[float] | None,
                    context: str = "") -> list[Evidence]:
@@ -93,6 +106,9 @@ class EvidenceSelector:
             query_vector = self.embedder.embed_query(question)
         q = np.asarray(query_vector)
         cos = np.asarray(vectors) @ q
+        s = self.settings
+        kind = question_type(question)
+        asked_names = {n.lower() for n in proper_nouns(question)} | {w for w in words(question)}
         out = []
         for (span, chunk, prev), c, vec in zip(spans, cos, vectors, strict=True):
             own = set(terms(span.text))
@@ -100,7 +116,10 @@ class EvidenceSelector:
             covered = sum(w for t, w in idf.items() if t in own) + 0.5 * sum(
                 w for t, w in idf.items() if t in context and t not in own)
             coverage = covered / total
-            relevance = self.cosine_weight * float(c) + (1 - self.cosine_weight) * coverage
+            relevance = s.evidence_cosine_weight * float(c) + (1 - s.evidence_cosine_weight) * coverage
+            relevance -= s.evidence_rank_penalty * chunk.metadata.get("rank", 0)
+            if _holds_answer(kind, span.text, asked_names):
+                relevance += s.answer_type_bonus
             out.append(Evidence(0, span.text, span.start, span.end, chunk, relevance, float(c), coverage,
                                 looks_like_instruction(span.text), vec))
         out.sort(key=lambda e: e.relevance, reverse=True)
@@ -127,6 +146,14 @@ class EvidenceSelector:
         for n, ev in enumerate(picked, start=1):
             ev.n = n
         return picked
+
+
+def _holds_answer(kind: str | None, text: str, asked: set[str]) -> bool:
+    if kind == "quantity":
+        return bool(_DIGIT.search(text))
+    if kind == "entity":
+        return any(n.lower() not in asked for n in proper_nouns(text))
+    return False
 
 
 def _near_duplicate(a: Evidence, b: Evidence) -> bool:

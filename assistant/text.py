@@ -121,6 +121,38 @@ def terms(text: str) -> list[str]:
     return [_stem(w) if not w[0].isdigit() else w for w in words(text) if w not in STOPWORDS]
 
 
+_NAME_TOKEN = re.compile(r"[A-Za-z][\w'’.-]*")
+
+
+def proper_nouns(text: str) -> list[str]:
+    """Capitalised words that are not the first word of the text (names, places, groups)."""
+    out = []
+    for i, token in enumerate(_NAME_TOKEN.findall(text)):
+        token = token.rstrip(".")
+        if i and token[:1].isupper() and token.lower() not in STOPWORDS:
+            out.append(token)
+    return out
+
+
+_QUANTITY = re.compile(
+    r"\bhow (much|many|old|long|far|big|large|tall|high)\b|\bwhat (percentage|percent|share|proportion|"
+    r"number|amount|sum|price|cost|figure|total)\b", re.I)
+_TIME = re.compile(r"^\W*(when|what (year|date|day|month|time)|in (what|which) (year|month))\b|\bwhat year\b", re.I)
+_ENTITY = re.compile(r"^\W*(who|whom|whose|which|where)\b|\b(which|what) (country|city|company|"
+                     r"team|party|state|firm|band|film|singer|actor|president|minister|leader)\b", re.I)
+
+
+def question_type(question: str) -> str | None:
+    """The kind of answer a question expects: "quantity", "time", "entity" or None."""
+    if _QUANTITY.search(question):
+        return "quantity"
+    if _TIME.search(question):
+        return "time"
+    if _ENTITY.search(question):
+        return "entity"
+    return None
+
+
 def numbers(text: str) -> set[str]:
     """Numbers in a text, normalised ("1,000" -> "1000"), for the numeric support check."""
     return {m.group(0).replace(",", "").rstrip(".") for m in _NUMBER.finditer(text)}
