@@ -12,12 +12,13 @@ Models and the index are built on first use and kept for the life of the object.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from assistant.answer import QAChain
+from assistant.brief import Brief, BriefChain
 from assistant.catalog import DocumentRow, Filters
 from assistant.chunking import Chunker
 from assistant.conversation import History
@@ -81,6 +82,12 @@ class Assistant:
         return SupportChecker(self.embeddings, self.settings.verify)
 
     @cached_property
+    def briefer(self) -> BriefChain:
+        return BriefChain(self.index.catalog, self.embeddings, self.checker, self.settings.brief,
+                          llm=self.llm if self.settings.brief.mode == "abstractive" else None,
+                          counter=self.counter, retriever=self.retriever)
+
+    @cached_property
     def qa(self) -> QAChain:
         selector = EvidenceSelector(self.embeddings, self.index.catalog, self.counter, self.settings.answer)
         return QAChain(self.settings, self.retriever, selector, self.checker, self.llm, self.counter)
@@ -116,6 +123,50 @@ class Assistant:
                    **filter_kwargs: Any) -> Iterator[AnswerEvent]:
         """Events: "sources" (the evidence found), "token"s as generated, then "answer"."""
         return self.qa.stream(question, history, make_filters(filters, **filter_kwargs))
+
+    # ---- briefs ---------------------------------------------------------------------------
+    def brief_stream(self, doc_ids: Iterable[str] | None = None, paths: Iterable[str | Path] | None = None,
+                     topic: str | None = None, filters: Filters | None = None, mode: str | None = None,
+                     **filter_kwargs: Any) -> Iterator[tuple[str, int, int] | Brief]:
+        """Progress tuples ("reading", done, total) ..., then the Brief.
+
+        Choose the articles by id, by path (files or folders; ingested first if needed), by
+        topic (retrieved), or by filters (a date range, a source, a section)."""
+        ids = list(doc_ids or [])
+        if paths:
+            paths = list(paths)
+            report = self.ingest(paths)
+            found = self._docs_under(paths)
+            if not found:
+                reason = f"{report.errors[0].path}: {report.errors[0].reason}" if report.errors else "no documents"
+                raise ValueError(f"nothing to brief under {', '.join(map(str, paths))} ({reason})")
+            ids += [d.doc_id for d in found if d.doc_id not in ids]
+        chain = self.briefer
+        if mode == "abstractive" and chain.llm is None:
+            chain = BriefChain(self.index.catalog, self.embeddings, self.checker, self.settings.brief,
+                               llm=self.llm, counter=self.counter, retriever=self.retriever)
+        docs = chain.select(ids or None, make_filters(filters, **filter_kwargs), topic)
+        return chain.stream(docs, topic, mode)
+
+    def brief(self, doc_ids: Iterable[str] | None = None, paths: Iterable[str | Path] | None = None,
+              topic: str | None = None, filters: Filters | None = None, mode: str | None = None,
+              progress: Callable[[str, int, int], None] | None = None, **filter_kwargs: Any) -> Brief:
+        """A cited brief of one article, a set of articles, or a topic."""
+        for item in self.brief_stream(doc_ids, paths, topic, filters, mode, **filter_kwargs):
+            if isinstance(item, Brief):
+                return item
+            if progress:
+                progress(*item)
+        raise RuntimeError("brief chain ended without a brief")
+
+    def _docs_under(self, paths: Iterable[str | Path]) -> list[DocumentRow]:
+        wanted = [str(Path(p).resolve()) for p in paths]
+        out = []
+        for d in self.documents():
+            here = str(Path(d.path).resolve()) if d.path else ""
+            if any(here == w or here.startswith(w.rstrip("/") + "/") for w in wanted):
+                out.append(d)
+        return out
 
     # ---- about --------------------------------------------------------------------------
     def describe(self) -> dict[str, Any]:

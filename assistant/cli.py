@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.live import Live
+from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -201,6 +202,53 @@ def chat(
         answer = _guard(lambda q=question: _stream_answer(bot, q, history, filters))
         _print_answer(answer)
         history.append((question, answer.answer))
+
+
+@app.command()
+def brief(
+    targets: Annotated[list[str] | None, typer.Argument(help="Document ids, files or folders.")] = None,
+    topic: Annotated[str | None, typer.Option("--topic", help="Brief the articles about this topic.")] = None,
+    date_from: Annotated[str | None, FilterOpts["date_from"]] = None,
+    date_to: Annotated[str | None, FilterOpts["date_to"]] = None,
+    source: Annotated[str | None, FilterOpts["source"]] = None,
+    section: Annotated[str | None, FilterOpts["section"]] = None,
+    mode: Annotated[str | None, typer.Option("--mode", help="extractive (default) or abstractive.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the brief as JSON.")] = False,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Also write the Markdown here.")] = None,
+) -> None:
+    """Brief one article, a set (ids, a folder, a date range, a source) or a topic, with citations."""
+    from assistant.api import make_filters
+
+    bot = _assistant()
+    targets = targets or []
+    known = {d.doc_id for d in bot.documents()} if targets else set()
+    ids = [t for t in targets if t in known]
+    paths = [Path(t) for t in targets if t not in known]
+    for p in paths:
+        if not p.exists():
+            _fail(f"{p}: not a document id (see `assistant docs`) nor an existing file or folder")
+    filters = make_filters(date_from=date_from, date_to=date_to, source=source, section=section)
+    if not (ids or paths or topic or filters):
+        _fail("say what to brief: document ids, files/folders, --topic, or --from/--to/--source/--section")
+
+    def run():
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=err, transient=True, disable=as_json) as bar:
+            task = bar.add_task("selecting", total=None)
+            return bot.brief(doc_ids=ids or None, paths=paths or None, topic=topic, filters=filters, mode=mode,
+                             progress=lambda stage, done, total: bar.update(task, description=stage,
+                                                                            completed=done, total=total))
+
+    try:
+        result = _guard(run)
+    except ValueError as exc:
+        _fail(str(exc))
+    if output:
+        output.write_text(result.to_markdown(), encoding="utf-8")
+    if as_json:
+        print(json.dumps(result.to_json_dict(), indent=2, ensure_ascii=False))
+    else:
+        console.print(Markdown(result.to_markdown()))
 
 
 @app.command()

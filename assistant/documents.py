@@ -339,7 +339,8 @@ def find_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[DocumentEr
     files: list[Path] = []
     errors: list[DocumentError] = []
     for given in paths:
-        path = Path(given)
+        # Absolute paths: a file's identity (and its cleanup scope) must not depend on the cwd.
+        path = Path(given).expanduser().resolve()
         if path.is_dir():
             found = sorted(
                 p for p in path.rglob("*")
