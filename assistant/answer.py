@@ -18,6 +18,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from assistant.catalog import Filters
 from assistant.conversation import History, standalone_question
 from assistant.evidence import Evidence, EvidenceSelector
+from assistant.models import describe_llm_error, prompt_token_counter
 from assistant.prompts import load_prompt
 from assistant.retrieval import HybridRetriever
 from assistant.settings import Settings
@@ -44,7 +45,7 @@ _MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 @dataclass
 class Generation:
     text: str
-    usage: dict[str, int]
+    usage: dict[str, int | str]
     error: str | None
     ttft_ms: float | None
 
@@ -196,16 +197,38 @@ class QAChain:
                       "question": question}
         return load_prompt(f"answer_{style}").invoke(inputs).to_messages()
 
+    def fit_messages(self, question: str, evidence: list[Evidence]) -> tuple[list, int]:
+        """The prompt, with the lowest-ranked evidence dropped until prompt + answer fit the
+        model's context window. Returns (messages, prompt tokens)."""
+        count, _ = prompt_token_counter(self.llm, self.count)
+        window = self.settings.llm.context_window - self.settings.llm.max_tokens
+        kept = list(evidence)
+        while True:
+            messages = self.prompt_messages(question, kept)
+            # ~4 tokens of chat-template framing per message.
+            tokens = sum(count(str(m.content)) + 4 for m in messages)
+            if tokens <= window or len(kept) <= 1:
+                return messages, tokens
+            kept = kept[:-1]
+
     def _generate(self, question: str, evidence: list[Evidence]) -> Iterator[str | Generation]:
-        messages = self.prompt_messages(question, evidence)
-        text, usage, first = "", {}, None
+        messages, prompt_tokens = self.fit_messages(question, evidence)
+        count, tokenizer = prompt_token_counter(self.llm, self.count)
+        text, reported, first = "", {}, None
         started = time.perf_counter()
+
+        def usage() -> dict:
+            if reported.get("completion_tokens"):
+                return {**reported, "tokenizer": "server"}
+            return {"prompt_tokens": prompt_tokens, "completion_tokens": count(text) if text else 0,
+                    "tokenizer": tokenizer}
+
         try:
             for chunk in self.llm.stream(messages):
                 piece = chunk.content if isinstance(chunk.content, str) else ""
-                if chunk.usage_metadata:
-                    usage = {"prompt_tokens": chunk.usage_metadata.get("input_tokens", 0),
-                             "completion_tokens": chunk.usage_metadata.get("output_tokens", 0)}
+                if chunk.usage_metadata and chunk.usage_metadata.get("output_tokens"):
+                    reported = {"prompt_tokens": chunk.usage_metadata.get("input_tokens", 0),
+                                "completion_tokens": chunk.usage_metadata.get("output_tokens", 0)}
                 if not piece:
                     continue
                 if first is None:
@@ -215,9 +238,9 @@ class QAChain:
                 if time.perf_counter() - started > self.settings.llm.max_seconds or _degenerate(text):
                     break
         except Exception as exc:  # any backend failure -> extractive answer with a note
-            yield Generation(text, usage, f"{type(exc).__name__}: {exc}", first)
+            yield Generation(text, usage(), describe_llm_error(exc, self.settings.llm), first)
             return
-        yield Generation(text, usage, None, first)
+        yield Generation(text, usage(), None, first)
 
     def _verify(self, question: str, standalone: str, gen: Generation, evidence: list[Evidence]) -> Answer:
         style = self.settings.llm.resolved_prompt_style
@@ -246,7 +269,7 @@ class QAChain:
         supported = [c for c in checked if c[3]]
         note = None
         if gen.error:
-            note = f"The model failed ({gen.error}); showing the best passages instead."
+            note = f"The model failed: {gen.error}. Showing the best passages instead."
         elif not gen.text.strip():
             note = "The model returned nothing; showing the best passages instead."
         elif not supported:

@@ -251,6 +251,52 @@ def brief(
         console.print(Markdown(result.to_markdown()))
 
 
+@app.command("eval")
+def eval_(
+    sets: Annotated[Path | None, typer.Option("--sets", help="Reference sets folder (default evals/sets).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Report folder (default evals/reports/latest).")] = None,
+    baseline: Annotated[Path | None, typer.Option("--baseline", help="Baseline (default evals/baseline.json).")] = None,
+    update_baseline: Annotated[bool, typer.Option("--update-baseline", help="Write this run as the new baseline.")]
+    = False,
+) -> None:
+    """Score answers, citations and briefs against the reference Q&A; fail on regressions."""
+    from assistant import evals
+
+    sets = sets or evals.EVALS / "sets"
+    out = out or evals.EVALS / "reports" / "latest"
+    baseline = baseline or evals.EVALS / "baseline.json"
+    settings = _assistant().settings
+    try:
+        evals.load_suite(sets)
+    except evals.EvalSetError as exc:
+        _fail(str(exc))
+    with Progress(TextColumn("[bold]eval"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.description}"), console=err, transient=True) as bar:
+        task = bar.add_task("loading models", total=None)
+        result = _guard(lambda: evals.run_suite(settings, sets, progress=lambda d, n, what: bar.update(
+            task, completed=d, total=n, description=what)))
+    previous = json.loads(baseline.read_text())["metrics"] if baseline.exists() else None
+    failures = [] if update_baseline else evals.gate(result["metrics"], previous, evals.load_gate())
+    json_path, md_path = evals.write_reports(result, out, previous, failures)
+    table = Table("metric", "value", "baseline", title=f"eval: {sum(result['counts'].values())} items, "
+                  f"{result['seconds']} s")
+    for name in evals.METRICS:
+        base = f"{previous[name]:.3f}" if previous and name in previous else "-"
+        table.add_row(name, f"{result['metrics'][name]:.3f}", base)
+    console.print(table)
+    console.print(f"reports: {md_path} {json_path}")
+    if update_baseline:
+        baseline.write_text(json.dumps({"metrics": result["metrics"], "counts": result["counts"],
+                                        "settings": result["settings"]}, indent=2) + "\n")
+        console.print(f"[green]baseline updated:[/] {baseline}")
+        return
+    if failures:
+        for f in failures:
+            err.print(f"[bold red]FAIL[/] {f}")
+        raise typer.Exit(1)
+    console.print("[green]PASS[/]: no metric below its floor or beyond its tolerance")
+
+
 @app.command()
 def docs(
     search: Annotated[str | None, typer.Option("--search", help="Filter by title or source.")] = None,

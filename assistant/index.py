@@ -134,12 +134,13 @@ class NewsIndex(VectorStore):
                 step = self.client.get_max_batch_size()
                 for lo in range(0, len(todo), step):
                     part = todo[lo : lo + step]
-                    self.collection.upsert(
-                        ids=[i for i, _ in part],
-                        embeddings=vectors[lo : lo + step],
-                        metadatas=[_chroma_metadata(d.metadata) for _, d in part],
-                        documents=[d.page_content for _, d in part],
-                    )
+                    with self.store_errors():
+                        self.collection.upsert(
+                            ids=[i for i, _ in part],
+                            embeddings=vectors[lo : lo + step],
+                            metadatas=[_chroma_metadata(d.metadata) for _, d in part],
+                            documents=[d.page_content for _, d in part],
+                        )
             docs = {k: {**v.metadata, "text": v.page_content} for k, v in (sources or {}).items()}
             self.catalog.commit_chunks(
                 [(i, d.metadata, d.page_content) for i, d in zip(ids, documents, strict=True)],
@@ -171,10 +172,12 @@ class NewsIndex(VectorStore):
     # ---- searches ---------------------------------------------------------------------
     def dense_search(self, vector: list[float], k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
         """[(chunk_id, cosine similarity)], best first, committed chunks only."""
-        if k <= 0 or self.collection.count() == 0:
-            return []
+        with self.store_errors():
+            if k <= 0 or self.collection.count() == 0:
+                return []
         where = filters.chroma_where() if filters else None
-        hits = self.dense.similarity_search_by_vector_with_relevance_scores(vector, k=k, filter=where)
+        with self.store_errors():
+            hits = self.dense.similarity_search_by_vector_with_relevance_scores(vector, k=k, filter=where)
         return [(doc.id, 1.0 - float(distance)) for doc, distance in hits if doc.id]
 
     def keyword_search(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
@@ -231,9 +234,27 @@ class NewsIndex(VectorStore):
         return len(stale)
 
     def _chroma_delete(self, ids: Sequence[str]) -> None:
-        step = self.client.get_max_batch_size()
-        for lo in range(0, len(ids), step):
-            self.collection.delete(ids=list(ids[lo : lo + step]))
+        with self.store_errors():
+            step = self.client.get_max_batch_size()
+            for lo in range(0, len(ids), step):
+                self.collection.delete(ids=list(ids[lo : lo + step]))
+
+    @contextmanager
+    def store_errors(self) -> Iterator[None]:
+        """A Chroma server that goes away mid-session -> one clear error naming the settings.
+        (A write it interrupts is rolled back by the journal on the next start.)"""
+        if self.settings.store.backend != "server":
+            yield
+            return
+        try:
+            yield
+        except (IndexMismatchError, StoreUnavailableError):
+            raise
+        except Exception as exc:
+            s = self.settings.store
+            raise StoreUnavailableError(
+                f"the Chroma server at {'https' if s.ssl else 'http'}://{s.host}:{s.port} failed "
+                f"({type(exc).__name__}); check that it is running (ASSISTANT_STORE__HOST / __PORT)") from None
 
     def reset(self) -> None:
         """Empty the whole index (for re-indexing with new settings)."""

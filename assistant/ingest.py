@@ -65,10 +65,13 @@ class Ingestor:
         for lo in range(0, len(files), self.batch_files):
             batch = files[lo : lo + self.batch_files]
             docs: list[Document] = []
-            for path in batch:
+            for i, path in enumerate(batch):
                 loaded = load_file(path, self.max_bytes)
                 report.errors.extend(loaded.errors)
                 docs.extend(loaded.documents)
+                if progress and i < len(batch) - 1:
+                    # Reading counts for half of a file's progress; embedding the batch, the rest.
+                    progress(lo + (i + 1) / 2, len(files), str(path))
             self._write(docs, report)
             if progress:
                 progress(min(lo + len(batch), len(files)), len(files), str(batch[-1]))

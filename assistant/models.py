@@ -190,6 +190,36 @@ def build_chat_model(settings: LLMSettings) -> BaseChatModel:
     return _shared("chat", settings, lambda: CHAT_BACKENDS[settings.backend](settings))
 
 
+def prompt_token_counter(llm: BaseChatModel, fallback: Callable[[str], int]) -> tuple[Callable[[str], int], str]:
+    """The right tokenizer for counting a model's tokens: its own where it runs in process
+    (SmolLM2's vocabulary is not cl100k's), tiktoken for servers we cannot ask."""
+    if isinstance(llm, LlamaCppChat):
+        return llm.count_tokens, "llama.cpp"
+    return fallback, "tiktoken"
+
+
+def describe_llm_error(exc: Exception, settings: LLMSettings) -> str:
+    """A failed model call -> one line naming the setting to check. Never includes secrets."""
+    import openai
+
+    where = settings.base_url or ("the local model" if settings.backend == "local" else "api.openai.com")
+    if isinstance(exc, openai.APITimeoutError):
+        return f"the language model at {where} timed out after {settings.timeout_s:.0f}s (ASSISTANT_LLM__TIMEOUT_S)"
+    if isinstance(exc, openai.APIConnectionError):
+        return f"could not reach the language model at {where} (check ASSISTANT_LLM__BASE_URL)"
+    if isinstance(exc, openai.AuthenticationError):
+        return f"the language model at {where} rejected the API key (check ASSISTANT_LLM__API_KEY)"
+    if isinstance(exc, openai.RateLimitError):
+        return f"the language model at {where} is rate-limiting requests (429) after {settings.max_retries} retries"
+    if isinstance(exc, openai.NotFoundError):
+        return f"the language model at {where} has no model '{settings.model}' (check ASSISTANT_LLM__MODEL)"
+    if isinstance(exc, openai.APIStatusError):
+        return f"the language model at {where} answered HTTP {exc.status_code} after {settings.max_retries} retries"
+    if isinstance(exc, ModelError):
+        return str(exc)
+    return f"the language model failed ({type(exc).__name__})"
+
+
 class CachedEmbeddings(Embeddings):
     """Wraps any LangChain Embeddings with an LRU cache for queries and short texts.
 
@@ -197,22 +227,34 @@ class CachedEmbeddings(Embeddings):
     across questions; re-encoding them is the largest avoidable cost per answer.
     """
 
-    def __init__(self, inner: Embeddings, identity: str, size: int = 4096):
+    def __init__(self, inner: Embeddings, identity: str, size: int = 4096, where: str = "local"):
         self.inner = inner
         self.identity = identity
+        self.where = where
         self._cache: OrderedDict[tuple[str, str], list[float]] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.inner.embed_documents(texts)
+        return self._call(self.inner.embed_documents, texts)
 
     def embed_query(self, text: str) -> list[float]:
-        return self._cached("q", [text], lambda missing: [self.inner.embed_query(t) for t in missing])[0]
+        return self._cached("q", [text], lambda missing: [self._call(self.inner.embed_query, t) for t in missing])[0]
 
     def embed_texts(self, texts: list[str]) -> list[list[float]]:
         """Embeddings for sentences and answers (document-side, cached)."""
-        return self._cached("d", texts, self.inner.embed_documents)
+        return self._cached("d", texts, lambda missing: self._call(self.inner.embed_documents, missing))
+
+    def _call(self, fn, arg):
+        if self.where == "local":
+            return fn(arg)
+        try:
+            return fn(arg)
+        except ModelError:
+            raise
+        except Exception as exc:  # server errors of every kind -> one clear message
+            raise ModelError(f"the embedding model at {self.where} failed ({type(exc).__name__}); check "
+                             f"ASSISTANT_EMBEDDINGS__BASE_URL / __MODEL / __API_KEY") from None
 
     def _cached(self, kind: str, texts: list[str], compute) -> list[list[float]]:
         with self._lock:
@@ -258,7 +300,7 @@ def _build_openai_embeddings(s: EmbeddingSettings) -> CachedEmbeddings:
         # Compatible servers do not speak tiktoken token ids.
         check_embedding_ctx_length=False,
     )
-    return CachedEmbeddings(inner, identity=f"openai:{model}")
+    return CachedEmbeddings(inner, identity=f"openai:{model}", where=s.base_url or "api.openai.com")
 
 
 EMBEDDING_BACKENDS: dict[str, Callable[[EmbeddingSettings], CachedEmbeddings]] = {

@@ -39,7 +39,8 @@ class Answer(BaseModel):
     # "generated": model sentences that passed verification; "extractive": quoted evidence.
     mode: Literal["generated", "extractive", "abstained"] = "generated"
     note: str | None = None
-    usage: dict[str, int] = Field(default_factory=dict)
+    # prompt_tokens, completion_tokens and which tokenizer counted them.
+    usage: dict[str, int | str] = Field(default_factory=dict)
 
     def to_json_dict(self) -> dict:
         return self.model_dump(mode="json")

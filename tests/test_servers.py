@@ -1,0 +1,190 @@
+"""Scale-out path against real servers on loopback, started and stopped by the fixtures:
+python -m llama_cpp.server (the bundled SmolLM2 GGUF, OpenAI-compatible), chroma run, and an
+OpenAI-compatible embeddings server. Only settings differ from the in-process path."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from assistant.api import Assistant
+from assistant.index import IndexMismatchError, StoreUnavailableError
+from assistant.models import bundled_gguf
+from assistant.settings import Settings
+
+from conftest import ROOT, SAMPLES
+
+pytestmark = [pytest.mark.slow, pytest.mark.servers]
+SECRET = "sk-never-log-me"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, proc: subprocess.Popen, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited early: {proc.stdout.read() if proc.stdout else ''}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"{url} did not come up in {seconds}s")
+
+
+class Server:
+    def __init__(self, args: list[str], ready_url: str, log: Path):
+        self.args, self.ready_url, self.log = args, ready_url, log
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> Server:
+        handle = self.log.open("ab")
+        self.proc = subprocess.Popen(self.args, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT)
+        wait_for(self.ready_url, self.proc)
+        return self
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def llama_server(tmp: Path) -> tuple[Server, str]:
+    port = free_port()
+    server = Server([sys.executable, "-m", "llama_cpp.server", "--model", str(bundled_gguf()),
+                     "--model_alias", "smollm2", "--host", "127.0.0.1", "--port", str(port),
+                     "--n_ctx", "2048", "--verbose", "false"],
+                    f"http://127.0.0.1:{port}/v1/models", tmp / f"llama-{port}.log")
+    return server.start(), f"http://127.0.0.1:{port}/v1"
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("servers")
+    chroma_port, embed_port = free_port(), free_port()
+    chroma_bin = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
+    chroma = Server([chroma_bin, "run", "--path", str(tmp / "chroma"), "--host", "127.0.0.1", "--port",
+                     str(chroma_port)], f"http://127.0.0.1:{chroma_port}/api/v2/heartbeat", tmp / "chroma.log").start()
+    embed = Server([sys.executable, str(ROOT / "tests" / "servers" / "embedding_server.py"), "--port",
+                    str(embed_port)], f"http://127.0.0.1:{embed_port}/v1/models", tmp / "embed.log").start()
+    llama, llama_url = llama_server(tmp)
+    yield {"tmp": tmp, "chroma_port": chroma_port, "llama_url": llama_url,
+           "embed_url": f"http://127.0.0.1:{embed_port}/v1"}
+    for s in (llama, embed, chroma):
+        s.stop()
+
+
+def server_settings(servers, data_dir: Path, collection: str = "news", **extra) -> Settings:
+    return Settings(
+        data_dir=data_dir,
+        llm={"backend": "openai", "base_url": servers["llama_url"], "model": "smollm2", "api_key": SECRET,
+             "prompt_style": "compact", "max_retries": 0, "timeout_s": 30},
+        store={"backend": "server", "host": "127.0.0.1", "port": servers["chroma_port"], "collection": collection,
+               # Several app instances share one catalog (here a SQLite file; PostgreSQL across hosts).
+               "catalog_url": f"sqlite:///{servers['tmp'] / (collection + '-catalog.sqlite')}"},
+        **extra,
+    )
+
+
+def test_ingest_ask_stream_brief_through_servers(servers, tmp_path):
+    bot = Assistant(server_settings(servers, tmp_path / "a"))
+    report = bot.ingest([SAMPLES])
+    assert not report.errors and report.documents_added >= 1
+    assert bot.index.collection.count() == bot.stats()["chunks"]
+    assert bot.ingest([SAMPLES]).chunks_added == 0
+
+    answer = bot.ask("What did Wang Yi ask of the Taliban?")
+    assert "East Turkestan Islamic Movement" in answer.answer
+    assert any("East Turkestan" in c.quote for c in answer.citations)
+
+    events = list(bot.ask_stream("Who led the Taliban delegation?"))
+    tokens = "".join(e.text for e in events if e.type == "token")
+    final = events[-1].answer
+    assert tokens.strip(), "tokens stream from the server"
+    assert final.usage["tokenizer"] in {"tiktoken", "server"} and final.usage["prompt_tokens"] > 0
+    assert "Baradar" in final.answer
+
+    brief = bot.brief(doc_ids=[next(d.doc_id for d in bot.documents() if "Taliban" in d.title)],
+                      mode="abstractive")
+    assert brief.mode == "abstractive" and brief.summary and all(p.citations for p in brief.summary)
+    assert bot.ask("How much money did China pledge to the Taliban?").abstained
+
+
+def test_short_eval_through_servers(servers, tmp_path):
+    from assistant import evals
+
+    sets = tmp_path / "sets"
+    sets.mkdir()
+    for name, n in (("answerable.yaml", 6), ("unanswerable.yaml", 3), ("followups.yaml", 2), ("briefs.yaml", 1)):
+        import yaml
+
+        items = yaml.safe_load((ROOT / "evals" / "sets" / name).read_text())[:n]
+        (sets / name).write_text(yaml.safe_dump(items, allow_unicode=True))
+    result = evals.run_suite(server_settings(servers, tmp_path / "e", collection="evalrun"), sets)
+    m = result["metrics"]
+    assert m["citation_recall"] >= 0.9 and m["retrieval_recall"] >= 0.8
+    assert m["key_fact_recall"] >= 0.5
+
+
+def test_two_instances_share_one_index(servers, tmp_path):
+    a = Assistant(server_settings(servers, tmp_path / "a", collection="shared"))
+    b = Assistant(server_settings(servers, tmp_path / "b", collection="shared"))
+    a.ingest([SAMPLES])
+    assert {d.doc_id for d in b.documents()} == {d.doc_id for d in a.documents()}
+    assert "Baradar" in b.ask("Who led the Taliban delegation?").answer
+    assert b.ingest([SAMPLES]).chunks_added == 0, "the record manager is shared too"
+    doc = next(d for d in b.documents() if "Taliban" in d.title)
+    b.delete([doc.doc_id])
+    assert a.ask("Who led the Taliban delegation?").abstained
+    assert not a.index.keyword_search("Baradar", 3)
+
+
+def test_model_server_dies_mid_session(servers, tmp_path):
+    own, url = llama_server(servers["tmp"])
+    settings = server_settings(servers, tmp_path / "d", collection="dying")
+    settings.llm.base_url = url
+    bot = Assistant(settings)
+    bot.ingest([SAMPLES])
+    assert bot.ask("Who led the Taliban delegation?").mode == "generated"
+    own.stop()
+    started = time.monotonic()
+    answer = bot.ask("What did Blinken warn about?")
+    assert time.monotonic() - started < 30, "no hang"
+    assert answer.mode == "extractive" and "pariah" in answer.answer
+    assert "ASSISTANT_LLM__BASE_URL" in answer.note and SECRET not in answer.note
+
+
+def test_embedding_server_and_refusal_to_mix_models(servers, tmp_path):
+    remote = server_settings(servers, tmp_path / "r", collection="remote-embed",
+                             embeddings={"backend": "openai", "base_url": servers["embed_url"],
+                                         "model": "minilm-server", "api_key": "test"})
+    bot = Assistant(remote)
+    bot.ingest([SAMPLES])
+    assert "East Turkestan" in bot.ask("What did Wang Yi ask of the Taliban?").answer
+    local = server_settings(servers, tmp_path / "l", collection="remote-embed")
+    local.store.catalog_url = remote.store.catalog_url
+    with pytest.raises(IndexMismatchError, match="reindex"):
+        Assistant(local).index  # noqa: B018
+
+
+def test_chroma_server_down_is_a_clear_error(servers, tmp_path):
+    settings = server_settings(servers, tmp_path / "x", collection="gone")
+    settings.store.port = free_port()
+    with pytest.raises(StoreUnavailableError, match="ASSISTANT_STORE__HOST"):
+        Assistant(settings).index  # noqa: B018
