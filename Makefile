@@ -12,7 +12,7 @@ export ORT_DISABLE_TELEMETRY := 1
 export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install demo test lint bench-answer bench-retrieval bench-ingest bench-brief eval clean
+.PHONY: install chromium demo test lint bench-answer bench-retrieval bench-ingest bench-brief eval clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,7 +26,11 @@ demo: install
 	$(VENV)/bin/assistant ingest samples/articles
 	$(VENV)/bin/assistant ask "What did Wang Yi ask of the Taliban?"
 
-test: install
+# Browser tests drive Debian's Chromium (Playwright's own browser download does not work offline).
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }
+
+test: install chromium
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q
 

@@ -20,9 +20,9 @@ from assistant.conversation import History, standalone_question
 from assistant.evidence import Evidence, EvidenceSelector
 from assistant.models import describe_llm_error, prompt_token_counter
 from assistant.prompts import load_prompt
-from assistant.retrieval import HybridRetriever
+from assistant.retrieval import HybridRetriever, interleave
 from assistant.settings import Settings
-from assistant.text import TokenCounter, proper_nouns, question_type, sentences, terms, words
+from assistant.text import MONEY, TokenCounter, proper_nouns, question_type, sentences, terms, words
 from assistant.types import Answer, AnswerEvent, AnswerSentence, Citation
 from assistant.verify import SupportChecker, adds_information
 
@@ -114,6 +114,11 @@ class QAChain:
         timings: dict[str, float] = {}
         resolved = standalone_question(question, history, s.condense, self.llm, s.history_turns)
         retrieved = self.retriever.retrieve(resolved.query, filters)
+        if resolved.context:
+            # A follow-up is retrieved twice, with and without the earlier question, and the
+            # two rankings interleaved: context finds the story, the follow-up its detail.
+            focused = self.retriever.retrieve(resolved.focus, filters)
+            retrieved = interleave(focused, retrieved, self.retriever.settings.k)
         timings["embed_ms"] = retrieved.embed_ms
         timings["retrieve_ms"] = retrieved.embed_ms + retrieved.search_ms
         t = time.perf_counter()
@@ -145,14 +150,33 @@ class QAChain:
         unknown = self.unknown_names(missing)
         if unknown and similarity < s.abstain_unknown_name_threshold:
             return f"no article in the library mentions {', '.join(unknown)}"
+        coverage = max(self.answer_coverage(question, e) for e in evidence[:3]) if s.abstain_min_coverage else 1.0
+        if coverage < s.abstain_min_coverage:
+            return (f"the closest passage covers only {coverage:.0%} of what the question asks "
+                    f"(minimum {s.abstain_min_coverage:.0%})")
         top = " ".join(e.text for e in evidence[:3])
         tokens = set(words(top))
         kind = question_type(question)
+        if kind == "money" and not MONEY.search(top):
+            return "the question asks for an amount of money and no relevant passage gives one"
         if kind == "quantity" and not (re.search(r"\d", top) or tokens & _NUMBER_WORDS):
             return "the question asks for a quantity and no relevant passage gives one"
         if kind == "time" and not (re.search(r"\b(1[89]|20)\d\d\b", top) or tokens & _TIME_WORDS):
             return "the question asks when and no relevant passage gives a time"
         return None
+
+    def answer_coverage(self, question: str, best: Evidence) -> float:
+        """IDF-weighted share of the question's terms found in the best sentence or just
+        before it. A term the library never uses counts as the rarest: it names something
+        no article is about."""
+        wanted = list(dict.fromkeys(terms(question)))
+        if not wanted:
+            return 1.0
+        idf = self.retriever.index.catalog.idf(wanted)
+        rarest = max(idf.values(), default=1.0) or 1.0
+        weights = {t: (v if v > 0 else rarest) for t, v in idf.items()}
+        pool = set(terms(best.text)) | set(terms(best.context))
+        return sum(w for t, w in weights.items() if t in pool) / sum(weights.values())
 
     @staticmethod
     def similarity(evidence: list[Evidence], chunks: list) -> float:
@@ -188,7 +212,8 @@ class QAChain:
         if style == "compact":
             # One article only: a small model fuses sentences from two stories into one claim.
             top = evidence[0]
-            same = [e for e in evidence if e.doc_id == top.doc_id]
+            floor = self.settings.answer.claim_relevance * top.relevance
+            same = [e for e in evidence if e.doc_id == top.doc_id and e.relevance >= floor]
             chosen = sorted(same[: self.settings.answer.compact_sentences], key=lambda e: e.start)
             inputs = {"passage": " ".join(e.text for e in chosen), "question": question}
         else:
@@ -250,7 +275,8 @@ class QAChain:
         if claims:
             passages = [e.text for e in evidence]
             supports = self.checker.check_many([c for c, _ in claims], passages, [e.vector for e in evidence],
-                                               question=standalone, groups=[e.doc_id for e in evidence])
+                                               question=standalone, groups=[e.doc_id for e in evidence],
+                                               contexts=[e.context for e in evidence])
             for (claim, marked), support in zip(claims, supports, strict=True):
                 informative = adds_information(claim, standalone)
                 cited = [evidence[i] for i in support.passages]
@@ -258,13 +284,18 @@ class QAChain:
                     # The model's own markers, when they point at real passages that back it.
                     own = [e for e in evidence if e.n in marked]
                     if own:
-                        own_support = self.checker.check(claim, [e.text for e in own], question=standalone)
+                        own_support = self.checker.check_many([claim], [e.text for e in own], question=standalone,
+                                                              contexts=[e.context for e in own])[0]
                         if own_support.supported:
                             cited, support = [own[i] for i in own_support.passages], own_support
                 # Names the claim uses must appear in the cited articles: "The San Marino
                 # parliament decided ..." cited to a passage about Westminster is not supported.
                 grounded = bool(cited) and not _names_outside(proper_nouns(claim), cited)
-                ok = support.supported and informative and grounded and answers_kind(claim, kind, standalone)
+                # Backed by a passage that bears on the question, not merely by some passage.
+                relevant = bool(cited) and max(e.relevance for e in cited) >= (
+                    self.settings.answer.claim_relevance * evidence[0].relevance)
+                ok = (support.supported and informative and grounded and relevant
+                      and answers_kind(claim, kind, standalone))
                 checked.append((claim, cited if ok else [], support.score, ok))
         supported = [c for c in checked if c[3]]
         note = None
@@ -299,6 +330,8 @@ def answers_kind(claim: str, kind: str | None, question: str) -> bool:
     """A claim answering "how many" holds a number; "when", a time; "who/which/where", a name
     the question did not already give."""
     tokens = set(words(claim))
+    if kind == "money":
+        return bool(MONEY.search(claim))
     if kind == "quantity":
         return bool(re.search(r"\d", claim) or tokens & _NUMBER_WORDS)
     if kind == "time":
@@ -315,9 +348,7 @@ def _names_outside(names: list[str], cited: list[Evidence]) -> list[str]:
     Kennedy selecting her, fails here even though the article mentions Trump elsewhere."""
     pool: set[str] = set()
     for ev in cited:
-        m = ev.chunk.metadata
-        before = m.get("before", "") + ev.chunk.page_content[: max(0, ev.start - m["start"])]
-        pool.update(terms(f"{m.get('title', '')} {before[-300:]} {ev.text}"))
+        pool.update(terms(f"{ev.context} {ev.text}"))
     return [n for n in names if terms(n) and not set(terms(n)) <= pool]
 
 

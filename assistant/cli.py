@@ -298,6 +298,22 @@ def eval_(
 
 
 @app.command()
+def serve(
+    host: Annotated[str | None, typer.Option("--host", help="Address to bind (ASSISTANT_SERVER__HOST).")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port (ASSISTANT_SERVER__PORT).")] = None,
+) -> None:
+    """Start the web app (default http://127.0.0.1:7860)."""
+    from assistant.ui.app import UnsafeBindError
+    from assistant.ui.app import serve as run_server
+
+    bot = _assistant()
+    try:
+        _guard(lambda: run_server(bot, host, port))
+    except UnsafeBindError as exc:
+        _fail(str(exc))
+
+
+@app.command()
 def docs(
     search: Annotated[str | None, typer.Option("--search", help="Filter by title or source.")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,

@@ -33,6 +33,7 @@ import yaml
 
 from assistant.documents import load_file
 from assistant.settings import Settings
+from assistant.verify import passage_context
 
 ROOT = Path(__file__).resolve().parent.parent
 EVALS = ROOT / "evals"
@@ -273,21 +274,32 @@ def _score_item(bot, item: Item, doc_ids: dict[str, str]) -> Row:
 def _citation_scores(bot, answer) -> tuple[float, float, int]:
     """ALCE-style citation recall and precision with the shared support check."""
     quotes = {c.id: c.quote for c in answer.citations}
+    contexts = {c.id: passage_context(c.title, (bot.document_text(c.doc_id) or "")[: c.start])
+                for c in answer.citations}
     checker = bot.checker
     question = answer.standalone_question or answer.question
+
+    def supports(sentence: str, ids: list[int]) -> bool:
+        found = [i for i in ids if i in quotes]
+        if not found:
+            return False
+        if sentence in (quotes[i] for i in found):
+            return True
+        return checker.check_many([sentence], [quotes[i] for i in found], question=question,
+                                  contexts=[contexts[i] for i in found])[0].supported
+
     supported_sentences, precise, total_cites, unsupported = 0, 0, 0, 0
     sentences = [s for s in answer.sentences if s.text.strip()]
     for s in sentences:
-        cited = [quotes[i] for i in s.citations if i in quotes]
-        whole = bool(cited) and (s.text in cited or checker.check(s.text, cited, question=question).supported)
+        cited = [i for i in s.citations if i in quotes]
+        whole = supports(s.text, cited)
         supported_sentences += whole
         unsupported += not whole
-        for i, quote in enumerate(cited):
+        for i in cited:
             total_cites += 1
-            alone = s.text == quote or checker.check(s.text, [quote], question=question).supported
-            others = cited[:i] + cited[i + 1 :]
-            needed = whole and not (others and checker.check(s.text, others, question=question).supported)
-            precise += alone or needed
+            others = [j for j in cited if j != i]
+            needed = whole and not (others and supports(s.text, others))
+            precise += supports(s.text, [i]) or needed
     recall = supported_sentences / len(sentences) if sentences else 0.0
     precision = precise / total_cites if total_cites else 0.0
     return recall, precision, unsupported

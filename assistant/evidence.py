@@ -18,7 +18,8 @@ from langchain_core.documents import Document
 from assistant.catalog import Catalog
 from assistant.models import CachedEmbeddings
 from assistant.settings import AnswerSettings
-from assistant.text import Span, TokenCounter, proper_nouns, question_type, sentences, terms, words
+from assistant.text import MONEY, Span, TokenCounter, proper_nouns, question_type, sentences, terms, words
+from assistant.verify import passage_context
 
 # Text in an article that addresses an AI rather than a reader. Such sentences are data:
 # they stay quotable, but are never put in front of the model.
@@ -65,6 +66,13 @@ class Evidence:
     @property
     def doc_id(self) -> str:
         return self.chunk.metadata["doc_id"]
+
+    @property
+    def context(self) -> str:
+        """The article title and the text just before the sentence (who "he" is)."""
+        m = self.chunk.metadata
+        before = m.get("before", "") + self.chunk.page_content[: max(0, self.start - m["start"])]
+        return passage_context(m.get("title", ""), before)
 
 
 class EvidenceSelector:
@@ -149,6 +157,8 @@ class EvidenceSelector:
 
 
 def _holds_answer(kind: str | None, text: str, asked: set[str]) -> bool:
+    if kind == "money":
+        return bool(MONEY.search(text))
     if kind == "quantity":
         return bool(_DIGIT.search(text))
     if kind == "entity":

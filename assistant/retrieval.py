@@ -77,6 +77,25 @@ class HybridRetriever(BaseRetriever):
         return sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
 
 
+def interleave(first: Retrieved, second: Retrieved, k: int) -> Retrieved:
+    """Alternate two rankings (first leads), dropping repeats, keeping k."""
+    merged: list[Document] = []
+    seen: set[str] = set()
+    for pair in zip(first.chunks, second.chunks, strict=False):
+        for chunk in pair:
+            if chunk.id not in seen:
+                seen.add(chunk.id)
+                merged.append(chunk)
+    for chunk in first.chunks + second.chunks:
+        if chunk.id not in seen:
+            seen.add(chunk.id)
+            merged.append(chunk)
+    for rank, chunk in enumerate(merged):
+        chunk.metadata["rank"] = rank
+    return Retrieved(merged[:k], second.query_vector, first.embed_ms + second.embed_ms,
+                     first.search_ms + second.search_ms)
+
+
 def diversify(chunks: list[Document], k: int, per_doc_cap: int, near_duplicate: float = 0.8) -> list[Document]:
     """Keep rank order, but at most ``per_doc_cap`` chunks per document and no chunk whose
     terms overlap an already kept chunk's by more than ``near_duplicate`` (Jaccard)."""

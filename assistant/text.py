@@ -142,8 +142,17 @@ _ENTITY = re.compile(r"^\W*(who|whom|whose|which|where)\b|\b(which|what) (countr
                      r"team|party|state|firm|band|film|singer|actor|president|minister|leader)\b", re.I)
 
 
+_MONEY_Q = re.compile(r"\bhow much\b.*\b(spend|spent|cost|costs|pay|paid|money|fund|funding|budget|raise|raised|"
+                      r"earn|earned|worth|price|invest|invested|pledge|pledged|owe|fine|fined|lose|lost)\b|"
+                      r"\bhow much (money|cash|funding)\b|\bwhat (price|cost|sum|amount of money)\b", re.I)
+MONEY = re.compile(r"[$£€¥]\s?\d|\d[\d.,]*\s?(m|bn|k)\b|\b(million|billion|trillion|pounds?|dollars?|euros?|"
+                   r"yen|yuan|rupees?|cents?|pence)\b", re.I)
+
+
 def question_type(question: str) -> str | None:
-    """The kind of answer a question expects: "quantity", "time", "entity" or None."""
+    """The kind of answer a question expects: "money", "quantity", "time", "entity" or None."""
+    if _MONEY_Q.search(question):
+        return "money"
     if _QUANTITY.search(question):
         return "quantity"
     if _TIME.search(question):

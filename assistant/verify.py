@@ -2,13 +2,16 @@
 so all three mean the same thing by "supported".
 
 support(claim, passage) = w * lexical + (1 - w) * cosine, where
-  lexical = share of the claim's new content terms (stemmed, stop words removed; terms the
-            question already used are not new) that the passage contains,
+  lexical = share of the claim's content terms (stemmed, stop words removed) found in the
+            passage or its context (the article title and the sentence before it, which
+            says who "he" is),
   cosine  = similarity of their sentence embeddings.
 Supported when the score reaches ``threshold`` and lexical reaches ``min_lexical``: a claim
 that shares the passage's topic but adds words the passage never says ("promised aid")
 fails the second test, which is the failure a small model produces most.
-Hard rules on top: every number and every URL in the claim must appear in the passage.
+Hard rules on top: every number and every URL in the claim must appear in the passage, and
+every term the claim takes from the question must be grounded too: "Clive Owen won best
+director", cited to "Clive Owen won best supporting actor", fails on "director".
 A claim may be supported by one passage or by two of the same article (it cites both).
 """
 
@@ -44,9 +47,11 @@ class SupportChecker:
 
     def check_many(self, claims: Sequence[str], passages: Sequence[str],
                    passage_vectors: Sequence[Sequence[float]] | None = None,
-                   question: str = "", groups: Sequence[str] | None = None) -> list[Support]:
+                   question: str = "", groups: Sequence[str] | None = None,
+                   contexts: Sequence[str] | None = None) -> list[Support]:
         """``groups``: the article of each passage; two passages support a claim together only
-        when they come from the same article. ``question``: its terms count as given."""
+        when they come from the same article. ``question``: terms the claim takes from it must
+        be grounded. ``contexts``: per passage, text that may ground terms (title, sentence before)."""
         if not claims:
             return []
         if not passages:
@@ -54,7 +59,7 @@ class SupportChecker:
         cvec = np.asarray(self.embedder.embed_texts(list(claims)))
         pvec = np.asarray(passage_vectors if passage_vectors is not None else self.embedder.embed_texts(list(passages)))
         cos = cvec @ pvec.T
-        pterms = [set(terms(p)) for p in passages]
+        pterms = [set(terms(p)) | (set(terms(contexts[i])) if contexts else set()) for i, p in enumerate(passages)]
         pnums = [numbers(p) for p in passages]
         given = set(terms(question))
         groups = list(groups) if groups is not None else [str(i) for i in range(len(passages))]
@@ -66,7 +71,7 @@ class SupportChecker:
     def _one(self, claim: str, cos_row: np.ndarray, passages: Sequence[str],
              pterms: list[set[str]], pnums: list[set[str]], given: set[str], groups: list[str]) -> Support:
         w = self.settings.lexical_weight
-        cterms = set(terms(claim)) - given or set(terms(claim))
+        cterms = set(terms(claim))
         cnums = numbers(claim)
         curls = {m.group(0).rstrip(".,)").lower() for m in _URL.finditer(claim)}
 
@@ -77,6 +82,10 @@ class SupportChecker:
             return len(cterms & pool) / len(cterms)
 
         def hard_fail(idx: Sequence[int]) -> str:
+            pool = set().union(*(pterms[i] for i in idx))
+            borrowed = sorted((cterms & given) - pool)
+            if borrowed:
+                return f"takes '{', '.join(borrowed)}' from the question, not from the source"
             nums = set().union(*(pnums[i] for i in idx))
             if cnums - nums:
                 return f"number(s) not in the source: {', '.join(sorted(cnums - nums))}"
@@ -105,6 +114,12 @@ class SupportChecker:
             reason = (f"support {best_score:.2f} (lexical {lex:.2f}) below {self.settings.threshold:.2f} "
                       f"(lexical {self.settings.min_lexical:.2f})")
         return Support(best_score, lex, cosine, [int(i) for i in best_idx], supported, reason)
+
+
+def passage_context(title: str, preceding: str) -> str:
+    """What may ground a sentence besides itself: its article's title and the ~300 characters
+    before it (who "he" is). Shared by answers, briefs and evals."""
+    return f"{title}\n{preceding[-300:]}"
 
 
 def adds_information(claim: str, question: str) -> bool:

@@ -23,9 +23,20 @@ def checker():
 
 
 def test_paraphrase_of_passage_is_supported(checker):
-    s = checker.check("Wang Yi hoped the Taliban would crack down on the East Turkestan Islamic Movement.",
-                      PASSAGES, question="What did Wang Yi ask of the Taliban?")
+    claim = "Wang Yi hoped the Taliban would crack down on the East Turkestan Islamic Movement."
+    question = "What did Wang Yi ask of the Taliban?"
+    # "He also said ..." names nobody: "Wang Yi" must come from the context before the passage.
+    assert not checker.check(claim, PASSAGES, question=question).supported
+    context = ["Chinese officials meet Taliban\nWang Yi told nine visiting Taliban representatives Wednesday.", ""]
+    s = checker.check_many([claim], PASSAGES, question=question, contexts=context)[0]
     assert s.supported and s.passages[0] == 0
+
+
+def test_predicate_borrowed_from_the_question_is_not_supported(checker):
+    passages = ["Clive Owen won best supporting actor at the Baftas for his role in Closer."]
+    s = checker.check("Clive Owen won best director at the Baftas.", passages,
+                      question="Who won best director at the Baftas?")
+    assert not s.supported and "director" in s.reason
 
 
 def test_invented_content_is_not_supported(checker):
