@@ -172,9 +172,9 @@ class NewsIndex(VectorStore):
     # ---- searches ---------------------------------------------------------------------
     def dense_search(self, vector: list[float], k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
         """[(chunk_id, cosine similarity)], best first, committed chunks only."""
-        with self.store_errors():
-            if k <= 0 or self.collection.count() == 0:
-                return []
+        # The catalog's chunk count, not collection.count(): that one scans, and grows with the index.
+        if k <= 0 or self.catalog.stats()[0] == 0:
+            return []
         where = filters.chroma_where() if filters else None
         with self.store_errors():
             hits = self.dense.similarity_search_by_vector_with_relevance_scores(vector, k=k, filter=where)

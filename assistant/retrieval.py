@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
@@ -106,7 +107,7 @@ def diversify(chunks: list[Document], k: int, per_doc_cap: int, near_duplicate: 
         doc_id = chunk.metadata["doc_id"]
         if per_doc_cap > 0 and per_doc.get(doc_id, 0) >= per_doc_cap:
             continue
-        these = set(terms(chunk.page_content))
+        these = _chunk_terms(chunk.id or "", chunk.page_content)
         if any(_jaccard(these, other) > near_duplicate for other in kept_terms):
             continue
         kept.append(chunk)
@@ -115,6 +116,12 @@ def diversify(chunks: list[Document], k: int, per_doc_cap: int, near_duplicate: 
         if len(kept) >= k:
             break
     return kept
+
+
+@lru_cache(maxsize=50_000)
+def _chunk_terms(chunk_id: str, text: str) -> frozenset[str]:
+    # A chunk id is a hash of its content, so its terms never change.
+    return frozenset(terms(text))
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:

@@ -70,6 +70,32 @@ def safe_filename(name: str) -> str:
     return base.replace("..", "_")[:120]
 
 
+def stage_uploads(files: list[str], upload_dir: Path, max_files: int, max_mb: int
+                  ) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Copy uploaded files into a fresh folder under the data dir, with safe names.
+    Returns (staged paths, [(name, reason)] refused). Too many files refuses the whole upload."""
+    if len(files) > max_files:
+        raise ValueError(f"{len(files)} files is more than the {max_files} allowed per upload "
+                         "(ASSISTANT_SERVER__MAX_UPLOAD_FILES)")
+    upload_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    batch = Path(tempfile.mkdtemp(prefix="batch-", dir=upload_dir))
+    staged: list[Path] = []
+    refused: list[tuple[str, str]] = []
+    for f in files:
+        name = safe_filename(Path(f).name)
+        size = Path(f).stat().st_size
+        if size > max_mb * 2**20:
+            refused.append((name, f"file is {size / 2**20:.0f} MB, over the {max_mb} MB upload limit "
+                                  "(ASSISTANT_SERVER__MAX_UPLOAD_MB)"))
+            continue
+        dest = batch / name
+        if dest.exists():
+            dest = batch / f"{dest.stem}-{len(staged)}{dest.suffix}"
+        shutil.copyfile(f, dest)
+        staged.append(dest)
+    return staged, refused
+
+
 # ---- rendering (all article text escaped) -------------------------------------------------------
 def paragraph_with_mark(text: str, start: int, end: int) -> str:
     """The paragraph around text[start:end], escaped, with the quote highlighted."""
@@ -180,21 +206,15 @@ def build(bot: Assistant) -> gr.Blocks:
     def upload(files: list[str] | None, search: str):
         if not files:
             raise gr.Error("Choose one or more files first.")
-        if len(files) > limits.max_upload_files:
-            raise gr.Error(f"At most {limits.max_upload_files} files per upload.")
-        upload_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        batch = Path(tempfile.mkdtemp(prefix="batch-", dir=upload_dir))
-        placed = []
-        for f in files:
-            name = safe_filename(Path(f).name)
-            dest = batch / name
-            if dest.exists():
-                dest = batch / f"{dest.stem}-{len(placed)}{dest.suffix}"
-            shutil.copyfile(f, dest)
-            placed.append(dest)
+        try:
+            placed, refused = stage_uploads(files, upload_dir, limits.max_upload_files, limits.max_upload_mb)
+        except ValueError as exc:
+            raise gr.Error(str(exc)) from None
         with write_lock:
-            report = bot.ingest(placed)
-        rows = []
+            report = bot.ingest(placed) if placed else None
+        rows = [[name, "error", reason] for name, reason in refused]
+        if report is None:
+            return rows, library_rows(search), gr.update(choices=doc_choices()), gr.update(choices=doc_choices())
         bad = {Path(e.path.split(" (")[0]).name: e.reason for e in report.errors}
         dups = {line.split(":")[0]: line for line in report.duplicates}
         for p in placed:

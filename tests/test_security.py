@@ -1,0 +1,83 @@
+"""Safe defaults: loopback bind, auth required beyond it, private data dir, no secrets shown,
+upload limits and safe upload names."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+
+from assistant.settings import Settings
+from assistant.ui.app import UnsafeBindError, check_bind, safe_filename, stage_uploads
+
+from conftest import ROOT
+
+SECRET = "sk-top-secret-value-123"
+
+
+def test_defaults_bind_loopback():
+    s = Settings()
+    assert s.server.host == "127.0.0.1"
+    check_bind(s.server.host, None, None, False)
+
+
+def test_remote_bind_without_auth_is_refused():
+    with pytest.raises(UnsafeBindError, match="ASSISTANT_SERVER__PASSWORD"):
+        check_bind("0.0.0.0", None, None, False)
+    check_bind("0.0.0.0", "editor", "pw", False)
+    check_bind("0.0.0.0", None, None, True)
+
+
+def test_cli_serve_refuses_remote_bind_without_auth(tmp_path):
+    env = {**os.environ, "ASSISTANT_DATA_DIR": str(tmp_path / "d")}
+    run = subprocess.run([sys.executable, "-m", "assistant.cli", "serve", "--host", "0.0.0.0", "--port", "7999"],
+                         env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1
+    assert "refusing to listen on 0.0.0.0" in run.stderr
+
+
+@pytest.mark.slow
+def test_data_dir_is_private(settings):
+    from assistant.api import Assistant
+
+    Assistant(settings).index  # noqa: B018
+    mode = stat.S_IMODE(settings.data_dir.stat().st_mode)
+    assert mode == 0o700
+
+
+def test_secrets_never_shown(tmp_path):
+    from assistant.api import Assistant
+
+    s = Settings(data_dir=tmp_path, llm={"backend": "openai", "api_key": SECRET, "base_url": "http://x/v1"},
+                 server={"password": SECRET, "username": "u"}, store={"token": SECRET})
+    bot = Assistant(s)
+    assert SECRET not in str(bot.describe())
+    assert SECRET not in str(s.public_view())
+    assert SECRET not in repr(s)
+    env = {**os.environ, "ASSISTANT_DATA_DIR": str(tmp_path / "d"), "ASSISTANT_LLM__API_KEY": SECRET,
+           "ASSISTANT_STORE__TOKEN": SECRET}
+    run = subprocess.run([sys.executable, "-m", "assistant.cli", "info"], env=env, cwd=ROOT, capture_output=True,
+                         text=True, timeout=300)
+    assert run.returncode == 0 and SECRET not in run.stdout + run.stderr
+
+
+def test_upload_names_cannot_escape(tmp_path):
+    assert safe_filename("../../etc/passwd") == "passwd"
+    assert safe_filename("..\\..\\boot.ini") == "boot.ini"
+    assert safe_filename("a/b/../c.txt") == "c.txt"
+    assert "/" not in safe_filename("/abs/path/x.md") and safe_filename("..") == "upload.txt"
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "ok.txt").write_text("Title\n\nBody.")
+    big = src / "big.txt"
+    with big.open("wb") as f:
+        f.truncate(3 * 2**20)
+    staged, refused = stage_uploads([str(src / "ok.txt"), str(big)], tmp_path / "uploads", max_files=5, max_mb=2)
+    assert [p.name for p in staged] == ["ok.txt"]
+    assert staged[0].resolve().is_relative_to((tmp_path / "uploads").resolve())
+    assert refused and refused[0][0] == "big.txt" and "MAX_UPLOAD_MB" in refused[0][1]
+    with pytest.raises(ValueError, match="MAX_UPLOAD_FILES"):
+        stage_uploads([str(src / "ok.txt")] * 6, tmp_path / "uploads", max_files=5, max_mb=2)
