@@ -208,21 +208,34 @@ class Catalog:
                                                     {"key": "length", "value": int(total)}])
 
     def _migrate(self) -> None:
-        """Catalogs written before postings carried the chunk length: rebuild that table."""
-        from sqlalchemy import inspect, text
+        """Catalogs written before postings carried the chunk length: rebuild that table.
+
+        One transaction, so a crash mid-way leaves the old table intact; a catalog left
+        half-migrated by an earlier version of this code (na_postings_old still present) is
+        finished here too."""
+        from sqlalchemy import inspect
 
         inspector = inspect(self.engine)
-        if "na_postings" not in inspector.get_table_names():
+        names = set(inspector.get_table_names())
+        interrupted = "na_postings_old" in names
+        if not interrupted and ("na_postings" not in names
+                                or "length" in {c["name"] for c in inspector.get_columns("na_postings")}):
             return
-        if "length" in {c["name"] for c in inspector.get_columns("na_postings")}:
-            return
-        with self.engine.begin() as conn:
-            conn.execute(text("ALTER TABLE na_postings RENAME TO na_postings_old"))
-            conn.execute(text("DROP INDEX IF EXISTS ix_na_postings_chunk_id"))
+        with self.engine.connect() as conn:
+            if self.engine.dialect.name == "sqlite":
+                # pysqlite runs DDL outside any transaction unless one is opened explicitly.
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            if interrupted:
+                conn.exec_driver_sql("DROP TABLE IF EXISTS na_postings")
+            else:
+                conn.exec_driver_sql("ALTER TABLE na_postings RENAME TO na_postings_old")
+            conn.exec_driver_sql("DROP INDEX IF EXISTS ix_na_postings_chunk_id")
             postings.create(conn)
-            conn.execute(text("INSERT INTO na_postings (term, chunk_id, tf, length) SELECT p.term, p.chunk_id, "
-                              "p.tf, c.length FROM na_postings_old p JOIN na_chunks c ON c.chunk_id = p.chunk_id"))
-            conn.execute(text("DROP TABLE na_postings_old"))
+            conn.exec_driver_sql(
+                "INSERT INTO na_postings (term, chunk_id, tf, length) SELECT p.term, p.chunk_id, p.tf, c.length "
+                "FROM na_postings_old p JOIN na_chunks c ON c.chunk_id = p.chunk_id")
+            conn.exec_driver_sql("DROP TABLE na_postings_old")
+            conn.commit()
 
     @staticmethod
     def _bump_stats(conn, chunks_delta: int, length_delta: int) -> None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import re
 import statistics
-import string
 import tempfile
 import time
 from collections import Counter
@@ -142,11 +141,13 @@ def load_suite(sets_dir: Path = EVALS / "sets", articles: Path = SAMPLES) -> Sui
 # ---- metrics ------------------------------------------------------------------------------------
 _MARKERS = re.compile(r"\s*\[\d+\]")
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
+_SYMBOLS = re.compile(r"[^\w\s]|_")
 
 
 def normalize(text: str) -> str:
     text = _MARKERS.sub("", text).lower().replace("’", "'").replace("“", '"').replace("”", '"')
-    text = "".join(ch if ch not in string.punctuation else " " for ch in text)
+    # Every symbol is a separator: "£10.3m" and "10.3m" normalise alike.
+    text = _SYMBOLS.sub(" ", text)
     return " ".join(_ARTICLES.sub(" ", text).split())
 
 

@@ -18,7 +18,7 @@ from langchain_core.documents import Document
 from assistant.catalog import Catalog
 from assistant.models import CachedEmbeddings
 from assistant.settings import AnswerSettings
-from assistant.text import MONEY, Span, TokenCounter, proper_nouns, question_type, sentences, terms, words
+from assistant.text import Span, TokenCounter, holds_answer, question_type, sentences, terms
 from assistant.verify import passage_context
 
 # Text in an article that addresses an AI rather than a reader. Such sentences are data:
@@ -27,7 +27,19 @@ _INJECTION = re.compile(
     r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|prompts?|rules|context|guidelines)\b"
     r"|\b(system prompt|you are now|as an ai|language model|assistant must|reply only|respond only"
     r"|answer only|answer in [a-z]+ only|from now on,? (you|answer|reply|respond))\b"
-    r"|\b(reveal|print|repeat|show)\b.{0,30}\b(system prompt|instructions|hidden prompt)\b",
+    r"|\b(reveal|print|repeat|show)\b.{0,30}\b(system prompt|instructions|hidden prompt|your prompt)\b"
+    r"|\b(ignore|disregard|forget)\b.{0,20}\b(above|previous|preceding|earlier)\b"
+    r"|\b(new|updated|additional|secret|hidden) instructions\b",
+    re.I,
+)
+
+# Words that address a machine reader: "Attention AI:", "Assistant, ...", "language models
+# reading this". News prose talks *about* AI; it does not speak *to* it like this.
+_AI = r"(ai|a\.i\.|ai (assistant|agent|model|system)s?|assistants?|chatbots?|bots?|language models?|llms?|gpts?)"
+_ADDRESS = re.compile(
+    rf"^\W*(\w+\W+){{0,4}}?{_AI}\s*[:,]\s"
+    rf"|\b(attention|note to|message to|notice to|instructions? (for|to))\b.{{0,20}}\b{_AI}\b"
+    rf"|\b{_AI},? (that |who )?(reading|reads|read|summari[sz]ing|summari[sz]es|processing|answering|parsing)\b",
     re.I,
 )
 
@@ -44,7 +56,7 @@ _LINK = re.compile(r"https?://|www\.", re.I)
 
 
 def looks_like_instruction(text: str) -> bool:
-    if _INJECTION.search(text):
+    if _INJECTION.search(text) or _ADDRESS.search(text):
         return True
     return bool(_IMPERATIVE.match(text)) and (bool(_LINK.search(text)) or "reader" in text.lower()
                                                or "assistant" in text.lower() or "you" in text.lower().split())
@@ -116,7 +128,6 @@ class EvidenceSelector:
         cos = np.asarray(vectors) @ q
         s = self.settings
         kind = question_type(question)
-        asked_names = {n.lower() for n in proper_nouns(question)} | {w for w in words(question)}
         out = []
         for (span, chunk, prev), c, vec in zip(spans, cos, vectors, strict=True):
             own = set(terms(span.text))
@@ -126,7 +137,7 @@ class EvidenceSelector:
             coverage = covered / total
             relevance = s.evidence_cosine_weight * float(c) + (1 - s.evidence_cosine_weight) * coverage
             relevance -= s.evidence_rank_penalty * chunk.metadata.get("rank", 0)
-            if _holds_answer(kind, span.text, asked_names):
+            if kind and holds_answer(span.text, kind, question):
                 relevance += s.answer_type_bonus
             out.append(Evidence(0, span.text, span.start, span.end, chunk, relevance, float(c), coverage,
                                 looks_like_instruction(span.text), vec))
@@ -154,16 +165,6 @@ class EvidenceSelector:
         for n, ev in enumerate(picked, start=1):
             ev.n = n
         return picked
-
-
-def _holds_answer(kind: str | None, text: str, asked: set[str]) -> bool:
-    if kind == "money":
-        return bool(MONEY.search(text))
-    if kind == "quantity":
-        return bool(_DIGIT.search(text))
-    if kind == "entity":
-        return any(n.lower() not in asked for n in proper_nouns(text))
-    return False
 
 
 def _near_duplicate(a: Evidence, b: Evidence) -> bool:

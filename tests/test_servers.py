@@ -4,19 +4,14 @@ OpenAI-compatible embeddings server. Only settings differ from the in-process pa
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from servers.launch import chroma_server, embedding_server, free_port, llama_server
 
 from assistant.api import Assistant
 from assistant.index import IndexMismatchError, StoreUnavailableError
-from assistant.models import bundled_gguf
 from assistant.settings import Settings
 
 from conftest import ROOT, SAMPLES
@@ -25,67 +20,13 @@ pytestmark = [pytest.mark.slow, pytest.mark.servers]
 SECRET = "sk-never-log-me"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url: str, proc: subprocess.Popen, seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited early: {proc.stdout.read() if proc.stdout else ''}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.5)
-    raise TimeoutError(f"{url} did not come up in {seconds}s")
-
-
-class Server:
-    def __init__(self, args: list[str], ready_url: str, log: Path):
-        self.args, self.ready_url, self.log = args, ready_url, log
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> Server:
-        handle = self.log.open("ab")
-        self.proc = subprocess.Popen(self.args, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT)
-        wait_for(self.ready_url, self.proc)
-        return self
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
-def llama_server(tmp: Path) -> tuple[Server, str]:
-    port = free_port()
-    server = Server([sys.executable, "-m", "llama_cpp.server", "--model", str(bundled_gguf()),
-                     "--model_alias", "smollm2", "--host", "127.0.0.1", "--port", str(port),
-                     "--n_ctx", "2048", "--verbose", "false"],
-                    f"http://127.0.0.1:{port}/v1/models", tmp / f"llama-{port}.log")
-    return server.start(), f"http://127.0.0.1:{port}/v1"
-
-
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("servers")
-    chroma_port, embed_port = free_port(), free_port()
-    chroma_bin = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
-    chroma = Server([chroma_bin, "run", "--path", str(tmp / "chroma"), "--host", "127.0.0.1", "--port",
-                     str(chroma_port)], f"http://127.0.0.1:{chroma_port}/api/v2/heartbeat", tmp / "chroma.log").start()
-    embed = Server([sys.executable, str(ROOT / "tests" / "servers" / "embedding_server.py"), "--port",
-                    str(embed_port)], f"http://127.0.0.1:{embed_port}/v1/models", tmp / "embed.log").start()
+    chroma, chroma_port = chroma_server(tmp)
+    embed, embed_url = embedding_server(tmp)
     llama, llama_url = llama_server(tmp)
-    yield {"tmp": tmp, "chroma_port": chroma_port, "llama_url": llama_url,
-           "embed_url": f"http://127.0.0.1:{embed_port}/v1"}
+    yield {"tmp": tmp, "chroma_port": chroma_port, "llama_url": llama_url, "embed_url": embed_url}
     for s in (llama, embed, chroma):
         s.stop()
 

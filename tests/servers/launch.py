@@ -1,0 +1,80 @@
+"""Start real servers on loopback for tests and benchmarks: llama_cpp.server with the bundled
+SmolLM2 GGUF, chroma run, and the OpenAI-compatible embeddings server beside this file."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from assistant.models import bundled_gguf
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, proc: subprocess.Popen, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited early: {proc.stdout.read() if proc.stdout else ''}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"{url} did not come up in {seconds}s")
+
+
+class Server:
+    def __init__(self, args: list[str], ready_url: str, log: Path):
+        self.args, self.ready_url, self.log = args, ready_url, log
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> Server:
+        handle = self.log.open("ab")
+        self.proc = subprocess.Popen(self.args, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT)
+        wait_for(self.ready_url, self.proc)
+        return self
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def llama_server(tmp: Path) -> tuple[Server, str]:
+    port = free_port()
+    server = Server([sys.executable, "-m", "llama_cpp.server", "--model", str(bundled_gguf()),
+                     "--model_alias", "smollm2", "--host", "127.0.0.1", "--port", str(port),
+                     "--n_ctx", "2048", "--verbose", "false"],
+                    f"http://127.0.0.1:{port}/v1/models", tmp / f"llama-{port}.log")
+    return server.start(), f"http://127.0.0.1:{port}/v1"
+
+
+def chroma_server(tmp: Path) -> tuple[Server, int]:
+    port = free_port()
+    chroma_bin = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
+    server = Server([chroma_bin, "run", "--path", str(tmp / "chroma"), "--host", "127.0.0.1", "--port", str(port)],
+                    f"http://127.0.0.1:{port}/api/v2/heartbeat", tmp / "chroma.log")
+    return server.start(), port
+
+
+def embedding_server(tmp: Path) -> tuple[Server, str]:
+    port = free_port()
+    server = Server([sys.executable, str(Path(__file__).with_name("embedding_server.py")), "--port", str(port)],
+                    f"http://127.0.0.1:{port}/v1/models", tmp / "embed.log")
+    return server.start(), f"http://127.0.0.1:{port}/v1"
