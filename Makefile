@@ -12,7 +12,7 @@ export ORT_DISABLE_TELEMETRY := 1
 export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install chromium demo test lint bench-answer bench-retrieval bench-ingest bench-brief eval clean
+.PHONY: install chromium demo test lint eval bench-answer bench-retrieval bench-ingest bench-brief bench-qa clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,8 +37,26 @@ test: install chromium
 lint: install
 	$(VENV)/bin/ruff check .
 
+eval: install
+	$(VENV)/bin/assistant eval
+
+# Benchmarks read ../shared/data (research datasets, not shipped); each prints a table and
+# writes bench/results/*.json.
 bench-answer: install
 	$(PY) bench/answer_latency.py
+
+bench-retrieval: install
+	$(PY) bench/retrieval_latency.py
+
+bench-ingest: install
+	$(PY) bench/ingest_throughput.py
+
+bench-brief: install
+	$(PY) bench/brief_rouge.py
+	$(PY) bench/brief_latency.py
+
+bench-qa: install
+	$(PY) bench/qa_benchmark.py --split test
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

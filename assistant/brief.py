@@ -94,7 +94,7 @@ class Brief(BaseModel):
         out += ["", "## Who, what, when, where", ""] + [f"- **{k}:** {v}" for k, v in facts if v]
         if self.quotes:
             out += ["", "## Quotes", ""] + [
-                f"> “{q.text}” — {q.speaker or 'unattributed'} [{q.citation}]" for q in self.quotes]
+                f"- “{q.text}” — {q.speaker or 'unattributed'} [{q.citation}]" for q in self.quotes]
         if self.watch:
             out += ["", "## What to watch", ""] + [f"- {p.text} {cites(p.citations)}" for p in self.watch]
         out += ["", "## Sources", ""]

@@ -24,20 +24,23 @@ from assistant.verify import passage_context
 # Text in an article that addresses an AI rather than a reader. Such sentences are data:
 # they stay quotable, but are never put in front of the model.
 _INJECTION = re.compile(
-    r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|prompts?|rules|context|guidelines)\b"
-    r"|\b(system prompt|you are now|as an ai|language model|assistant must|reply only|respond only"
-    r"|answer only|answer in [a-z]+ only|from now on,? (you|answer|reply|respond))\b"
+    r"\b(ignore|disregard|forget|override)\s+(all\s+|any\s+)?(the\s+|of\s+)?(previous|prior|above|earlier|"
+    r"preceding|your|my|these|those|system|original)\b.{0,30}\b(instructions?|prompts?|rules|context|guidelines)\b"
+    r"|\b(system prompt|you are now|as an ai|assistant must|(reply|respond|answer) only (with|in)\b"
+    r"|answer in [a-z]+ only|from now on,? (you|answer|reply|respond))\b"
     r"|\b(reveal|print|repeat|show)\b.{0,30}\b(system prompt|instructions|hidden prompt|your prompt)\b"
     r"|\b(ignore|disregard|forget)\b.{0,20}\b(above|previous|preceding|earlier)\b"
     r"|\b(new|updated|additional|secret|hidden) instructions\b",
     re.I,
 )
 
-# Words that address a machine reader: "Attention AI:", "Assistant, ...", "language models
-# reading this". News prose talks *about* AI; it does not speak *to* it like this.
+# Words that address a machine reader: "Attention AI:", "Assistant, when you answer",
+# "language models reading this". News prose talks *about* AI ("his assistant, Alice ...",
+# "language model" in a tech story); it does not speak *to* it like this.
 _AI = r"(ai|a\.i\.|ai (assistant|agent|model|system)s?|assistants?|chatbots?|bots?|language models?|llms?|gpts?)"
 _ADDRESS = re.compile(
-    rf"^\W*(\w+\W+){{0,4}}?{_AI}\s*[:,]\s"
+    rf"^\W*((attention|note|notice|message|dear|hey|hello|hi|important|update|system|to|for|all|any|every)\W+){{0,3}}"
+    rf"{_AI}\s*[:,]\s"
     rf"|\b(attention|note to|message to|notice to|instructions? (for|to))\b.{{0,20}}\b{_AI}\b"
     rf"|\b{_AI},? (that |who )?(reading|reads|read|summari[sz]ing|summari[sz]es|processing|answering|parsing)\b",
     re.I,
@@ -51,15 +54,16 @@ _DIGIT = re.compile(r"\d")
 # News prose almost never opens a sentence this way outside quotation marks.
 _IMPERATIVE = re.compile(
     r"^\W*((please|also|and|now|then|instead),? )*(tell|say|reply|respond|answer|write|include|insert|add|"
-    r"visit|click|print|output|translate|switch|pretend|act as|do not|don't|never|always|remember)\b", re.I)
+    r"visit|click|print|output|translate|switch|pretend|act as|never|always|remember)\b", re.I)
 _LINK = re.compile(r"https?://|www\.", re.I)
+_AUDIENCE = re.compile(r"\b(readers?|users?|assistants?)\b", re.I)
 
 
 def looks_like_instruction(text: str) -> bool:
     if _INJECTION.search(text) or _ADDRESS.search(text):
         return True
-    return bool(_IMPERATIVE.match(text)) and (bool(_LINK.search(text)) or "reader" in text.lower()
-                                               or "assistant" in text.lower() or "you" in text.lower().split())
+    # "you" alone is not enough: advice columns address their reader all the time.
+    return bool(_IMPERATIVE.match(text)) and bool(_LINK.search(text) or _AUDIENCE.search(text))
 
 
 @dataclass

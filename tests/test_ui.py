@@ -122,11 +122,18 @@ def test_ask_follow_up_and_sources(browser_page):
     ask(page, "And what did the Taliban promise in return?", 2)
     replies = page.locator("#chat .message").all_inner_texts()
     assert "don't cover" not in replies[-1]
-    page.screenshot(path=str(ARTIFACTS / "ask.png"), full_page=True)
+    snapshot(page, "ask")
 
     ask(page, "What did Wang Yi tell the Pope?", 3)
     assert "don't cover" in page.locator("#chat .message").all_inner_texts()[-1]
     assert "Closest passages" in page.inner_text("#sources")
+
+
+def snapshot(page, name: str) -> None:
+    """Screenshot once Gradio has finished updating (pending outputs are drawn faded)."""
+    page.wait_for_function("!document.querySelector('.pending, .generating')", timeout=60_000)
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def test_library_upload_delete_and_html_is_text(browser_page):
@@ -140,7 +147,7 @@ def test_library_upload_delete_and_html_is_text(browser_page):
     results = page.inner_text("#upload-results")
     assert "added" in results and "duplicate" in results
     page.wait_for_function("document.querySelector('#library').innerText.includes('Harbour reopens')")
-    page.screenshot(path=str(ARTIFACTS / "library.png"), full_page=True)
+    snapshot(page, "library")
 
     # Markup inside an article is shown as text, never executed.
     page.get_by_role("tab", name="Ask").click()
@@ -166,7 +173,7 @@ def test_brief_and_download(browser_page, tmp_path):
     text = page.inner_text("#brief-out")
     for fact in ("Tianjin", "Baradar", "East Turkestan Islamic Movement", "pariah"):
         assert fact in text
-    page.screenshot(path=str(ARTIFACTS / "brief.png"), full_page=True)
+    snapshot(page, "brief")
     with page.expect_download() as info:
         page.click("#brief-download")
     path = tmp_path / "brief.md"

@@ -35,6 +35,7 @@ CSS = """
 .turn { font-weight: 600; margin-top: 14px; }
 .abstained { color: #92400e; }
 a.cite { text-decoration: none; font-weight: 600; }
+#brief-out ol { padding-left: 2.6em; }  /* room for two-digit source numbers */
 """
 
 # Clicking a citation marker brings its source into view and outlines it (inline, no network).
