@@ -54,6 +54,7 @@ bench-ingest: install
 bench-brief: install
 	$(PY) bench/brief_rouge.py
 	$(PY) bench/brief_latency.py
+	$(PY) bench/brief_facts.py
 
 bench-qa: install
 	$(PY) bench/qa_benchmark.py --split test

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -24,6 +23,7 @@ from langchain_core.output_parsers import StrOutputParser
 from pydantic import BaseModel, Field
 
 from assistant.catalog import Catalog, DocumentRow, Filters
+from assistant.facts import facts, name_phrases
 from assistant.models import CachedEmbeddings
 from assistant.prompts import load_prompt
 from assistant.settings import BriefSettings
@@ -38,11 +38,6 @@ _FUTURE = re.compile(
     r"next (week|month|year)|later this (week|month|year)|scheduled|upcoming|is to|are to)\b", re.I)
 _SAID = re.compile(r"\b(said|says|told|warned|added|stated|argued|insisted|explained|urged)\b", re.I)
 _QUOTED = re.compile(r"[\"“]([^\"”]{20,})[\"”]")
-_DATE = re.compile(
-    r"\b((Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|"
-    r"(\d{1,2} )?(January|February|March|April|May|June|July|August|September|October|November|December)"
-    r"( \d{1,2})?(,? \d{4})?|\d{4})\b")
-_PLACE = re.compile(r"\b(?:in|at|from|to|visiting|city of) ((?:[A-Z][a-z]+)(?: [A-Z][a-z]+)?)")
 
 
 class BriefPoint(BaseModel):
@@ -197,7 +192,7 @@ class BriefChain:
         # Forward-looking sentences, even if the summary already quotes one: a reader scans
         # this section on its own.
         watch = [registry.point(s) for s in self._watch(sents, exclude=set())]
-        who, when, where = self._facts(sents, docs)
+        who, when, where = facts([(x.text, x.position) for x in sents], [d.date for d in docs if d.date])
         headline = self._headline(docs, topic, sents)
         timings["total_ms"] = (time.perf_counter() - started) * 1000
         yield Brief(
@@ -290,42 +285,21 @@ class BriefChain:
         if not said:
             return None
         before = text[max(0, said.start() - 90) : said.start()]
-        names = _name_phrases(before)
+        names = name_phrases(before)
         if names:
             return names[-1]
         if re.search(r"\b(he|she)\b\s*(also\s*)?$", before.strip(), re.I) or re.match(r"^\W*(he|she)\b", before, re.I):
             previous = [s for s in sents if s.doc is x.doc and s.index == x.index - 1]
             if previous:
-                people = _name_phrases(previous[0].text)
+                people = name_phrases(previous[0].text)
                 return people[0] if people else None
             return None
-        after = _name_phrases(text[said.end() : said.end() + 50])
+        after = name_phrases(text[said.end() : said.end() + 50])
         return after[0] if after and quote_match is not None else None
 
     def _watch(self, sents: list[_Sentence], exclude: set[int]) -> list[_Sentence]:
         future = [x for x in sents if id(x) not in exclude and _FUTURE.search(x.text)]
         return self._pick(future, 2, set(), reading_order=True) if future else []
-
-    @staticmethod
-    def _facts(sents: list[_Sentence], docs: list[DocumentRow]) -> tuple[list[str], list[str], list[str]]:
-        names: Counter[str] = Counter()
-        places: Counter[str] = Counter()
-        times: Counter[str] = Counter()
-        lead = [x for x in sents if x.position <= 0.5] or sents
-        for x in sents:
-            for name in _name_phrases(x.text):
-                names[name] += 2 if x in lead else 1
-            for m in _PLACE.finditer(x.text):
-                places[m.group(1)] += 1
-            for m in _DATE.finditer(x.text):
-                times[m.group(0)] += 1
-        who = [n for n, c in names.most_common(12) if " " in n or c >= 2]
-        who = [n for n in who if not any(n != o and n in o for o in who)][:5]
-        place_set = [p for p, _ in places.most_common(6) if p not in who and p.split()[0] not in _NOT_PLACES][:3]
-        dates = sorted({d.date for d in docs if d.date})
-        when = ([f"{dates[0]}" if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"] if dates else []) + [
-            t for t, _ in times.most_common(3) if not t.isdigit()][:2]
-        return who, when, place_set
 
     @staticmethod
     def _headline(docs: list[DocumentRow], topic: str | None, sents: list[_Sentence]) -> str:
@@ -417,27 +391,3 @@ class _Citations:
 
     def point(self, s: _Sentence) -> BriefPoint:
         return BriefPoint(text=s.text, citations=[self.add(s)], supported=True, score=1.0)
-
-
-_NOT_PLACES = {"The", "A", "An", "His", "Her", "Their", "This", "That", "January", "February", "March", "April",
-               "May", "June", "July", "August", "September", "October", "November", "December", "Monday",
-               "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
-_NAME = re.compile(r"\b([A-Z][a-z]+(?:[ -](?:[A-Z][a-z]+|al|bin|van|de|von))+)\b")
-
-
-_LEADING = _NOT_PLACES | {"In", "On", "At", "For", "But", "And", "As", "Separately", "State", "President",
-                          "Minister", "Secretary", "Prime", "Foreign", "Chancellor", "Mr", "Mrs", "Ms", "Dr",
-                          "Sir", "General", "Senator", "Governor", "Chief", "Executive", "Afghan", "Chinese",
-                          "British", "American", "US", "UK"}
-
-
-def _name_phrases(text: str) -> list[str]:
-    """Multi-word capitalised phrases, titles and sentence starters removed: a rough who-list."""
-    out = []
-    for m in _NAME.finditer(text):
-        parts = m.group(1).split()
-        while parts and parts[0] in _LEADING:
-            parts = parts[1:]
-        if len(parts) > 1:
-            out.append(" ".join(parts))
-    return out

