@@ -12,7 +12,7 @@ export ORT_DISABLE_TELEMETRY := 1
 export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install chromium demo test lint eval bench-answer bench-retrieval bench-ingest bench-brief bench-qa clean
+.PHONY: install chromium postgres demo test lint eval bench-answer bench-retrieval bench-ingest bench-brief bench-qa clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,11 @@ demo: install
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }
 
-test: install chromium
+# The scale-out tests start a throwaway PostgreSQL cluster (Debian's server binaries).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q postgresql; }
+
+test: install chromium postgres
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q
 

@@ -17,11 +17,13 @@ import os
 import socket
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import (
     Column,
+    Connection,
     Engine,
     Float,
     Integer,
@@ -107,6 +109,9 @@ kv = Table(
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+
+_WRITE_LOCK = 0x4E657773  # any constant shared by all instances: "News"
 
 
 def make_engine(url: str) -> Engine:
@@ -237,6 +242,16 @@ class Catalog:
             conn.exec_driver_sql("DROP TABLE na_postings_old")
             conn.commit()
 
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """A write transaction. SQLite lets one writer in at a time; PostgreSQL, shared by app
+        instances on several hosts, would let two commits read the same "which chunks and terms
+        exist" and then collide, so writers take one transaction-scoped advisory lock there."""
+        with self.engine.begin() as conn:
+            if self.engine.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_WRITE_LOCK})")
+            yield conn
+
     @staticmethod
     def _bump_stats(conn, chunks_delta: int, length_delta: int) -> None:
         for key, delta in (("chunks", chunks_delta), ("length", length_delta)):
@@ -297,7 +312,7 @@ class Catalog:
         """Make chunks visible: chunk rows, postings, term stats and document rows, in one
         transaction, and clear their journal entries. ``items`` are (chunk_id, metadata, text)."""
         now = time.time()
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             known = set()
             for part in _parts([i for i, _, _ in items]):
                 known.update(conn.execute(select(chunks.c.chunk_id).where(chunks.c.chunk_id.in_(part))).scalars())
@@ -338,7 +353,7 @@ class Catalog:
         """Hide and drop chunks (rows, postings, stats); drop documents left with none.
         Returns the ids that were committed."""
         removed: list[str] = []
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             for part in _parts(ids):
                 rows = conn.execute(select(chunks.c.chunk_id, chunks.c.doc_id).where(chunks.c.chunk_id.in_(part))).all()
                 if not rows:

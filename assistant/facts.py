@@ -150,6 +150,8 @@ def _strip(words: list[str]) -> tuple[list[str], list[str]]:
     """Drops sentence starters, nationality words and titles from the front of a run; not
     titles from an organisation's name ("Foreign Ministry", "Justice Department")."""
     prefix: list[str] = []
+    if not words:
+        return prefix, words
     titles = set() if words[-1] in _ORG_END else _TITLES
     while words and (words[0] in _STARTERS or words[0] in titles or words[0] in {"of", "and"}
                      or (_DEMONYM.match(words[0]) and len(words) > 1

@@ -136,6 +136,7 @@ def test_who_and_where_match_hand_labels():
     ("French President Emmanuel Macron said on Tuesday that the talks would go on. Macron left.", "Emmanuel Macron"),
     ("Foreign Minister Wang Yi met the delegation in Tianjin. Wang said little.", "Wang Yi"),
     ("Captain Jeremy Bates named the team. Bates said it was young.", "Jeremy Bates"),
+    ("Mr Lebedev and Mr Khodorkovsky were jailed. Platon Lebedev said he would appeal.", "Platon Lebedev"),
 ])
 def test_titles_and_nationalities_are_not_part_of_names(text, expected):
     who, _, _ = facts([(s.text, 0.0) for s in sentences(text)], [])

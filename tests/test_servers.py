@@ -4,11 +4,13 @@ OpenAI-compatible embeddings server. Only settings differ from the in-process pa
 
 from __future__ import annotations
 
+import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from servers.launch import chroma_server, embedding_server, free_port, llama_server
+from servers.launch import chroma_server, embedding_server, free_port, llama_server, postgres_server
 
 from assistant.api import Assistant
 from assistant.index import IndexMismatchError, StoreUnavailableError
@@ -29,6 +31,15 @@ def servers(tmp_path_factory):
     yield {"tmp": tmp, "chroma_port": chroma_port, "llama_url": llama_url, "embed_url": embed_url}
     for s in (llama, embed, chroma):
         s.stop()
+
+
+@pytest.fixture(scope="module")
+def postgres(tmp_path_factory):
+    proc, url, data = postgres_server(tmp_path_factory.mktemp("postgres"))
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+    shutil.rmtree(data, ignore_errors=True)
 
 
 def server_settings(servers, data_dir: Path, collection: str = "news", **extra) -> Settings:
@@ -83,9 +94,14 @@ def test_short_eval_through_servers(servers, tmp_path):
     assert m["key_fact_recall"] >= 0.5
 
 
-def test_two_instances_share_one_index(servers, tmp_path):
-    a = Assistant(server_settings(servers, tmp_path / "a", collection="shared"))
-    b = Assistant(server_settings(servers, tmp_path / "b", collection="shared"))
+@pytest.mark.parametrize("catalog", ["sqlite", "postgresql"])
+def test_two_instances_share_one_index(servers, tmp_path, catalog, request):
+    a_settings = server_settings(servers, tmp_path / "a", collection=f"shared-{catalog}")
+    if catalog == "postgresql":  # instances on different hosts share a PostgreSQL catalog
+        a_settings.store.catalog_url = request.getfixturevalue("postgres")
+    b_settings = server_settings(servers, tmp_path / "b", collection=f"shared-{catalog}")
+    b_settings.store.catalog_url = a_settings.store.catalog_url
+    a, b = Assistant(a_settings), Assistant(b_settings)
     a.ingest([SAMPLES])
     assert {d.doc_id for d in b.documents()} == {d.doc_id for d in a.documents()}
     assert "Baradar" in b.ask("Who led the Taliban delegation?").answer
@@ -94,6 +110,41 @@ def test_two_instances_share_one_index(servers, tmp_path):
     b.delete([doc.doc_id])
     assert a.ask("Who led the Taliban delegation?").abstained
     assert not a.index.keyword_search("Baradar", 3)
+
+
+def test_instances_ingesting_at_once_keep_a_consistent_postgres_catalog(servers, postgres, tmp_path):
+    """Two instances ingest overlapping halves of the samples at the same moment: every
+    document once, vector store and keyword index in step, BM25 statistics exact."""
+    from sqlalchemy import create_engine, text
+
+    db = postgres.rsplit("/", 1)[0] + "/race"
+    with create_engine(postgres, isolation_level="AUTOCOMMIT").connect() as conn:
+        conn.execute(text("CREATE DATABASE race"))
+    bots = []
+    for name in ("a", "b"):
+        settings = server_settings(servers, tmp_path / name, collection="race")
+        settings.store.catalog_url = db
+        bots.append(Assistant(settings))
+    files = sorted(SAMPLES.iterdir())
+    halves = [files[: len(files) * 2 // 3], files[len(files) // 3:]]  # the middle third in both
+    with ThreadPoolExecutor(2) as pool:
+        reports = list(pool.map(lambda pair: pair[0].ingest(pair[1]), zip(bots, halves, strict=True)))
+    assert not any(r.errors for r in reports), [r.errors for r in reports]
+
+    a, b = bots
+    single = Assistant(server_settings(servers, tmp_path / "single", collection="race-single"))
+    single.ingest([SAMPLES])
+    assert {d.doc_id for d in a.documents()} == {d.doc_id for d in single.documents()}
+    assert a.index.collection.count() == a.stats()["chunks"] == single.stats()["chunks"]
+    with create_engine(db).connect() as conn:
+        drift = conn.execute(text(
+            "SELECT count(*) FROM na_terms t FULL JOIN (SELECT term, count(*) AS n FROM na_postings GROUP BY term) p "
+            "ON p.term = t.term WHERE t.df IS DISTINCT FROM p.n")).scalar()
+        stats = dict(conn.execute(text("SELECT key, value FROM na_stats")).all())
+        chunks, length = conn.execute(text("SELECT count(*), sum(length) FROM na_chunks")).one()
+    assert drift == 0, "document frequencies match the postings"
+    assert (stats["chunks"], stats["length"]) == (chunks, length)
+    assert "Baradar" in b.ask("Who led the Taliban delegation?").answer
 
 
 def test_model_server_dies_mid_session(servers, tmp_path):

@@ -3,10 +3,12 @@ SmolLM2 GGUF, chroma run, and the OpenAI-compatible embeddings server beside thi
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -78,3 +80,48 @@ def embedding_server(tmp: Path) -> tuple[Server, str]:
     server = Server([sys.executable, str(Path(__file__).with_name("embedding_server.py")), "--port", str(port)],
                     f"http://127.0.0.1:{port}/v1/models", tmp / "embed.log")
     return server.start(), f"http://127.0.0.1:{port}/v1"
+
+
+def postgres_server(tmp: Path) -> tuple[subprocess.Popen, str, Path]:
+    """A throwaway PostgreSQL cluster on loopback (trust auth, its own socket dir). PostgreSQL
+    refuses to run as root, so as root it runs as the `postgres` user Debian's package creates."""
+    bindir = next((Path(p).parent for p in sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))), None)
+    if bindir is None:
+        raise RuntimeError("PostgreSQL server binaries not found: apt-get install -y postgresql")
+    data = tmp / "pgdata"
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        # pytest's temp dirs are private to root: the postgres user needs its own.
+        data = Path(tempfile.mkdtemp(prefix="assistant-pg-"))
+        shutil.chown(data, "postgres", "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    else:
+        data.mkdir()
+    init = subprocess.run([*as_user, str(bindir / "initdb"), "-D", str(data), "--auth=trust", "-U", "postgres",
+                           "--no-sync"], capture_output=True, text=True)
+    if init.returncode:
+        raise RuntimeError(f"initdb failed: {init.stderr}")
+    port = free_port()
+    proc = subprocess.Popen([*as_user, str(bindir / "postgres"), "-D", str(data), "-p", str(port),
+                             "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={data}",
+                             "-c", "fsync=off"], stdout=(tmp / "postgres.log").open("ab"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"postgres exited early: {(tmp / 'postgres.log').read_text()}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.3)
+    # Accepting connections can trail the port opening by a moment.
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    from sqlalchemy import create_engine, text
+
+    for _ in range(50):
+        try:
+            with create_engine(url).connect() as conn:
+                conn.execute(text("SELECT 1"))
+            break
+        except Exception:  # "the database system is starting up"
+            time.sleep(0.2)
+    return proc, url, data
