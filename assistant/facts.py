@@ -89,7 +89,7 @@ _LOCATIVE = re.compile(
     r"\b(in|at|near|from|outside|across|into|to|around|throughout|of the city of|city of|visit to|"
     r"based in|capital,?)\s+(the\s+)?$", re.I)
 
-# Everyday names for places GeoNames lists under another name.
+# Everyday names for places GeoNames lists under another name, and regions it does not list.
 _PLACE_ALIASES = {
     "US": "United States", "USA": "United States", "U.S.": "United States", "America": "United States",
     "UAE": "United Arab Emirates",
@@ -213,12 +213,11 @@ def _person_signs(name: str, ms: Sequence[_Mention], surname_alone: int) -> bool
     return False
 
 
-def _surname_alone(name: str, texts: Sequence[str]) -> int:
+def _surname_alone(name: str, joined: str) -> int:
     """Times a surname stands on its own after the full name was first used ("Gibson ..."
     after "Willis Gibson"), not inside a longer name and not opening a sentence. A word used
     alone before the "full name" appears is a thing, not a surname ("Tetris", "Teen Tetris")."""
     surname = name.split()[-1]
-    joined = " ".join(texts)
     first_full, first_alone = joined.find(name), None
     pattern = re.compile(rf"\b{re.escape(surname)}\b(?! [{_UPPER}])")
     count = 0
@@ -243,7 +242,7 @@ def facts(sentences: Sequence[tuple[str, float]], doc_dates: Sequence[str]) -> t
     places: Counter[str] = Counter()
     located: set[str] = set()
     times: Counter[str] = Counter()
-    texts = [t for t, _ in sentences]
+    joined = " ".join(t for t, _ in sentences)
     for text, position in sentences:
         weight = 2.0 if position <= 0.3 else 1.0  # news puts what matters first
         for m in mentions(text, weight):
@@ -267,7 +266,7 @@ def facts(sentences: Sequence[tuple[str, float]], doc_dates: Sequence[str]) -> t
             continue
         if words[-1] in _ORG_END or (words[0] in _ORG_END and "of" in words):
             orgs[name] = score
-        elif _person_signs(name, ms, _surname_alone(name, texts)):
+        elif _person_signs(name, ms, _surname_alone(name, joined)):
             people[name] = score
     # A short form inside a longer name ("Abdul Ghani Baradar" in "Mullah Abdul Ghani Baradar").
     ranked = [n for n, _ in people.most_common()] + [n for n, _ in orgs.most_common()]
