@@ -197,7 +197,7 @@ class BriefChain:
         timings["total_ms"] = (time.perf_counter() - started) * 1000
         yield Brief(
             headline=headline, summary=summary, key_points=points, who=who,
-            what=docs[0].title if len(docs) == 1 else (topic or headline), when=when, where=where,
+            what=_display_title(docs[0].title) if len(docs) == 1 else (topic or headline), when=when, where=where,
             quotes=quotes, watch=watch, citations=registry.citations,
             documents=[{"doc_id": d.doc_id, "title": d.title, "date": d.date, "source": d.source} for d in docs],
             mode="abstractive" if mode == "abstractive" and self.llm is not None else "extractive",
@@ -304,7 +304,7 @@ class BriefChain:
     @staticmethod
     def _headline(docs: list[DocumentRow], topic: str | None, sents: list[_Sentence]) -> str:
         if len(docs) == 1:
-            return docs[0].title
+            return _display_title(docs[0].title)
         if topic:
             return f"Brief: {topic.strip().rstrip('?')} ({len(docs)} articles)"
         dates = sorted({d.date for d in docs if d.date})
@@ -362,6 +362,12 @@ class BriefChain:
 
     def llm_context(self) -> int:
         return getattr(self.llm, "n_ctx", 2048)
+
+
+def _display_title(title: str) -> str:
+    """A scraped title without its site or section tag ("... Warning Ties | Taliban News")."""
+    head, sep, _ = title.rpartition(" | ")
+    return head.strip() if sep and len(head.split()) >= 3 else title
 
 
 class _Citations:
