@@ -205,7 +205,7 @@ class Catalog:
         self.engine = engine
         self._migrate()
         metadata.create_all(engine)
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             if conn.execute(select(func.count()).select_from(corpus_stats)).scalar() < 2:
                 n, total = conn.execute(select(func.count(), func.coalesce(func.sum(chunks.c.length), 0))).one()
                 conn.execute(delete(corpus_stats))
@@ -244,9 +244,10 @@ class Catalog:
 
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
-        """A write transaction. SQLite lets one writer in at a time; PostgreSQL, shared by app
-        instances on several hosts, would let two commits read the same "which chunks and terms
-        exist" and then collide, so writers take one transaction-scoped advisory lock there."""
+        """Every catalog write transaction. SQLite lets one writer in at a time; PostgreSQL,
+        shared by app instances on several hosts, would let two writers read the same "which
+        chunks, terms and journal rows exist" and then collide, so writers take one
+        transaction-scoped advisory lock there."""
         with self.engine.begin() as conn:
             if self.engine.dialect.name == "postgresql":
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_WRITE_LOCK})")
@@ -264,7 +265,7 @@ class Catalog:
             return conn.execute(select(kv.c.value).where(kv.c.key == key)).scalar()
 
     def set_meta(self, key: str, value: str) -> None:
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             conn.execute(delete(kv).where(kv.c.key == key))
             conn.execute(insert(kv).values(key=key, value=value))
 
@@ -273,12 +274,12 @@ class Catalog:
         rows = [{"chunk_id": i, "op": op, "owner": owner_tag(), "created_at": time.time()} for i in ids]
         if not rows:
             return
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             conn.execute(delete(pending).where(pending.c.chunk_id.in_([r["chunk_id"] for r in rows])))
             conn.execute(insert(pending), rows)
 
     def clear_journal(self, ids: Sequence[str]) -> None:
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             for part in _parts(ids):
                 conn.execute(delete(pending).where(pending.c.chunk_id.in_(part)))
 

@@ -36,10 +36,11 @@ DATE = re.compile(
     rf"(\d{{1,2}} )?({'|'.join(MONTHS)}|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.)"
     r"( \d{1,2})?(,? \d{4})?|\d{4})\b")
 
+_HONORIFICS = {"Mr", "Mrs", "Ms", "Miss", "Dr", "Sir", "Dame", "Lord", "Lady"}
 # Words that open a capitalised run without being part of the name.
-_TITLES = {
-    "President", "Vice", "Prime", "Minister", "Secretary", "Foreign", "Chancellor", "Mr", "Mrs", "Ms", "Miss",
-    "Dr", "Sir", "Dame", "Lord", "Lady", "General", "Gen", "Senator", "Sen", "Governor", "Gov", "Chief",
+_TITLES = _HONORIFICS | {
+    "President", "Vice", "Prime", "Minister", "Secretary", "Foreign", "Chancellor", "General", "Gen",
+    "Senator", "Sen", "Governor", "Gov", "Chief",
     "Executive", "Captain", "Coach", "Judge", "Justice", "King", "Queen", "Prince", "Princess", "Pope",
     "Mullah", "Sheikh", "Ayatollah", "Professor", "Prof", "Rep", "Representative", "Mayor", "Chair",
     "Chairman", "Chairwoman", "Director", "Commissioner", "Ambassador", "Spokesman", "Spokeswoman",
@@ -49,7 +50,6 @@ _TITLES = {
     "Singer", "Actor", "Actress", "Rival", "Editor", "Producer", "Writer", "Author", "Veteran", "Striker",
     "Midfielder", "Defender", "Goalkeeper", "Manager", "Boss", "Founder", "Analyst", "Economist",
 }
-_HONORIFICS = {"Mr", "Mrs", "Ms", "Miss", "Dr", "Sir", "Dame", "Lord", "Lady"}
 _STARTERS = {
     "The", "A", "An", "His", "Her", "Their", "Its", "Our", "This", "That", "These", "Those", "In", "On", "At",
     "For", "But", "And", "Or", "As", "By", "From", "To", "With", "Without", "After", "Before", "During",
@@ -89,17 +89,19 @@ _LOCATIVE = re.compile(
     r"\b(in|at|near|from|outside|across|into|to|around|throughout|of the city of|city of|visit to|"
     r"based in|capital,?)\s+(the\s+)?$", re.I)
 
-# Everyday names for places GeoNames lists under another name, and regions it does not list.
+# Everyday names for places GeoNames lists under another name (one country, several names) ...
 _PLACE_ALIASES = {
     "US": "United States", "USA": "United States", "U.S.": "United States", "America": "United States",
     "UAE": "United Arab Emirates",
     "UK": "United Kingdom", "Britain": "United Kingdom", "Great Britain": "United Kingdom",
     "England": "United Kingdom", "Scotland": "United Kingdom", "Wales": "United Kingdom",
-    "Northern Ireland": "United Kingdom", "East Timor": "Timor Leste", "Ivory Coast": "Ivory Coast",
-    "Russia": "Russia", "Gaza": "Gaza", "West Bank": "West Bank", "Middle East": "Middle East",
-    "Latin America": "Latin America", "Hollywood": "Hollywood", "Xinjiang": "Xinjiang",
-    "Kashmir": "Kashmir", "Crimea": "Crimea", "Siberia": "Siberia", "Tibet": "Tibet",
-    "Silicon Valley": "Silicon Valley", "Wall Street": "Wall Street", "Rio Grande": "Rio Grande",
+    "Northern Ireland": "United Kingdom", "East Timor": "Timor Leste",
+}
+# ... and regions it does not list as countries, states or continents.
+_EXTRA_REGIONS = {
+    "Ivory Coast", "Russia", "Gaza", "West Bank", "Middle East", "Latin America", "Hollywood", "Xinjiang",
+    "Kashmir", "Crimea", "Siberia", "Tibet", "Silicon Valley", "Wall Street", "Rio Grande", "North America",
+    "South America",
 }
 
 
@@ -129,7 +131,7 @@ def gazetteer() -> _Gazetteer:
     regions = {c["name"] for c in geo.get_countries().values()}
     regions |= {s["name"] for s in geo.get_us_states().values()}
     regions |= {c["name"] for c in geo.get_continents().values()}
-    regions |= set(_PLACE_ALIASES) | {"North America", "South America"}
+    regions |= set(_PLACE_ALIASES) | _EXTRA_REGIONS
     cities: dict[str, int] = {}
     for city in geo.get_cities().values():
         for name in {city["name"], city.get("asciiname") or city["name"]}:
