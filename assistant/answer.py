@@ -63,29 +63,33 @@ class QAChain:
                ) -> Iterator[AnswerEvent]:
         started = time.perf_counter()
         question = question.strip()
+        yield AnswerEvent(type="status", text="Searching the library")
         resolved, retrieved, evidence, timings = self.prepare(question, history, filters)
         standalone = resolved.query
         yield AnswerEvent(type="sources", sources=[_citation(e, e.n) for e in evidence])
 
-        def finish(answer: Answer) -> AnswerEvent:
+        def finish(answer: Answer) -> Iterator[AnswerEvent]:
             answer.timings = {**timings, **answer.timings, "total_ms": (time.perf_counter() - started) * 1000}
             answer.timings.setdefault("generate_ms", 0.0)
             answer.standalone_question = standalone if standalone != question else None
-            return AnswerEvent(type="answer", answer=answer)
+            # Only verified text is ever shown: the sentences go out after the check.
+            for row in answer.sentences:
+                yield AnswerEvent(type="sentence", text=_with_markers(row.text, row.citations),
+                                  citations=row.citations)
+            yield AnswerEvent(type="answer", answer=answer)
 
         reason = self.abstain_reason(resolved.focus, evidence, retrieved.chunks)
         if reason:
-            yield finish(self._abstain(question, evidence, reason))
+            yield from finish(self._abstain(question, evidence, reason))
             return
 
         usable = [e for e in evidence if not e.instruction]
         t = time.perf_counter()
         generation = Generation("", {}, "no usable evidence", None) if not usable else None
         if generation is None:
+            yield AnswerEvent(type="status", text=f"Found {len(evidence)} passages; writing and checking the answer")
             for item in self._generate(question, usable):
-                if isinstance(item, str):
-                    yield AnswerEvent(type="token", text=item)
-                else:
+                if not isinstance(item, str):  # the model's draft is never shown unverified
                     generation = item
         assert generation is not None
         timings["generate_ms"] = (time.perf_counter() - t) * 1000
@@ -95,7 +99,7 @@ class QAChain:
         answer = self._verify(question, standalone, generation, evidence)
         answer.timings["verify_ms"] = (time.perf_counter() - t) * 1000
         answer.usage = generation.usage
-        yield finish(answer)
+        yield from finish(answer)
 
     # ---- stages -------------------------------------------------------------------------
     def prepare(self, question: str, history: History = None, filters: Filters | None = None):

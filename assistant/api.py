@@ -121,7 +121,8 @@ class Assistant:
 
     def ask_stream(self, question: str, history: History = None, filters: Filters | None = None,
                    **filter_kwargs: Any) -> Iterator[AnswerEvent]:
-        """Events: "sources" (the evidence found), "token"s as generated, then "answer"."""
+        """Events: "status", "sources" (the evidence found), verified "sentence"s, then "answer".
+        Unverified model text is never emitted."""
         return self.qa.stream(question, history, make_filters(filters, **filter_kwargs))
 
     # ---- briefs ---------------------------------------------------------------------------

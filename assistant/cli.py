@@ -138,18 +138,15 @@ def _print_answer(answer, show_timing: bool = False) -> None:
 
 
 def _stream_answer(bot, question: str, history, filters) -> object:
-    """Stream tokens live, then replace them with the verified, cited answer."""
-    answer, text = None, ""
+    """Show what the assistant is doing, then the verified, cited answer. The model's draft is
+    never printed: only sentences that passed the check reach the screen."""
+    answer = None
     live_ok = console.is_terminal
     with Live(Text("searching…", style="dim"), console=console, transient=True,
               auto_refresh=live_ok, refresh_per_second=12) as live:
         for event in bot.ask_stream(question, history=history, filters=filters):
-            if event.type == "sources" and live_ok:
-                live.update(Text(f"found {len(event.sources)} passages, writing…", style="dim"))
-            elif event.type == "token":
-                text += event.text
-                if live_ok:
-                    live.update(Text(text))
+            if event.type == "status" and live_ok:
+                live.update(Text(f"{event.text}…", style="dim"))
             elif event.type == "answer":
                 answer = event.answer
     return answer

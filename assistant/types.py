@@ -26,10 +26,25 @@ class AnswerSentence(BaseModel):
     score: float
 
 
+class ShortAnswer(BaseModel):
+    """The shortest span that answers the question, verbatim from a cited sentence:
+    ``document_text[start:end] == text``, inside citation ``citation``'s quote."""
+
+    text: str
+    citation: int  # id of the citation whose quote holds the span
+    doc_id: str
+    start: int
+    end: int
+    score: float = 0.0  # the judge's probability that the span answers the question
+
+
 class Answer(BaseModel):
     question: str
     answer: str
     abstained: bool
+    # The direct answer shown first (a name, place, date, number or short clause), or null
+    # when only a longer answer fits.
+    short_answer: ShortAnswer | None = None
     citations: list[Citation] = Field(default_factory=list)
     timings: dict[str, float] = Field(default_factory=dict)
     sentences: list[AnswerSentence] = Field(default_factory=list)
@@ -47,9 +62,15 @@ class Answer(BaseModel):
 
 
 class AnswerEvent(BaseModel):
-    """Streaming events: sources first, then tokens, then the verified answer."""
+    """Streaming events, in order: "status" (what the assistant is doing, e.g. "Searching the
+    library"), "sources" (the passages found), "sentence"s (verified answer text only, one
+    per sentence, with the citation ids it carries), then "answer" (the final Answer).
 
-    type: Literal["status", "sources", "token", "answer"]
+    No event ever carries unverified model text: the model's draft is checked before any of
+    it is shown."""
+
+    type: Literal["status", "sources", "sentence", "answer"]
     text: str = ""
+    citations: list[int] = Field(default_factory=list)
     sources: list[Citation] = Field(default_factory=list)
     answer: Answer | None = None

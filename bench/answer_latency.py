@@ -84,7 +84,7 @@ def main() -> None:
             first = None
             answer = None
             for ev in bot.ask_stream(q):
-                if ev.type == "token" and first is None:
+                if ev.type == "sentence" and first is None:
                     first = time.perf_counter() - start
                 if ev.type == "answer":
                     answer = ev.answer

@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from corpus import BBC, RTQA  # noqa: E402
 
-from assistant.evidence import looks_like_instruction  # noqa: E402
+from assistant.judge.instructions import looks_like_instruction  # noqa: E402
 from assistant.text import sentences  # noqa: E402
 
 

@@ -23,7 +23,7 @@ import yaml
 from assistant.api import Assistant
 from assistant.documents import load_file
 from assistant.evals import has_fact, load_suite
-from assistant.evidence import looks_like_instruction
+from assistant.judge.instructions import looks_like_instruction
 from assistant.text import sentences
 
 from conftest import ROOT, SAMPLES

@@ -168,15 +168,11 @@ def build(bot: Assistant) -> gr.Blocks:
                 {"role": "assistant", "content": "<em>Searching the library…</em>"}]
         yield "", chat, panel
         filters = make_filters(date_from=date_from or None, date_to=date_to or None, source=source or None)
-        streamed = ""
         try:
             for event in bot.ask_stream(message, history=history, filters=filters):
-                if event.type == "sources":
-                    chat[-1]["content"] = f"<em>Found {len(event.sources)} passages; writing…</em>"
-                    yield "", chat, panel
-                elif event.type == "token":
-                    streamed += event.text
-                    chat[-1]["content"] = html.escape(streamed)
+                # Status only while the answer is checked: no unverified model text is shown.
+                if event.type == "status":
+                    chat[-1]["content"] = f"<em>{html.escape(event.text)}…</em>"
                     yield "", chat, panel
                 elif event.type == "answer":
                     answer = event.answer
