@@ -17,7 +17,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 
 from assistant.catalog import Filters
 from assistant.conversation import History, standalone_question
-from assistant.evidence import Evidence, EvidenceSelector
+from assistant.evidence import Evidence, EvidenceSelector, Selection
 from assistant.models import describe_llm_error, prompt_token_counter
 from assistant.prompts import load_prompt
 from assistant.retrieval import HybridRetriever, interleave
@@ -28,7 +28,6 @@ from assistant.verify import SupportChecker, adds_information
 
 NOT_FOUND = "The articles in the library don't cover this."
 
-_KIND_NAMES = {"money": "an amount of money", "quantity": "a quantity", "time": "a time"}
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 
 
@@ -64,7 +63,8 @@ class QAChain:
         started = time.perf_counter()
         question = question.strip()
         yield AnswerEvent(type="status", text="Searching the library")
-        resolved, retrieved, evidence, timings = self.prepare(question, history, filters)
+        resolved, _, selection, timings = self.prepare(question, history, filters)
+        evidence = selection.evidence
         standalone = resolved.query
         yield AnswerEvent(type="sources", sources=[_citation(e, e.n) for e in evidence])
 
@@ -72,13 +72,15 @@ class QAChain:
             answer.timings = {**timings, **answer.timings, "total_ms": (time.perf_counter() - started) * 1000}
             answer.timings.setdefault("generate_ms", 0.0)
             answer.standalone_question = standalone if standalone != question else None
+            if selection.p_answerable is not None:
+                answer.answerable_score = round(selection.p_answerable, 4)
             # Only verified text is ever shown: the sentences go out after the check.
             for row in answer.sentences:
                 yield AnswerEvent(type="sentence", text=_with_markers(row.text, row.citations),
                                   citations=row.citations)
             yield AnswerEvent(type="answer", answer=answer)
 
-        reason = self.abstain_reason(resolved.focus, evidence, retrieved.chunks)
+        reason = self.abstain_reason(selection)
         if reason:
             yield from finish(self._abstain(question, evidence, reason))
             return
@@ -116,84 +118,22 @@ class QAChain:
         timings["embed_ms"] = retrieved.embed_ms
         timings["retrieve_ms"] = retrieved.embed_ms + retrieved.search_ms
         t = time.perf_counter()
-        evidence = self.selector.select(resolved.focus, retrieved.chunks, retrieved.query_vector,
-                                        context=resolved.context)
+        selection = self.selector.select(resolved.focus, retrieved.chunks, retrieved.query_vector,
+                                         context=resolved.context)
         timings["evidence_ms"] = (time.perf_counter() - t) * 1000
-        return resolved, retrieved, evidence, timings
+        return resolved, retrieved, selection, timings
 
-    def abstain_reason(self, question: str, evidence: list[Evidence], chunks: list | None = None) -> str | None:
-        """Why the library cannot answer, or None. Calibrated on the dev benchmark."""
-        s = self.settings.answer
-        if not evidence:
+    def abstain_reason(self, selection: Selection) -> str | None:
+        """Why the library cannot answer, or None: the judge's probability that the best
+        passages answer the question is below ``answer.abstain_below`` (an operating point
+        chosen on the dev weeks, see settings)."""
+        if not selection.evidence:
             return "nothing relevant was retrieved"
-        similarity = self.similarity(evidence, chunks or [])
-        names = list(dict.fromkeys(proper_nouns(question)))
-        missing = self.missing_names(names, evidence[:3]) if names else []
-        # A short question ("What did Blinken warn?") scores a low cosine even against the
-        # sentence that answers it; when that sentence covers the question's terms and
-        # every name it asks about, a lower floor applies.
-        well_covered = evidence[0].coverage >= s.abstain_coverage and not missing
-        floor = s.abstain_floor if well_covered else s.abstain_threshold
-        if well_covered and names and not _names_outside(names, evidence[:1]):
-            # Every name asked about is in the best sentence itself ("Who is Baradar?").
-            floor = s.abstain_named_floor
-        if similarity < floor:
-            return f"the closest passages are not about this (similarity {similarity:.2f} < {floor:.2f})"
-        if names and len(missing) > len(names) / 2 and similarity < s.abstain_names_threshold:
-            return f"the passages found do not mention {', '.join(missing)}"
-        unknown = self.unknown_names(missing)
-        if unknown and similarity < s.abstain_unknown_name_threshold:
-            return f"no article in the library mentions {', '.join(unknown)}"
-        coverage = max(self.answer_coverage(question, e) for e in evidence[:3]) if s.abstain_min_coverage else 1.0
-        if coverage < s.abstain_min_coverage:
-            return (f"the closest passage covers only {coverage:.0%} of what the question asks "
-                    f"(minimum {s.abstain_min_coverage:.0%})")
-        top = " ".join(e.text for e in evidence[:3])
-        kind = question_type(question)
-        if kind in _KIND_NAMES and not holds_answer(top, kind, question):
-            return f"the question asks for {_KIND_NAMES[kind]} and no relevant passage gives one"
+        p = selection.p_answerable
+        floor = self.settings.answer.abstain_below
+        if p is not None and p < floor:
+            return f"the closest passages do not answer it (confidence {p:.0%}, below {floor:.0%})"
         return None
-
-    def answer_coverage(self, question: str, best: Evidence) -> float:
-        """IDF-weighted share of the question's terms found in the best sentence or just
-        before it. A term the library never uses counts as the rarest: it names something
-        no article is about."""
-        wanted = list(dict.fromkeys(terms(question)))
-        if not wanted:
-            return 1.0
-        idf = self.retriever.index.catalog.idf(wanted)
-        rarest = max(idf.values(), default=1.0) or 1.0
-        weights = {t: (v if v > 0 else rarest) for t, v in idf.items()}
-        pool = set(terms(best.text)) | set(terms(best.context))
-        return sum(w for t, w in weights.items() if t in pool) / sum(weights.values())
-
-    @staticmethod
-    def similarity(evidence: list[Evidence], chunks: list) -> float:
-        """How close the library comes to the question: best sentence and best chunk cosine."""
-        dense = [c.metadata.get("dense") for c in chunks if c.metadata.get("dense") is not None]
-        if not dense:
-            return evidence[0].cosine
-        return 0.5 * evidence[0].cosine + 0.5 * max(dense)
-
-    def unknown_names(self, names: list[str]) -> list[str]:
-        """Names that no chunk of the library contains at all."""
-        out = []
-        for name in names:
-            idf = self.retriever.index.catalog.idf(terms(name))
-            if idf and any(v == 0.0 for v in idf.values()):
-                out.append(name)
-        return out
-
-    def missing_names(self, names: list[str], evidence: list[Evidence]) -> list[str]:
-        """Names not found anywhere in the articles the evidence comes from (title or text)."""
-        doc_ids = list(dict.fromkeys(e.doc_id for e in evidence))
-        texts = self.retriever.index.catalog.document_text(doc_ids)
-        pool: set[str] = set()
-        for e in evidence:
-            pool.update(terms(e.chunk.metadata.get("title", "")))
-        for text in texts.values():
-            pool.update(terms(text))
-        return [n for n in names if terms(n) and not set(terms(n)) <= pool]
 
     def prompt_messages(self, question: str, evidence: list[Evidence]) -> list:
         """The exact messages sent to the model (benchmarks replay them on the raw engine)."""
@@ -300,9 +240,9 @@ class QAChain:
                          mode="generated", note=None)
 
     def _extractive(self, question: str, evidence: list[Evidence], note: str | None) -> Answer:
-        threshold = self.settings.answer.abstain_threshold
-        best = [e for e in evidence if e.relevance >= threshold and not e.instruction]
-        best = best[: self.settings.answer.extractive_sentences] or [e for e in evidence if not e.instruction][:1]
+        # The sentences most likely to answer (evidence is ranked by the judge), never an
+        # instruction planted in an article.
+        best = [e for e in evidence if not e.instruction][: self.settings.answer.extractive_sentences]
         if not best:
             return self._abstain(question, evidence, "no usable passage")
         # Quote in reading order so the sentences read as a paragraph.

@@ -25,6 +25,7 @@ from assistant.conversation import History
 from assistant.evidence import EvidenceSelector
 from assistant.index import NewsIndex
 from assistant.ingest import Ingestor, IngestReport, Progress
+from assistant.judge.answerability import AnswerJudge
 from assistant.models import build_chat_model, build_embeddings
 from assistant.retrieval import HybridRetriever
 from assistant.settings import Settings
@@ -82,6 +83,10 @@ class Assistant:
         return SupportChecker(self.embeddings, self.settings.verify)
 
     @cached_property
+    def judge(self) -> AnswerJudge:
+        return AnswerJudge()
+
+    @cached_property
     def briefer(self) -> BriefChain:
         return BriefChain(self.index.catalog, self.embeddings, self.checker, self.settings.brief,
                           llm=self.llm if self.settings.brief.mode == "abstractive" else None,
@@ -89,7 +94,8 @@ class Assistant:
 
     @cached_property
     def qa(self) -> QAChain:
-        selector = EvidenceSelector(self.embeddings, self.index.catalog, self.counter, self.settings.answer)
+        selector = EvidenceSelector(self.embeddings, self.index.catalog, self.counter, self.settings.answer,
+                                    judge=self.judge)
         return QAChain(self.settings, self.retriever, selector, self.checker, self.llm, self.counter)
 
     # ---- library ----------------------------------------------------------------------

@@ -251,7 +251,8 @@ def brief(
 @app.command("eval")
 def eval_(
     sets: Annotated[Path | None, typer.Option("--sets", help="Reference sets folder (default evals/sets).")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Report folder (default evals/reports/latest).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Report folder (default: eval-reports/latest in the "
+                                             "data folder, outside the source tree).")] = None,
     baseline: Annotated[Path | None, typer.Option("--baseline", help="Baseline (default evals/baseline.json).")] = None,
     update_baseline: Annotated[bool, typer.Option("--update-baseline", help="Write this run as the new baseline.")]
     = False,
@@ -260,9 +261,9 @@ def eval_(
     from assistant import evals
 
     sets = sets or evals.EVALS / "sets"
-    out = out or evals.EVALS / "reports" / "latest"
-    baseline = baseline or evals.EVALS / "baseline.json"
     settings = _assistant().settings
+    out = out or settings.data_dir / "eval-reports" / "latest"
+    baseline = baseline or evals.EVALS / "baseline.json"
     try:
         evals.load_suite(sets)
     except evals.EvalSetError as exc:
@@ -279,7 +280,8 @@ def eval_(
                   f"{result['seconds']} s")
     for name in evals.METRICS:
         base = f"{previous[name]:.3f}" if previous and name in previous else "-"
-        table.add_row(name, f"{result['metrics'][name]:.3f}", base)
+        label = f"{name} (not gated)" if name in evals.REPORTED_ONLY else name
+        table.add_row(label, f"{result['metrics'].get(name, 0.0):.3f}", base)
     console.print(table)
     console.print(f"reports: {md_path} {json_path}")
     if update_baseline:

@@ -1,14 +1,20 @@
 """Evals: score the assistant against the fixed reference sets in evals/sets/.
 
-Every metric is deterministic, so CI needs no judge model:
+Every metric is deterministic, so CI needs no judge model, and no metric is computed by the
+check it is meant to test:
 - token F1 (SQuAD normalisation) against the reference answers, and key-fact recall;
-- retrieval recall@k: a supporting quote lies inside one of the top-k retrieved chunks;
-- citation recall / precision in the ALCE sense (Gao et al. 2023), with the product's own
-  support check (assistant/verify.py) as the entailment test: a sentence counts as supported
-  when its cited passages together support it; a citation is precise when it supports the
-  sentence alone or the others do not without it;
-- abstention accuracy on unanswerable questions, false-abstention rate on answerable ones;
-- follow-up key-fact recall; brief key-fact coverage; latency p50/p95.
+- retrieval recall@k: a human-marked supporting quote lies inside one of the top-k chunks;
+- citation precision: share of (sentence, citation) pairs whose cited quote contains at least
+  80% of the sentence's content words (exact words, not stems) and all its numbers, i.e.
+  verbatim containment, independent of the product's support model; citation recall: share of
+  the human-written key facts an answer states that its cited quotes contain; the product's own
+  support score is reported beside them (``product_support``), not gated;
+- generated share: share of answered questions whose answer holds model-written sentences that
+  passed verification, so the gate notices when the model is gone or writes nonsense;
+- abstention accuracy on unanswerable questions (near misses about the same stories),
+  false-abstention rate on answerable ones; follow-up key-fact recall; brief key-fact coverage;
+- latency p50/p95 is reported, never gated: wall-clock time depends on the machine's load
+  (speed is measured as ratios against the raw engines in bench/).
 
 ``run_suite`` builds a fresh index of samples/articles in a temporary directory (so the
 settings under test, chunking included, are what is measured), asks every question, and
@@ -32,6 +38,7 @@ import yaml
 
 from assistant.documents import load_file
 from assistant.settings import Settings
+from assistant.text import STOPWORDS, numbers, words
 from assistant.verify import passage_context
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,9 +56,14 @@ METRICS: dict[str, int] = {
     "false_abstention": -1,
     "followup_key_fact_recall": +1,
     "brief_coverage": +1,
+    "generated_share": +1,
+    "product_support": +1,
     "latency_p50_ms": -1,
     "latency_p95_ms": -1,
 }
+# Reported beside the gated metrics, never gated: the product's own support score (it cannot
+# validate itself) and wall-clock latency (it measures the machine as much as the code).
+REPORTED_ONLY = frozenset({"product_support", "latency_p50_ms", "latency_p95_ms"})
 
 
 class EvalSetError(ValueError):
@@ -188,19 +200,25 @@ class Row:
     retrieved: bool | None = None
     citation_recall: float | None = None
     citation_precision: float | None = None
+    product_support: float | None = None
+    mode: str = ""
     ms: float = 0.0
     passed: bool = True
     reasons: list[str] = field(default_factory=list)
 
 
 def run_suite(settings: Settings | None = None, sets_dir: Path = EVALS / "sets", articles: Path = SAMPLES,
-              progress: Callable[[int, int, str], None] | None = None) -> dict[str, Any]:
+              progress: Callable[[int, int, str], None] | None = None, llm: Any = None) -> dict[str, Any]:
+    """``llm``: a chat model to answer with instead of the configured one (tests use it to
+    prove the gate fails when the model writes nonsense)."""
     from assistant.api import Assistant
 
     suite = load_suite(sets_dir, articles)
     base = settings or Settings()
     with tempfile.TemporaryDirectory(prefix="assistant-eval-") as tmp:
         bot = Assistant(base.model_copy(update={"data_dir": Path(tmp)}))
+        if llm is not None:
+            bot.llm = llm
         started = time.perf_counter()
         report = bot.ingest([articles])
         if report.errors:
@@ -238,7 +256,7 @@ def _score_item(bot, item: Item, doc_ids: dict[str, str]) -> Row:
     t = time.perf_counter()
     answer = bot.ask(item.question, history=history)
     row.ms = (time.perf_counter() - t) * 1000
-    row.answer, row.abstained = answer.answer, answer.abstained
+    row.answer, row.abstained, row.mode = answer.answer, answer.abstained, answer.mode
     row.citations = [{"id": c.id, "doc": c.title, "quote": c.quote} for c in answer.citations]
     if item.kind == "unanswerable":
         if not answer.abstained:
@@ -265,15 +283,37 @@ def _score_item(bot, item: Item, doc_ids: dict[str, str]) -> Row:
     if missing:
         row.passed = False
         row.reasons.append("missing key fact: " + "; ".join(missing))
-    row.citation_recall, row.citation_precision, unsupported = _citation_scores(bot, answer)
-    if unsupported:
+    row.citation_precision, uncontained = _citation_containment(answer)
+    stated = [f for f, ok in zip(item.key_facts, found, strict=True) if ok]
+    quotes = " ".join(c.quote for c in answer.citations)
+    row.citation_recall = sum(has_fact(quotes, f) for f in stated) / len(stated) if stated else None
+    row.product_support, _, _ = _citation_scores(bot, answer)
+    if uncontained:
         row.passed = False
-        row.reasons.append(f"{unsupported} sentence(s) not supported by their citations")
+        row.reasons.append(f"{uncontained} citation(s) do not contain their sentence's words and numbers")
     return row
 
 
+def _citation_containment(answer) -> tuple[float | None, int]:
+    """Citation precision by verbatim containment: the cited quote holds at least 80% of the
+    sentence's content words (exact, unstemmed) and all its numbers. Independent of the
+    product's support model. Returns (precision, number of failing citations)."""
+    quotes = {c.id: c.quote for c in answer.citations}
+    ok, total = 0, 0
+    for s in answer.sentences:
+        content = {w for w in words(s.text) if w not in STOPWORDS}
+        nums = numbers(s.text)
+        for cid in s.citations:
+            q = quotes.get(cid, "")
+            qwords = set(words(q))
+            total += 1
+            ok += (not content or len(content & qwords) / len(content) >= 0.8) and nums <= numbers(q)
+    return (ok / total if total else None), total - ok
+
+
 def _citation_scores(bot, answer) -> tuple[float, float, int]:
-    """ALCE-style citation recall and precision with the shared support check."""
+    """ALCE-style citation recall and precision with the product's own support check
+    (reported as product_support, not gated: a check cannot validate itself)."""
     quotes = {c.id: c.quote for c in answer.citations}
     contexts = {c.id: passage_context(c.title, (bot.document_text(c.doc_id) or "")[: c.start])
                 for c in answer.citations}
@@ -337,6 +377,8 @@ def _aggregate(rows: list[Row], briefs: list[dict]) -> dict[str, float]:
         "false_abstention": mean([float(r.abstained) for r in ans + fol]),
         "followup_key_fact_recall": mean([r.key_facts for r in fol]),
         "brief_coverage": mean([b["coverage"] for b in briefs]),
+        "generated_share": mean([float(r.mode == "generated") for r in answered]),
+        "product_support": mean([r.product_support for r in answered]),
         "latency_p50_ms": round(statistics.median(latencies), 1) if latencies else 0.0,
         "latency_p95_ms": round(_pct(latencies, 0.95), 1),
     }
@@ -353,7 +395,7 @@ def gate(metrics: dict[str, float], baseline: dict[str, float] | None, rules: di
     floors, tolerance = rules.get("floors", {}), rules.get("tolerance", {})
     for name, direction in METRICS.items():
         value = metrics.get(name)
-        if value is None:
+        if value is None or name in REPORTED_ONLY:
             continue
         floor = floors.get(name)
         if floor is not None and (value < floor if direction > 0 else value > floor):
@@ -384,7 +426,8 @@ def render_markdown(result: dict, baseline: dict | None, failures: list[str]) ->
              "| metric | value | baseline |", "| --- | --- | --- |"]
     for name in METRICS:
         base = f"{baseline[name]:.3f}" if baseline and name in baseline else ""
-        lines.append(f"| {name} | {m[name]:.3f} | {base} |")
+        note = " (reported, not gated)" if name in REPORTED_ONLY else ""
+        lines.append(f"| {name}{note} | {m.get(name, 0.0):.3f} | {base} |")
     if failures:
         lines += ["", "## Gate failures", ""] + [f"- {f}" for f in failures]
     lines += ["", "## Questions", "", "| id | kind | pass | question | answer | citations | reasons |",

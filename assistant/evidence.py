@@ -15,11 +15,13 @@ import numpy as np
 from langchain_core.documents import Document
 
 from assistant.catalog import Catalog
+from assistant.judge.answerability import AnswerJudge, Candidate, QuestionInfo, question_info
 from assistant.judge.instructions import looks_like_instruction
 from assistant.models import CachedEmbeddings
 from assistant.settings import AnswerSettings
-from assistant.text import Span, TokenCounter, holds_answer, question_type, sentences, terms
+from assistant.text import Span, TokenCounter, holds_answer, proper_nouns, question_type, sentences, terms
 from assistant.verify import passage_context
+
 
 @dataclass
 class Evidence:
@@ -33,6 +35,8 @@ class Evidence:
     coverage: float
     instruction: bool = False
     vector: list[float] = field(default_factory=list, repr=False)
+    # The judge's probability that this sentence answers the question (assistant/judge).
+    p_answer: float = 0.0
 
     @property
     def doc_id(self) -> str:
@@ -48,11 +52,38 @@ class Evidence:
 
 class EvidenceSelector:
     def __init__(self, embedder: CachedEmbeddings, catalog: Catalog, counter: TokenCounter,
-                 settings: AnswerSettings):
+                 settings: AnswerSettings, judge: AnswerJudge | None = None):
         self.embedder = embedder
         self.catalog = catalog
         self.count = counter
         self.settings = settings
+        self.judge = judge
+        self._doc_terms: dict[str, set[str]] = {}
+
+    def judge_inputs(self, question: str, chunks: list[Document], query_vector: list[float] | None,
+                     context: str = "") -> tuple[QuestionInfo, list[Candidate], list[Evidence]]:
+        """The question and every candidate sentence as the judge sees them."""
+        evidence = self.candidates(question, chunks, query_vector, context)
+        wanted = list(dict.fromkeys(terms(question)))
+        idf = self.catalog.idf(wanted) if wanted else {}
+        names = list(dict.fromkeys(proper_nouns(question)))
+        name_idf = self.catalog.idf([t for n in names for t in terms(n)]) if names else {}
+        known = {n: all(name_idf.get(t, 0.0) > 0 for t in terms(n)) for n in names if terms(n)}
+        info = question_info(question, idf, known)
+        docs = self._terms_of([e.doc_id for e in evidence])
+        cands = [Candidate(text=e.text, context=e.context, cosine=e.cosine, chunk_dense=e.chunk.metadata.get("dense"),
+                           chunk_rank=int(e.chunk.metadata.get("rank", 0)), start=e.start, relevance=e.relevance,
+                           doc_terms=docs.get(e.doc_id, set()), instruction=e.instruction) for e in evidence]
+        return info, cands, evidence
+
+    def _terms_of(self, doc_ids: list[str]) -> dict[str, set[str]]:
+        wanted = [d for d in dict.fromkeys(doc_ids) if d not in self._doc_terms]
+        if wanted:
+            for doc_id, text in self.catalog.document_text(wanted).items():
+                if len(self._doc_terms) > 5000:
+                    self._doc_terms.clear()
+                self._doc_terms[doc_id] = set(terms(text))
+        return {d: self._doc_terms.get(d, set()) for d in doc_ids}
 
     def candidates(self, question: str, chunks: list[Document], query_vector: list[float] | None,
                    context: str = "") -> list[Evidence]:
@@ -105,13 +136,23 @@ class EvidenceSelector:
 
     def select(self, question: str, chunks: list[Document], query_vector: list[float] | None,
                budget_tokens: int | None = None, max_sentences: int | None = None,
-               context: str = "") -> list[Evidence]:
-        """The numbered evidence list: best sentences within the token budget."""
+               context: str = "") -> Selection:
+        """The numbered evidence list: the sentences most likely to answer (the judge's
+        probability; the older relevance score without a judge), within the token budget, and
+        the judge's probability that the library answers the question at all."""
         budget = self.settings.evidence_tokens if budget_tokens is None else budget_tokens
         limit = self.settings.evidence_sentences if max_sentences is None else max_sentences
+        if self.judge is not None:
+            info, cands, ranked = self.judge_inputs(question, chunks, query_vector, context)
+            p, p_answerable = self.judge.score(info, cands)
+            for ev, pe in zip(ranked, p, strict=True):
+                ev.p_answer = float(pe)
+            ranked.sort(key=lambda e: e.p_answer, reverse=True)
+        else:
+            ranked, p_answerable = self.candidates(question, chunks, query_vector, context), None
         picked: list[Evidence] = []
         used = 0
-        for ev in self.candidates(question, chunks, query_vector, context):
+        for ev in ranked:
             if len(picked) >= limit:
                 break
             if any(_near_duplicate(ev, p) for p in picked):
@@ -123,7 +164,14 @@ class EvidenceSelector:
             used += cost
         for n, ev in enumerate(picked, start=1):
             ev.n = n
-        return picked
+        return Selection(picked, p_answerable)
+
+
+@dataclass
+class Selection:
+    evidence: list[Evidence]
+    # The judge's P(the library answers the question); None without a judge.
+    p_answerable: float | None
 
 
 def _near_duplicate(a: Evidence, b: Evidence) -> bool:

@@ -56,6 +56,9 @@ class Answer(BaseModel):
     note: str | None = None
     # prompt_tokens, completion_tokens and which tokenizer counted them.
     usage: dict[str, int | str] = Field(default_factory=dict)
+    # The judge's calibrated probability that the library answers the question (the assistant
+    # abstains below settings.answer.abstain_below); null when nothing was retrieved.
+    answerable_score: float | None = None
 
     def to_json_dict(self) -> dict:
         return self.model_dump(mode="json")

@@ -16,7 +16,7 @@ Metrics
   false abstention: abstentions on answerable questions.
 
     python bench/qa_benchmark.py --split test               # the reported numbers
-    python bench/qa_benchmark.py --split dev --limit 200 --set answer.abstain_threshold=0.4
+    python bench/qa_benchmark.py --split dev --limit 200 --set answer.abstain_below=0.2
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import re
 import statistics
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,6 +102,31 @@ def citation_pairs(answer) -> list[bool]:
     return out
 
 
+def squad_norm(text: str) -> str:
+    text = re.sub(r"\b(a|an|the)\b", " ", norm(text))
+    return " ".join(text.split())
+
+
+def token_f1(prediction: str, reference: str) -> float:
+    pred, ref = squad_norm(prediction).split(), squad_norm(reference).split()
+    common = sum((Counter(pred) & Counter(ref)).values())
+    if not pred or not ref or not common:
+        return 0.0
+    p, r = common / len(pred), common / len(ref)
+    return 2 * p * r / (p + r)
+
+
+def curve(answerable: list[float | None], unanswerable: dict[str, list[float | None]]) -> list[dict]:
+    """Abstention vs false abstention as the operating point (answer.abstain_below) moves.
+    A question with no score (nothing retrieved) is declined at every threshold."""
+    def declined(scores: list[float | None], t: float) -> float:
+        return sum(1 for s in scores if s is None or s < t) / (len(scores) or 1)
+
+    return [{"threshold": t, "false_abstention": declined(answerable, t),
+             **{f"abstention_{k}": declined(v, t) for k, v in unanswerable.items()}}
+            for t in [round(x * 0.02, 2) for x in range(0, 46)]]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--split", default="test", choices=["dev", "test", "all"])
@@ -152,9 +178,15 @@ def main() -> None:
     if not args.no_answers:
         rows = []
         for i, q in enumerate(answerable):
-            _, _, evidence, _ = bot.qa.prepare(q.question)
+            _, _, selection, _ = bot.qa.prepare(q.question)
+            evidence = selection.evidence
             a = bot.ask(q.question)
+            short = a.short_answer.text if a.short_answer else ""
             rows.append({"qid": q.qid, "question": q.question, "gold": q.answer, "answer": a.answer,
+                         "short_answer": short or None, "answerable_score": a.answerable_score,
+                         "short_em": float(bool(short) and squad_norm(short) == squad_norm(q.answer)),
+                         "short_f1": token_f1(short, q.answer) if short else 0.0,
+                         "words": len(words(a.answer)),
                          "mode": a.mode, "abstained": a.abstained, "hit": contains(a.answer, q.answer),
                          "evidence_hit": any(contains(e.text, q.answer) for e in evidence),
                          "gold_cited": any(c.doc_id == gold[q.qid] for c in a.citations),
@@ -167,6 +199,19 @@ def main() -> None:
         unans_quiz = [bot.ask(q.question) for q in no_excerpt]
         n = len(rows) or 1
         answered = [r for r in rows if not r["abstained"]]
+        shorts = [r for r in answered if r["short_answer"]]
+        result["short_answers"] = {
+            # Over all answerable questions (no short answer or an abstention scores 0).
+            "exact_match": sum(r["short_em"] for r in rows) / n,
+            "f1": sum(r["short_f1"] for r in rows) / n,
+            "given": len(shorts) / n,
+            "median_words_short": statistics.median(len(words(r["short_answer"])) for r in shorts) if shorts else 0,
+            "median_words_answer": statistics.median(r["words"] for r in answered) if answered else 0,
+        }
+        result["abstention_curve"] = curve(
+            [r["answerable_score"] for r in rows],
+            {"written": [a.answerable_score for a in unans_written],
+             "no_excerpt": [a.answerable_score for a in unans_quiz]})
         result["answers"] = {
             "answer_hit": sum(r["hit"] for r in rows) / n,
             "answer_hit_when_answered": sum(r["hit"] for r in answered) / (len(answered) or 1),
@@ -184,6 +229,9 @@ def main() -> None:
         result["unanswerable_answered"] = [
             {"question": a.question, "answer": a.answer} for a in unans_written + unans_quiz if not a.abstained]
         a = result["answers"]
+        sa = result["short_answers"]
+        print(f"short answer: exact match {sa['exact_match']:.3f}, F1 {sa['f1']:.3f}, given {sa['given']:.3f}, "
+              f"median words {sa['median_words_short']} (whole answer {sa['median_words_answer']})", file=sys.stderr)
         print(f"answer hit {a['answer_hit']:.3f} (when answered {a['answer_hit_when_answered']:.3f}), "
               f"evidence hit {a['evidence_hit']:.3f}, gold cited {a['gold_article_cited']:.3f}, "
               f"citation precision {a['citation_precision']:.3f}", file=sys.stderr)

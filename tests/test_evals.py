@@ -45,9 +45,41 @@ def test_gate_rules():
     base = {"key_fact_recall": 0.7, "latency_p50_ms": 500.0}
     assert evals.gate({"key_fact_recall": 0.68, "false_abstention": 0.1, "latency_p50_ms": 900.0}, base, rules) == []
     failures = evals.gate({"key_fact_recall": 0.6, "false_abstention": 0.3, "latency_p50_ms": 1100.0}, base, rules)
-    assert len(failures) == 3
+    assert len(failures) == 2
     assert any("regressed" in f and "key_fact_recall" in f for f in failures)
     assert any("false_abstention" in f and "above its floor" in f for f in failures)
+    # Wall-clock time is never gated: on a loaded machine a 7x slower run with unchanged
+    # quality must still pass.
+    assert evals.gate({"key_fact_recall": 0.7, "latency_p50_ms": 3762.0}, base, rules) == []
+
+
+def test_committed_gate_has_the_issue_floors():
+    rules = evals.load_gate()
+    assert rules["floors"]["abstention_accuracy"] >= 0.75  # near misses
+    assert rules["floors"]["generated_share"] > 0  # the model must contribute verified text
+    assert not any(k.startswith("latency") for k in rules.get("tolerance", {}))
+
+
+def test_citation_precision_is_verbatim_containment():
+    from assistant.types import Answer, AnswerSentence, Citation
+
+    def answer(sentence: str, quote: str) -> Answer:
+        cite = Citation(id=1, doc_id="d", title="t", date=None, source="s", chunk_id="c", quote=quote, start=0,
+                        end=len(quote))
+        return Answer(question="q", answer=sentence, abstained=False, citations=[cite],
+                      sentences=[AnswerSentence(text=sentence, citations=[1], supported=True, score=1.0)])
+
+    quote = "Wang Yi met a Taliban delegation led by Mullah Abdul Ghani Baradar in Tianjin on Wednesday."
+    # (sentence, expected precision, why)
+    cases = [
+        (quote, 1.0, "a verbatim quote contains itself"),
+        ("Wang Yi met the Taliban delegation in Tianjin.", 1.0, "every content word is in the quote"),
+        ("Wang Yi met the Taliban delegation in Beijing.", 1.0, "5 of 6 content words (83%) pass the 80% bar"),
+        ("Wang Yi met 9 Taliban leaders in Tianjin.", 0.0, "a number the quote does not hold"),
+        ("The Pope praised the Taliban for their humility in Rome.", 0.0, "most words are not in the quote"),
+    ]
+    for sentence, expected, why in cases:
+        assert evals._citation_containment(answer(sentence, quote))[0] == expected, why
 
 
 def run_eval(tmp_path, **env) -> subprocess.CompletedProcess:
@@ -65,6 +97,26 @@ def test_eval_passes_on_main(tmp_path):
     assert report["seconds"] < 600, "must finish well inside CI's 10 minutes"
     md = (tmp_path / "report" / "report.md").read_text()
     assert "| id | kind | pass | question | answer | citations | reasons |" in md
+
+
+@pytest.mark.slow
+def test_gate_fails_when_the_model_is_removed(tmp_path):
+    """A model cut to one token writes nothing the check can accept: generated_share collapses."""
+    run = run_eval(tmp_path, ASSISTANT_LLM__MAX_TOKENS="1")
+    assert run.returncode != 0, run.stdout[-2000:]
+    assert "generated_share" in run.stderr
+
+
+@pytest.mark.slow
+def test_gate_fails_when_the_model_writes_nonsense():
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    nonsense = FakeListChatModel(responses=["Purple elephants negotiate quietly with the moon every Tuesday."])
+    result = evals.run_suite(llm=nonsense)
+    failures = evals.gate(result["metrics"], json.loads((ROOT / "evals" / "baseline.json").read_text())["metrics"],
+                          evals.load_gate())
+    assert result["metrics"]["generated_share"] == 0.0
+    assert any("generated_share" in f for f in failures), failures
 
 
 @pytest.mark.slow
