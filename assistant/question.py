@@ -65,6 +65,7 @@ _CLAUSE_VERB = re.compile(
 # "... an aid package worth how much?": the money word comes before "how much".
 _MONEY_BEFORE = re.compile(r"\b(worth|cost|costs|costing|priced|valued|fined|paid|pay|raised|sold for|bought for|"
                            r"spend|spent|earn|earned)\b[\w\s,'’-]{0,30}\bhow much\b", re.I)
+_AUXILIARIES = {"did", "does", "do", "is", "was", "are", "were", "has", "have", "had", "will", "would", "can", "could"}
 # Adjectives and determiners between "which" and the head noun ("which *Chinese* city").
 _SKIP_FOCUS = {"of", "the", "following", "these", "those", "two", "three", "four", "one", "kind", "type", "sort"}
 
@@ -93,21 +94,35 @@ def _clause(question: str) -> str:
     return parts[-1] if parts else question
 
 
+def _known(word: str) -> bool:
+    w = word.lower()
+    base = w[:-1] if w.endswith("s") else w
+    nouns = _PERSON_NOUNS | _PLACE_NOUNS | _ORG_NOUNS | _TIME_NOUNS
+    return w in nouns or base in nouns
+
+
 def _focus(clause: str, wh_end: int) -> tuple[str, str]:
-    """The noun phrase right after "which"/"what" ("which Chinese city" -> "Chinese city")."""
+    """The noun phrase right after "which"/"what": "which Chinese city were ..." -> "Chinese city",
+    "which fast food chain upset ..." -> "fast food chain", "which country's team" -> "country"."""
     after = re.findall(r"[A-Za-z][\w'’-]*", clause[wh_end:])
     phrase: list[str] = []
     for token in after[:5]:
         low = token.lower()
         if low in _SKIP_FOCUS and not phrase:
             continue
-        if low in STOPWORDS or low in {"did", "does", "do", "is", "was", "are", "were", "has", "have", "will"}:
+        if (low in STOPWORDS and not token.isupper()) or low in _AUXILIARIES:
+            break
+        if phrase and re.search(r"[a-z](ed|ing)$", low) and not _known(low):
+            break  # "which prestigious tournament *kicked* off"
+        if low.endswith(("'s", "’s")):
+            phrase.append(token[:-2])  # "which country's men's team": the answer is a country
             break
         phrase.append(token)
-        if low in _PERSON_NOUNS or low in _PLACE_NOUNS or low in _ORG_NOUNS or low in _TIME_NOUNS:
-            break
     if not phrase:
         return "", ""
+    known = [k for k, t in enumerate(phrase) if _known(t)]
+    if known:
+        phrase = phrase[: known[-1] + 1]
     return " ".join(phrase), phrase[-1].lower()
 
 
@@ -165,3 +180,51 @@ def _expected(clause: str, wh: str, coarse: str | None, head: str) -> str:
     if wh in {"which", "what"} and head:
         return "thing"
     return "clause" if wh == "what" else "thing"
+
+
+# ---- names in a text (antecedents for follow-ups) ------------------------------------------
+_NAME_WORD = re.compile(r"[A-Z][\w’'.&-]*|[a-z]+")
+_JOINERS = {"of", "de", "van", "von", "der", "al", "bin", "&"}
+_CALENDAR = {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+             "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
+
+
+def _everyday(word: str) -> bool:
+    """An everyday word (one cl100k token in lower case) that is not a place."""
+    from assistant.facts import gazetteer
+    from assistant.text import token_counter
+
+    return token_counter()(" " + word.lower()) == 1 and gazetteer().kind(word) is None
+
+
+def names(text: str) -> list[str]:
+    """Capitalised names in reading order, without sentence starters, titles or a possessive:
+    "What did Wang Yi ask of the Taliban?" -> ["Wang Yi", "Taliban"]; "WorldCom's" -> "WorldCom"."""
+    from assistant.facts import _STARTERS, _TITLES
+
+    out: list[str] = []
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        tokens = _NAME_WORD.findall(sentence)
+        run: list[str] = []
+        for k, token in enumerate([*tokens, "."]):
+            capital = token[:1].isupper()
+            if capital and not (run and run[-1].endswith(("'s", "’s"))):
+                run.append(token)
+                continue
+            if token in _JOINERS and run and k + 1 < len(tokens) and tokens[k + 1][:1].isupper():
+                run.append(token)
+                continue
+            while run and (run[0] in _STARTERS or run[0].rstrip(".") in _TITLES or run[0] in _JOINERS
+                           or run[0].lower() in STOPWORDS):
+                run.pop(0)
+            if len(run) == 1 and k == 1 and _everyday(run[0]):
+                run = []  # "Tighter restrictions ...": capitalised only because it opens the sentence
+            while run and (run[-1] in _JOINERS or run[-1].lower() in STOPWORDS):
+                run.pop()
+            if run:
+                name = " ".join(run)
+                name = re.sub(r"['’]s$", "", name).rstrip(".")
+                if name and name not in out and name not in _CALENDAR:
+                    out.append(name)
+            run = [token] if capital else []
+    return out

@@ -337,7 +337,10 @@ def feature_names() -> list[str]:
 
 
 FEATURES = feature_names()
-EMBEDDING_FEATURES = ["sim_focus", "sim_question", "sim_focus_named"]
+EMBEDDING_FEATURES = ["sim_focus", "sim_kind", "sim_question", "sim_focus_named", "lexical_logit"]
+# The embedding model re-scores only the lexical model's best spans (embedding every span of
+# every sentence would cost ~40 encoder calls per sentence).
+RESCORE_TOP = 15
 
 
 def _features(q: Question, texts: Sequence[str], scores: Sequence[float], toks_all: list[list[_Token]],
@@ -479,20 +482,33 @@ _PROTOTYPES = {
 }
 
 
-def _similarities(q: Question, texts: list[str], embed: Embed) -> tuple[np.ndarray, np.ndarray]:
-    """Cosine of each span with the noun the question names (or its kind) and with the question."""
-    focus = q.focus or _PROTOTYPES[q.expected]
+def similarity_features(question: str | Question, rows: Sequence[Scored], embed: Embed,
+                        lexical: Sequence[float]) -> list[Scored]:
+    """``rows`` with the embedding features added: the span's cosine with the noun the question
+    names (or, without one, with its kind: "a person"), with its kind, and with the question;
+    and the lexical model's logit, so the embedding model re-ranks rather than starts over."""
+    q = analyse(question) if isinstance(question, str) else question
+    if not rows:
+        return []
+    proto = _PROTOTYPES[q.expected]
+    texts = [r.text for r in rows]
     unique = list(dict.fromkeys(texts))
-    vectors = np.asarray(embed([focus, q.clause, *unique]), dtype=float)
+    vectors = np.asarray(embed([q.focus or proto, proto, q.clause, *unique]), dtype=float)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9
-    row = {t: k for k, t in enumerate(unique, start=2)}
-    idx = [row[t] for t in texts]
-    return vectors[idx] @ vectors[0], vectors[idx] @ vectors[1]
+    at = {t: k for k, t in enumerate(unique, start=3)}
+    span_vecs = vectors[[at[t] for t in texts]]
+    focus, kind, clause = span_vecs @ vectors[0], span_vecs @ vectors[1], span_vecs @ vectors[2]
+    out = []
+    for k, (r, p) in enumerate(zip(rows, lexical, strict=True)):
+        p = min(max(float(p), 1e-6), 1 - 1e-6)
+        feats = dict(r.features, sim_focus=float(focus[k]), sim_kind=float(kind[k]), sim_question=float(clause[k]),
+                     sim_focus_named=float(focus[k]) if q.focus else 0.0, lexical_logit=math.log(p / (1 - p)) / 5.0)
+        out.append(Scored(r.text, r.candidate, r.start, r.end, r.shape, feats, r.score))
+    return out
 
 
-def spans(question: str | Question, candidates: Sequence[Candidate], embed: Embed | None = None) -> list[Scored]:
-    """Every candidate span with its features (unscored), in a stable order. With ``embed``
-    (all-MiniLM-L6-v2, as fitted), two more: similarity to the question's noun and to the question."""
+def spans(question: str | Question, candidates: Sequence[Candidate]) -> list[Scored]:
+    """Every candidate span with its lexical features (unscored), in a stable order."""
     q = analyse(question) if isinstance(question, str) else question
     texts = [c.text for c in candidates]
     scores = [float(c.score) for c in candidates]
@@ -508,21 +524,14 @@ def spans(question: str | Question, candidates: Sequence[Candidate], embed: Embe
         for key in {normalize_answer(text[c.start:c.end]) for c in kept if c.sent == s}:
             if key and f" {key} " in norm_text:
                 counts[key] = counts.get(key, 0) + 1
-    sims = None
-    if embed is not None and kept:
-        sims = _similarities(q, [texts[c.sent][c.start:c.end] for c in kept], embed)
     out = []
-    for k, c in enumerate(kept):
+    for c in kept:
         shape = next(s for s in SHAPES[::-1] if s in c.shapes) if c.shapes else "phrase"
         for preferred in ("money", "percent", "time", "number", "quoted", "name"):
             if preferred in c.shapes:
                 shape = preferred
                 break
         feats = _features(q, texts, scores, toks_all, c, sent_cov, q_positions, counts, order)
-        if sims is not None:
-            feats["sim_focus"] = float(sims[0][k])
-            feats["sim_question"] = float(sims[1][k])
-            feats["sim_focus_named"] = float(sims[0][k]) if q.focus else 0.0
         out.append(Scored(texts[c.sent][c.start:c.end], c.sent, c.start, c.end, shape, feats))
     return out
 
@@ -570,10 +579,18 @@ def load_model(variant: str = "lexical", path: Path = MODEL_PATH) -> Model:
 
 def rank(question: str, candidates: Sequence[Candidate], embed: Embed | None = None,
          model: Model | None = None) -> list[Scored]:
-    """All candidate spans scored, best first (ties: the shorter span)."""
-    model = model or load_model("embedding" if embed is not None else "lexical")
-    rows = spans(question, candidates, embed)
-    probs = model.score([r.features for r in rows])
+    """Candidate spans scored, best first (ties: the shorter span). With ``embed``, the lexical
+    model's best RESCORE_TOP spans re-scored by the embedding model (the others are dropped)."""
+    q = analyse(question)
+    rows = spans(q, candidates)
+    lexical = load_model("lexical")
+    probs = lexical.score([r.features for r in rows])
+    if embed is not None and rows:
+        top = sorted(range(len(rows)), key=lambda k: (-probs[k], len(rows[k].text)))[:RESCORE_TOP]
+        rows = similarity_features(q, [rows[k] for k in top], embed, [probs[k] for k in top])
+        probs = (model or load_model("embedding")).score([r.features for r in rows])
+    elif model is not None:
+        probs = model.score([r.features for r in rows])
     scored = [Scored(r.text, r.candidate, r.start, r.end, r.shape, r.features, float(p))
               for r, p in zip(rows, probs, strict=True)]
     scored.sort(key=lambda r: (-r.score, len(r.text)))

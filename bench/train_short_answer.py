@@ -18,8 +18,10 @@ assistant/short_answer_model.json, read with numpy at run time.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
 import json
+import pickle
 import statistics
 import sys
 from dataclasses import dataclass
@@ -38,18 +40,21 @@ from assistant.short_answer import (  # noqa: E402
     EMBEDDING_FEATURES,
     FEATURES,
     MODEL_PATH,
+    RESCORE_TOP,
     Candidate,
     Model,
     Scored,
     exact_match,
     normalize_answer,
+    similarity_features,
     spans,
     token_f1,
 )
 from assistant.text import sentences, terms  # noqa: E402
 
 TOP_SENTENCES = 3
-C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
+C_GRID = (0.1, 0.3, 1.0, 3.0)
+EMBED_CACHE = corpus.CACHE / "short_answer_embeddings.pkl"
 
 
 @dataclass
@@ -79,24 +84,66 @@ def oracle_candidates(question: str, excerpt: str, top: int = TOP_SENTENCES) -> 
     return [Candidate(s.text, score=ov, start=s.start, doc_id="excerpt") for ov, _, s in scored[:top]]
 
 
-def embedder():
-    """all-MiniLM-L6-v2 as the pipeline loads it (bundled, offline)."""
-    from assistant.models import build_embeddings
-    from assistant.settings import EmbeddingSettings
+class CachedEmbedder:
+    """all-MiniLM-L6-v2 as the pipeline loads it (bundled, offline), with a disk cache."""
 
-    return build_embeddings(EmbeddingSettings()).embed_texts
+    def __init__(self) -> None:
+        self.vectors: dict[str, list[float]] = pickle.loads(EMBED_CACHE.read_bytes()) if EMBED_CACHE.exists() else {}
+        self._embed = None
+        self.dirty = False
+
+    def __call__(self, texts: list[str]) -> list[list[float]]:
+        missing = list(dict.fromkeys(t for t in texts if t not in self.vectors))
+        if missing:
+            if self._embed is None:
+                from assistant.models import build_embeddings
+                from assistant.settings import EmbeddingSettings
+
+                self._embed = build_embeddings(EmbeddingSettings()).inner.embed_documents
+            for text, vec in zip(missing, self._embed(missing), strict=True):
+                self.vectors[text] = vec
+            self.dirty = True
+        return [self.vectors[t] for t in texts]
+
+    def save(self) -> None:
+        if self.dirty:
+            EMBED_CACHE.parent.mkdir(parents=True, exist_ok=True)
+            EMBED_CACHE.write_bytes(pickle.dumps(self.vectors))
+            self.dirty = False
 
 
-def examples(split: str, limit: int | None = None, embed=None) -> list[Example]:
+def _cache_path(split: str, limit: int | None) -> Path:
+    """Spans and features depend only on the code that makes them: cache them per version."""
+    code = b"".join((ROOT / "assistant" / name).read_bytes() for name in ("short_answer.py", "question.py", "text.py"))
+    digest = hashlib.sha1(code).hexdigest()[:12]
+    return corpus.CACHE / f"short_answer_{split}_{limit or 'all'}_{digest}.pkl"
+
+
+def examples(split: str, limit: int | None = None) -> list[Example]:
+    path = _cache_path(split, limit)
+    if path.exists():
+        return [Example(**fields) for fields in pickle.loads(path.read_bytes())]
     out = []
     qs = [q for q in corpus.split(corpus.questions(), split) if q.evidence]
     for q in qs[:limit]:
         cands = oracle_candidates(q.question, q.evidence)
-        rows = spans(analyse(q.question), cands, embed)
+        rows = spans(analyse(q.question), cands)
         gold = normalize_answer(q.answer)
         labels = np.array([normalize_answer(r.text) == gold for r in rows], dtype=bool)
         out.append(Example(q.qid, q.week, q.question, q.answer, cands, rows, labels))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pickle.dumps([vars(e) for e in out]))  # plain fields: loadable from any entry point
     return out
+
+
+def rescored(lexical: Model, ex: Example, embed) -> Example:
+    """The example cut to the lexical model's RESCORE_TOP spans, with the embedding features."""
+    if not ex.rows:
+        return ex
+    probs = lexical.score([r.features for r in ex.rows])
+    top = sorted(range(len(ex.rows)), key=lambda k: (-probs[k], len(ex.rows[k].text)))[:RESCORE_TOP]
+    rows = similarity_features(ex.question, [ex.rows[k] for k in top], embed, [probs[k] for k in top])
+    return Example(ex.qid, ex.week, ex.question, ex.gold, ex.candidates, rows, ex.labels[top])
 
 
 def variant_features(variant: str) -> list[str]:
@@ -125,13 +172,23 @@ def fit(train: list[Example], c: float, variant: str = "lexical") -> Model:
     return Model(names, clf.coef_[0].copy(), float(clf.intercept_[0]), 0.0)
 
 
-def predict(model: Model, ex: Example) -> tuple[str, float]:
-    """The top span's text and score ("" when there is no span)."""
+def fit_pair(train: list[Example], c_lexical: float, c_embedding: float | None, embed) -> tuple[Model, Model | None]:
+    """The lexical model, and the embedding model fitted on the lexical model's top spans."""
+    lexical = fit(train, c_lexical)
+    if c_embedding is None:
+        return lexical, None
+    return lexical, fit([rescored(lexical, e, embed) for e in train], c_embedding, "embedding")
+
+
+def predict(models: tuple[Model, Model | None], ex: Example, embed=None) -> tuple[str, float]:
+    """The top span's text and score ("" when there is no span), as short_answer.rank does."""
+    lexical, embedding = models
     if not ex.rows:
         return "", 0.0
-    probs = model.score([r.features for r in ex.rows])
-    order = sorted(range(len(ex.rows)), key=lambda k: (-probs[k], len(ex.rows[k].text)))
-    best = order[0]
+    if embedding is not None:
+        ex = rescored(lexical, ex, embed)
+    probs = (embedding or lexical).score([r.features for r in ex.rows])
+    best = min(range(len(ex.rows)), key=lambda k: (-probs[k], len(ex.rows[k].text)))
     return ex.rows[best].text, float(probs[best])
 
 
@@ -161,16 +218,16 @@ def evaluate(predictions: list[tuple[Example, str, float]], min_score: float = 0
     }
 
 
-def cross_validate(dev: list[Example], c: float, variant: str = "lexical",
+def cross_validate(dev: list[Example], c_lexical: float, c_embedding: float | None = None, embed=None,
                    folds: int = 5) -> list[tuple[Example, str, float]]:
-    """Out-of-fold predictions, folds grouped by week."""
+    """Out-of-fold predictions, folds grouped by week (both stages refitted per fold)."""
     weeks = sorted({e.week for e in dev})
     fold_of = {w: k % folds for k, w in enumerate(weeks)}
     out = []
     for k in range(folds):
         train = [e for e in dev if fold_of[e.week] != k]
-        model = fit(train, c, variant)
-        out.extend((e, *predict(model, e)) for e in dev if fold_of[e.week] == k)
+        models = fit_pair(train, c_lexical, c_embedding, embed)
+        out.extend((e, *predict(models, e, embed)) for e in dev if fold_of[e.week] == k)
     return out
 
 
@@ -188,35 +245,18 @@ def calibration(predictions: list[tuple[Example, str, float]], bins: int = 5) ->
     return out
 
 
-def choose_floor(predictions: list[tuple[Example, str, float]]) -> float:
-    """The lowest score floor at which the spans shown are right at least as often as not
-    (on out-of-fold dev predictions): below it a short answer is more often wrong than right."""
-    for floor in np.arange(0.0, 0.9, 0.01):
-        shown = [exact_match(t, e.gold) for e, t, s in predictions if t and s >= floor]
-        if shown and np.mean(shown) >= 0.5:
-            return round(float(floor), 2)
-    return 0.5
+def choose_floor(predictions: list[tuple[Example, str, float]], keep: float = 0.95) -> float:
+    """The highest score floor that keeps `keep` of the right short answers (out-of-fold dev):
+    below it spans are nearly always wrong, so the answer is better shown without one."""
+    right = sorted(s for e, t, s in predictions if t and exact_match(t, e.gold))
+    if not right:
+        return 0.0
+    return round(float(right[int((1 - keep) * len(right))]) - 0.005, 2)
 
 
-def train_variant(dev: list[Example], variant: str) -> dict:
-    results = {}
-    for c in C_GRID:
-        preds = cross_validate(dev, c, variant)
-        results[c] = (evaluate(preds), preds)
-        print(f"{variant} C={c}: {results[c][0]}", flush=True)
-    best_c = max(C_GRID, key=lambda c: (results[c][0]["exact_match"], results[c][0]["f1"]))
-    preds = results[best_c][1]
-    floor = choose_floor(preds)
-    model = fit(dev, best_c, variant)
-    return {
-        "C": best_c,
-        "min_score": floor,
-        "cv_dev": {"at_floor_0": results[best_c][0], f"at_floor_{floor}": evaluate(preds, floor),
-                   "calibration": calibration(preds)},
-        "features": model.names,
-        "coef": [round(float(v), 6) for v in model.coef],
-        "intercept": round(model.intercept, 6),
-    }
+def summary(predictions, floor: float) -> dict:
+    return {"at_floor_0": evaluate(predictions), f"at_floor_{floor}": evaluate(predictions, floor),
+            "calibration": calibration(predictions)}
 
 
 def main() -> None:
@@ -225,22 +265,46 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
     parser.add_argument("--no-embedding", action="store_true", help="fit the lexical model only")
     args = parser.parse_args()
+    dev = examples("dev", args.limit)
+    print(f"dev: {len(dev)} questions with an excerpt, {sum(e.answerable for e in dev)} with the right choice "
+          f"among the candidate spans, {sum(len(e.rows) for e in dev)} spans", flush=True)
     payload: dict = {
         "about": "Short-answer span ranker: logistic regression over assistant/short_answer.py features, "
                  "fitted by bench/train_short_answer.py on RealTime QA 2024 dev weeks (even weeks) only. "
-                 "'embedding' adds all-MiniLM-L6-v2 similarities.",
+                 "'embedding' re-scores the lexical model's top spans with all-MiniLM-L6-v2 similarities.",
+        "trained_on": {"split": "dev", "questions": len(dev), "fitted_questions": sum(e.answerable for e in dev)},
     }
-    variants = ["lexical"] if args.no_embedding else ["lexical", "embedding"]
-    embed = None if args.no_embedding else embedder()
-    dev = examples("dev", args.limit, embed)
-    print(f"dev: {len(dev)} questions with an excerpt, {sum(e.answerable for e in dev)} with the right choice "
-          f"among the candidate spans, {sum(len(e.rows) for e in dev)} spans", flush=True)
-    payload["trained_on"] = {"split": "dev", "questions": len(dev),
-                             "fitted_questions": sum(e.answerable for e in dev)}
-    for variant in variants:
-        payload[variant] = train_variant(dev, variant)
-        print(variant, json.dumps(payload[variant]["cv_dev"]), flush=True)
+    lex = {c: cross_validate(dev, c) for c in C_GRID}
+    for c, preds in lex.items():
+        print(f"lexical C={c}: {evaluate(preds)}", flush=True)
+    c_lex = max(C_GRID, key=lambda c: (evaluate(lex[c])["exact_match"], evaluate(lex[c])["f1"]))
+    floor = choose_floor(lex[c_lex])
+    lexical = fit(dev, c_lex)
+    payload["lexical"] = {"C": c_lex, "min_score": floor, "cv_dev": summary(lex[c_lex], floor),
+                          "features": lexical.names, "coef": [round(float(v), 6) for v in lexical.coef],
+                          "intercept": round(lexical.intercept, 6)}
+    if not args.no_embedding:
+        embed = CachedEmbedder()
+        emb = {}
+        for c in C_GRID:
+            emb[c] = cross_validate(dev, c_lex, c, embed)
+            embed.save()
+            print(f"embedding C={c}: {evaluate(emb[c])}", flush=True)
+        c_emb = max(C_GRID, key=lambda c: (evaluate(emb[c])["exact_match"], evaluate(emb[c])["f1"]))
+        floor = choose_floor(emb[c_emb])
+        _, embedding = fit_pair(dev, c_lex, c_emb, embed)
+        embed.save()
+        payload["embedding"] = {"C": c_emb, "min_score": floor, "cv_dev": summary(emb[c_emb], floor),
+                                "features": embedding.names, "coef": [round(float(v), 6) for v in embedding.coef],
+                                "intercept": round(embedding.intercept, 6)}
+    elif args.out.exists():
+        previous = json.loads(args.out.read_text(encoding="utf-8"))
+        if "embedding" in previous:
+            payload["embedding"] = previous["embedding"]
     args.out.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
+    for variant in ("lexical", "embedding"):
+        if variant in payload:
+            print(variant, json.dumps(payload[variant]["cv_dev"]))
     print(f"wrote {args.out}")
 
 
