@@ -1,8 +1,21 @@
 """Follow-up questions -> standalone questions for retrieval.
 
 "heuristic" (default, works with any model): a question that leans on the conversation
-(pronouns, "and ...", "what about ...", few content words) gets the previous question
-appended, so retrieval sees the entities it refers to.
+(pronouns, "the company", "there", "in return", "and ...", few content words) is rewritten
+against the previous turn, and the previous question is kept as context so retrieval finds
+the story:
+- he / she / him / his / her -> the person the previous turn was about: the name its answer
+  gave when it asked "who" ("Who is the head of the central bank?" -> the answer's name),
+  else the first person-like name of the previous question;
+- it / its / "the company" / "the studio" ... -> the organisation or thing: the answer's name
+  when it asked "which company", else a name of the previous question;
+- "there" -> the place the previous turn named (a gazetteer check);
+- reciprocal follow-ups ("And what did the Taliban promise in return?", "in response", "in
+  reply"): the marker is dropped (its "return" matched "hope to return to power") and a
+  subject like "the striker" refers to the party the previous question was asked about, not
+  to its subject.
+A pronoun is replaced only when the previous turn offers exactly the kind of name it needs.
+Measured with bench/followups.py (key-fact recall of follow-up answers, see README there).
 "llm": the chat model rewrites it (prompts/condense.txt); the rewrite is accepted only if
 it keeps the follow-up's own content words, otherwise the heuristic is used.
 """
@@ -17,6 +30,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 
 from assistant.prompts import load_prompt
+from assistant.question import analyse, names
 from assistant.text import terms, words
 
 History = Sequence[dict] | Sequence[tuple[str, str]] | None
@@ -26,6 +40,17 @@ _DEPENDENT = {
     "these", "those", "there", "then", "also", "else", "other", "others", "former", "latter",
 }
 _OPENERS = re.compile(r"^\s*(and|but|so|also|what about|how about|and what|what else|why|then)\b", re.I)
+_RECIPROCAL = re.compile(r"\s*,?\s*\b(in (return|response|reply|exchange|turn)|back)\b(?= *[?.!]?\s*$)", re.I)
+_REPLY_VERB = re.compile(r"\b(respond|responded|reply|replied|react|reacted|answer|answered|retort|retorted)\b", re.I)
+# Nouns that stand for an organisation or a person already named ("the company", "that campaigner").
+_ORG_NOUN = ("company|firm|studio|group|club|court|bank|think-tank|government|agency|team|party|business|"
+             "organisation|organization|carrier|airline|maker|retailer|report|movement|union|ministry|department")
+_PERSON_NOUN = ("man|woman|player|striker|campaigner|official|minister|spokesman|spokeswoman|lawyer|actor|singer|"
+                "chief|boss|executive|leader|president|suspect|witness|coach|manager|captain|star|teenager|senator|"
+                "governor|mayor|judge|politician|prince|princess|king|queen")
+_ORG_REF = re.compile(rf"\b(the|that|this) ({_ORG_NOUN})\b", re.I)
+_PERSON_REF = re.compile(rf"\b(that|this|the) ({_PERSON_NOUN})\b", re.I)
+_MARKERS = re.compile(r"\s*\[\d+\]")
 
 
 def normalize_history(history: History) -> list[tuple[str, str]]:
@@ -44,7 +69,8 @@ def normalize_history(history: History) -> list[tuple[str, str]]:
 
 def needs_context(question: str) -> bool:
     tokens = set(words(question))
-    return bool(tokens & _DEPENDENT) or bool(_OPENERS.match(question)) or len(terms(question)) < 2
+    return (bool(tokens & _DEPENDENT) or bool(_OPENERS.match(question)) or len(terms(question)) < 2
+            or bool(_RECIPROCAL.search(question)) or bool(_ORG_REF.search(question) or _PERSON_REF.search(question)))
 
 
 @dataclass(frozen=True)
@@ -59,11 +85,103 @@ class Resolved:
         return f"{self.focus} ({self.context})" if self.context else self.focus
 
 
+@dataclass(frozen=True)
+class Referents:
+    """What the previous turn offers a follow-up to refer to (None: nothing of that kind)."""
+
+    person: str | None = None
+    thing: str | None = None
+    place: str | None = None
+
+
+def _last_turn(history: list[tuple[str, str]]) -> tuple[str, str]:
+    question, answer = "", ""
+    for role, text in history:
+        if role == "user":
+            question, answer = text, ""
+        elif question:
+            answer = text
+    return question, _MARKERS.sub("", answer)
+
+
+def _is_place(name: str) -> bool:
+    from assistant.facts import gazetteer
+
+    return gazetteer().kind(name) is not None
+
+
+def referents(previous: str, answer: str, reciprocal: bool = False) -> Referents:
+    """The person, thing and place the previous question and its answer are about."""
+    asked = analyse(previous)
+    in_question = [n for n in names(previous) if not _is_place(n)]
+    own = {w.lower() for w in words(previous)}
+    given = [n for n in names(answer) if not all(w.lower() in own for w in n.split()) and not _is_place(n)]
+    places = [n for n in names(previous) + names(answer) if _is_place(n)]
+    who_is = re.match(r"^\s*(?i:who) (is|was|are|were) ([A-Z][^?]*)\?*\s*$", previous)
+    if reciprocal and in_question:
+        # "What did Wang Yi ask of the Taliban?" -> "in return": the other party answers.
+        other = in_question[1:] or in_question
+        return Referents(person=other[0], thing=other[0], place=places[0] if places else None)
+    person = thing = None
+    if asked.expected == "person":
+        person = in_question[0] if who_is and in_question else (given[0] if given else None)
+    elif in_question:
+        person = in_question[0]
+    if asked.expected in {"org", "thing", "name"} and given:
+        thing = given[0]
+    elif in_question:
+        thing = next((n for n in in_question if n != person), in_question[0])
+    place = given[0] if asked.expected == "place" and given else (places[0] if places else None)
+    if asked.expected == "place" and not place:
+        place = next((n for n in names(answer) if _is_place(n)), None)
+    return Referents(person, thing, place)
+
+
+def _possessive(name: str) -> str:
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
+def rewrite(question: str, refs: Referents) -> str:
+    """The follow-up with its pronouns and back-references replaced by the names they stand for."""
+    out = re.sub(r"^\s*(and|but|so|also)\s+", "", question, flags=re.I)
+    out = _RECIPROCAL.sub("", out)
+    present = out.lower()
+
+    def fresh(name: str | None) -> bool:
+        return bool(name) and not re.search(rf"\b{re.escape(name.lower())}\b", present)
+
+    if fresh(refs.person):
+        p = refs.person
+        out = re.sub(r"\b(he|she)\b", p, out, flags=re.I)
+        out = re.sub(r"\bhim\b", p, out, flags=re.I)
+        out = re.sub(r"\bhis\b", _possessive(p), out, flags=re.I)
+        out = re.sub(r"\bher\b(?=\s+(?!(?:" + "|".join(["to", "of", "in", "on", "at", "about", "for", "and",
+                                                        "with", "from", "by"]) + r")\b)[a-z])",
+                     _possessive(p), out, flags=re.I)
+        out = re.sub(r"\bher\b", p, out, flags=re.I)
+        out = _PERSON_REF.sub(p, out, count=1)
+    if fresh(refs.thing):
+        out = _ORG_REF.sub(refs.thing, out, count=1)
+        out = re.sub(r"\bits\b", _possessive(refs.thing), out)
+        out = re.sub(r"\b(did|does|do|has|have|will|would|was|is|can|could) it\b", rf"\1 {refs.thing}", out)
+        out = re.sub(r"\bit (say|said|says|do|does|did|make|makes|made)\b", rf"{refs.thing} \1", out)
+        out = re.sub(r"\b(commissioned|wrote|made|bought|owns|runs|sued|fined|launched|started) it\b",
+                     rf"\1 {refs.thing}", out)
+    if fresh(refs.place):
+        out = re.sub(r"\b(visit|go|travel|return|move|come|fly) there\b", rf"\1 {refs.place}", out, flags=re.I)
+        out = re.sub(r"\bthere\b(?=\s*[?.!]?\s*$|\s+(now|today|then|yet)\b)", f"in {refs.place}", out)
+    out = out.strip()
+    return out[:1].upper() + out[1:] if out else question
+
+
 def heuristic_standalone(question: str, history: list[tuple[str, str]], turns: int = 1) -> Resolved:
     previous = [text for role, text in history if role == "user"][-turns:]
     if not previous or not needs_context(question):
         return Resolved(question)
-    return Resolved(question, " ".join(previous))
+    last_q, last_a = _last_turn(history)
+    reciprocal = bool(_RECIPROCAL.search(question) or _REPLY_VERB.search(question))
+    focus = rewrite(question, referents(last_q, last_a, reciprocal)) if last_q else question
+    return Resolved(focus, " ".join(previous))
 
 
 def standalone_question(question: str, history: History, mode: str = "heuristic",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.conversation import needs_context, normalize_history, standalone_question
+from assistant.question import names
 
 
 def test_history_shapes():
@@ -21,7 +24,59 @@ def test_dependent_questions_detected():
 def test_followup_gets_previous_question_as_context():
     history = [("What did Wang Yi ask of the Taliban?", "He asked them to crack down on the ETIM [1].")]
     r = standalone_question("And what did the Taliban promise in return?", history)
-    assert r.focus == "And what did the Taliban promise in return?"
+    assert r.focus == "What did the Taliban promise?"
     assert "Wang Yi" in r.context and "Wang Yi" in r.query
     # A self-contained question is left alone.
     assert standalone_question("Who is Baradar's deputy in Doha?", history).context == ""
+
+
+# (previous question, its answer, follow-up, what the rewrite must contain, what it must not, why)
+REWRITES = [
+    ("What did Wang Yi ask of the Taliban?",
+     "He said he hoped the Taliban would crack down on the East Turkestan Islamic Movement [1].",
+     "And what did the Taliban promise in return?", "What did the Taliban promise", "return",
+     "'in return' is a discourse marker; its 'return' matched 'hope to return to power'"),
+    ("Who is the head of the Turkish Central Bank?",
+     "Sureyya Serdengecti, the head of the central bank, said the lira would be stable [1].",
+     "What did he say the new lira is a symbol of?", "Sureyya Serdengecti say", " he ",
+     "after a who-question, 'he' is the person the answer named"),
+    ("Who is Jose Barrionuevo?", "He is head of strategy at Barclays Capital [1].",
+     "What does he think the tax plan is?", "does Jose Barrionuevo think", " he ",
+     "'Who is NAME?': the name in the question is the antecedent"),
+    ("Which company makes chips for half the world's mobile phones?", "Texas Instruments does [1].",
+     "Which rival does the company face competition from?", "does Texas Instruments face", "the company",
+     "'the company' after a which-company question is the company the answer named"),
+    ("What restrictions did the Bush administration put on Cuba?", "Tighter travel restrictions [1].",
+     "How often can exiles visit there now?", "visit Cuba now", "there",
+     "'there' is the place the previous turn named (a gazetteer place)"),
+    ("What does Ferguson want the FA to do about Thierry Henry?", "Punish him [1].",
+     "And what did the striker say in response?", "What did Thierry Henry say", "Ferguson",
+     "in a reply, 'the striker' is the party the previous question was about, not its subject"),
+    ("Who did the mayor clash with on Thursday?", "Sunderland No campaigner Neil Herron [1].",
+     "What did that campaigner gain fame as?", "did Neil Herron gain", "Sunderland No",
+     "'that campaigner' is the person the answer named; trailing stop words are not part of a name"),
+    ("Who is Martin Mubanga's lawyer?", "His lawyer Louise Christian said so [1].",
+     "What proceedings is she hoping to issue?", "is Louise Christian hoping", " she ",
+     "'she' after a who-question is the answer's person, not the one asked about"),
+]
+
+
+@pytest.mark.parametrize(("previous", "answer", "followup", "must", "must_not", "why"), REWRITES)
+def test_followup_rewrites(previous, answer, followup, must, must_not, why):
+    resolved = standalone_question(followup, [(previous, answer)])
+    assert must in resolved.focus, why
+    assert must_not not in f" {resolved.focus} ", why
+    assert resolved.context == previous  # the earlier question still finds the story
+
+
+def test_no_antecedent_leaves_pronoun():
+    # Nothing in the previous turn is a person: "he" stays rather than being guessed.
+    r = standalone_question("What did he say?", [("How much did the tax raise?", "£6m [1].")])
+    assert "he" in r.focus.split()
+
+
+def test_names_skip_starters_titles_and_possessives():
+    assert names("What did Wang Yi ask of the Taliban?") == ["Wang Yi", "Taliban"]
+    assert names("How much did shareholders lose in WorldCom's collapse?") == ["WorldCom"]
+    assert names("What did Mr Mallon say on Wednesday?") == ["Mallon"]
+    assert names("Tighter restrictions came in May.") == []

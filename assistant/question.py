@@ -1,0 +1,230 @@
+"""What a question asks for: its wh-word, the noun it is about ("which Chinese *city*") and the
+kind of answer that would fit (a person, a place, a number, a reason ...).
+
+Built on `text.question_type` (money / quantity / time / entity, used by evidence selection and
+the support check) and refines it for the short answer (`short_answer.py`), which must tell a
+place from a person and a name from a clause. Quiz questions often open with a sentence of
+background ("New data confirms ... . Which climate agreement ...?"): the last clause holding a
+wh-word is the question.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.text import STOPWORDS, question_type, terms, words
+
+# Expected answer kinds, from most to least specific.
+KINDS = ("person", "place", "org", "time", "number", "percent", "money", "name", "thing", "reason", "manner",
+         "clause")
+
+_WH = re.compile(r"\b(how many|how much|how long|how old|how far|how often|how big|how large|how tall|how high|"
+                 r"who|whom|whose|where|when|which|what|why|how)\b", re.I)
+
+# Head nouns that name the kind of thing asked for ("which *country*", "what *company*").
+_PERSON_NOUNS = {
+    "person", "people", "man", "woman", "president", "minister", "singer", "actor", "actress", "musician",
+    "player", "justice", "judge", "monarch", "royal", "figure", "politician", "contender", "candidate", "ceo",
+    "leader", "star", "athlete", "rapper", "celebrity", "chef", "author", "writer", "director", "governor",
+    "senator", "king", "queen", "prince", "princess", "pope", "footballer", "golfer", "driver", "artist",
+    "comedian", "presenter", "host", "billionaire", "entrepreneur", "founder", "officer", "official", "member",
+    "chancellor", "secretary", "spokesman", "spokeswoman", "mayor", "coach", "manager", "captain", "boss",
+    "chairman", "chief", "head", "successor", "predecessor", "winner", "champion", "child", "son", "daughter",
+    "wife", "husband", "mother", "father", "brother", "sister", "teenager", "pitcher", "quarterback",
+    "tennis", "boxer", "swimmer", "gymnast", "sprinter", "cyclist", "skier", "rider", "dancer", "model",
+    "influencer", "youtuber", "streamer", "scientist", "economist", "lawyer", "prosecutor", "suspect",
+    "defendant", "victim", "astronaut", "pilot", "journalist", "reporter", "anchor", "designer", "composer",
+    "band", "group", "duo", "character", "nominee", "justices", "representative", "lawmaker", "speaker",
+}
+_PLACE_NOUNS = {
+    "country", "countries", "city", "cities", "state", "states", "island", "islands", "nation", "region",
+    "town", "capital", "continent", "county", "province", "village", "territory", "venue", "location",
+    "place", "port", "river", "lake", "sea", "ocean", "mountain", "volcano", "park", "area", "neighbourhood",
+    "neighborhood", "district", "borough", "airport", "stadium", "resort", "destination", "border", "coast",
+}
+_ORG_NOUNS = {
+    "company", "companies", "firm", "retailer", "automaker", "carmaker", "chain", "team", "club", "party",
+    "brand", "app", "airline", "bank", "network", "union", "giant", "manufacturer", "organisation",
+    "organization", "agency", "newspaper", "broadcaster", "channel", "platform", "startup", "store",
+    "supermarket", "university", "school", "charity", "group", "publisher", "studio", "label", "website",
+    "service", "outlet", "court", "department", "ministry", "regulator", "maker", "business", "corporation",
+    "conglomerate", "insurer", "lender", "exchange", "league",
+}
+_TIME_NOUNS = {"year", "date", "day", "month", "time", "decade", "century", "season", "week", "hour"}
+_NAME_Q = re.compile(r"\b(what is|what was|what's) (the )?(name|title|nickname)\b|\b(known as|called|named|dubbed|"
+                     r"titled|nicknamed) what\b|\bwhat (is|was) (it|he|she|they) (called|named|known as)\b", re.I)
+_PERCENT_Q = re.compile(r"\b(what|which) (percentage|percent|share|proportion|fraction)\b|\bhow much of\b", re.I)
+_CLAUSE_VERB = re.compile(
+    r"\bwhat (did|does|do|has|have|had|will|would|is|was|are|were) [\w' .-]{1,60}? (say|said|ask|asked|promise|"
+    r"promised|want|wanted|warn|warned|tell|told|announce|announced|propose|proposed|agree|agreed|demand|"
+    r"demanded|offer|offered|plan|planned|claim|claimed|urge|urged|call for|reveal|revealed|do|find|found|"
+    r"show|showed|mean|discover|discovered|decide|decided|pledge|pledged|vow|vowed|accuse|accused|request|"
+    r"requested|describe|described|suggest|suggested|happen|happened|cause|caused|allow|allowed|ban|banned)\b",
+    re.I)
+# "... an aid package worth how much?": the money word comes before "how much".
+_MONEY_BEFORE = re.compile(r"\b(worth|cost|costs|costing|priced|valued|fined|paid|pay|raised|sold for|bought for|"
+                           r"spend|spent|earn|earned)\b[\w\s,'’-]{0,30}\bhow much\b", re.I)
+_AUXILIARIES = {"did", "does", "do", "is", "was", "are", "were", "has", "have", "had", "will", "would", "can", "could"}
+# Adjectives and determiners between "which" and the head noun ("which *Chinese* city").
+_SKIP_FOCUS = {"of", "the", "following", "these", "those", "two", "three", "four", "one", "kind", "type", "sort"}
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question analysed: ``expected`` is one of KINDS; ``focus`` the head-noun phrase the
+    question names as its answer's type ("Chinese city"), ``focus_head`` its last word."""
+
+    text: str
+    clause: str   # the wh-clause (background sentences dropped)
+    wh: str       # "who", "which", "how many" ... or "" for a question without one
+    coarse: str | None  # text.question_type: money / quantity / time / entity / None
+    expected: str
+    focus: str
+    focus_head: str
+    terms: frozenset[str]
+    words: frozenset[str]
+
+
+def _clause(question: str) -> str:
+    parts = [p for p in re.split(r"(?<=[.!?])\s+", question.strip()) if p]
+    for part in reversed(parts):
+        if _WH.search(part):
+            return part
+    return parts[-1] if parts else question
+
+
+def _known(word: str) -> bool:
+    w = word.lower()
+    base = w[:-1] if w.endswith("s") else w
+    nouns = _PERSON_NOUNS | _PLACE_NOUNS | _ORG_NOUNS | _TIME_NOUNS
+    return w in nouns or base in nouns
+
+
+def _focus(clause: str, wh_end: int) -> tuple[str, str]:
+    """The noun phrase right after "which"/"what": "which Chinese city were ..." -> "Chinese city",
+    "which fast food chain upset ..." -> "fast food chain", "which country's team" -> "country"."""
+    after = re.findall(r"[A-Za-z][\w'’-]*", clause[wh_end:])
+    phrase: list[str] = []
+    for token in after[:5]:
+        low = token.lower()
+        if low in _SKIP_FOCUS and not phrase:
+            continue
+        if (low in STOPWORDS and not token.isupper()) or low in _AUXILIARIES:
+            break
+        if phrase and re.search(r"[a-z](ed|ing)$", low) and not _known(low):
+            break  # "which prestigious tournament *kicked* off"
+        if low.endswith(("'s", "’s")):
+            phrase.append(token[:-2])  # "which country's men's team": the answer is a country
+            break
+        phrase.append(token)
+    if not phrase:
+        return "", ""
+    known = [k for k, t in enumerate(phrase) if _known(t)]
+    if known:
+        phrase = phrase[: known[-1] + 1]
+    return " ".join(phrase), phrase[-1].lower()
+
+
+def analyse(question: str) -> Question:
+    """The kind of answer ``question`` expects, and the noun it names as the answer's type."""
+    clause = _clause(question)
+    match = _WH.search(clause)
+    wh = match.group(1).lower() if match else ""
+    coarse = question_type(clause)
+    focus, head = ("", "")
+    if wh in {"which", "what"} and match:
+        focus, head = _focus(clause, match.end())
+    if wh == "what" and not focus and re.search(r"\bin (what|which)\b", clause, re.I):
+        focus, head = _focus(clause, match.end())
+    expected = _expected(clause, wh, coarse, head)
+    return Question(question, clause, wh, coarse, expected, focus, head,
+                    frozenset(terms(question)), frozenset(words(question)))
+
+
+def _expected(clause: str, wh: str, coarse: str | None, head: str) -> str:
+    singular = head[:-1] if head.endswith("s") and head[:-1] in (_PERSON_NOUNS | _PLACE_NOUNS | _ORG_NOUNS) else head
+    if coarse == "money" or _MONEY_BEFORE.search(clause):
+        return "money"
+    if _PERCENT_Q.search(clause):
+        return "percent"
+    if wh in {"how many", "how old", "how far", "how often", "how big", "how large", "how tall", "how high"}:
+        return "number"
+    if wh == "how much":
+        return "number"
+    if wh == "how long":
+        return "number" if re.search(r"\bhow long (did|does|do|will|would|has|have|had|is|was)\b", clause, re.I) \
+            else "time"
+    if wh == "when" or coarse == "time" or singular in _TIME_NOUNS:
+        return "time"
+    if wh in {"who", "whom", "whose"}:
+        return "person"
+    if wh == "where":
+        return "place"
+    if wh == "why":
+        return "reason"
+    if wh == "how":
+        return "manner"
+    if singular in _PERSON_NOUNS:
+        return "person"
+    if singular in _PLACE_NOUNS:
+        return "place"
+    if singular in _ORG_NOUNS:
+        return "org"
+    if _NAME_Q.search(clause):
+        return "name"
+    if coarse == "quantity":
+        return "number"
+    if wh == "what" and _CLAUSE_VERB.search(clause):
+        return "clause"
+    if wh in {"which", "what"} and head:
+        return "thing"
+    return "clause" if wh == "what" else "thing"
+
+
+# ---- names in a text (antecedents for follow-ups) ------------------------------------------
+_NAME_WORD = re.compile(r"[A-Z][\w’'.&-]*|[a-z]+")
+_JOINERS = {"of", "de", "van", "von", "der", "al", "bin", "&"}
+_CALENDAR = {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+             "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
+
+
+def _everyday(word: str) -> bool:
+    """An everyday word (one cl100k token in lower case) that is not a place."""
+    from assistant.facts import gazetteer
+    from assistant.text import token_counter
+
+    return token_counter()(" " + word.lower()) == 1 and gazetteer().kind(word) is None
+
+
+def names(text: str) -> list[str]:
+    """Capitalised names in reading order, without sentence starters, titles or a possessive:
+    "What did Wang Yi ask of the Taliban?" -> ["Wang Yi", "Taliban"]; "WorldCom's" -> "WorldCom"."""
+    from assistant.facts import _STARTERS, _TITLES
+
+    out: list[str] = []
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        tokens = _NAME_WORD.findall(sentence)
+        run: list[str] = []
+        for k, token in enumerate([*tokens, "."]):
+            capital = token[:1].isupper()
+            if capital and not (run and run[-1].endswith(("'s", "’s"))):
+                run.append(token)
+                continue
+            if token in _JOINERS and run and k + 1 < len(tokens) and tokens[k + 1][:1].isupper():
+                run.append(token)
+                continue
+            while run and (run[0] in _STARTERS or run[0].rstrip(".") in _TITLES or run[0] in _JOINERS
+                           or run[0].lower() in STOPWORDS):
+                run.pop(0)
+            if len(run) == 1 and k == 1 and _everyday(run[0]):
+                run = []  # "Tighter restrictions ...": capitalised only because it opens the sentence
+            while run and (run[-1] in _JOINERS or run[-1].lower() in STOPWORDS):
+                run.pop()
+            if run:
+                name = " ".join(run)
+                name = re.sub(r"['’]s$", "", name).rstrip(".")
+                if name and name not in out and name not in _CALENDAR:
+                    out.append(name)
+            run = [token] if capital else []
+    return out

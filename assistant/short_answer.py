@@ -1,0 +1,644 @@
+"""The short answer: the shortest span of an evidence sentence that answers the question.
+
+"In which Chinese city were the talks held?" is answered "Tianjin", not by two sentences
+about the talks. Given the question and a few candidate sentences (the evidence the answer
+cites, with the pipeline's relevance score for each), `short_answer` returns a span copied
+verbatim from one sentence, with its offsets in the sentence and in the document, and a score
+that estimates P(span is the answer); or None when no span is likely enough (a "why" question
+answered by a whole sentence, or a sentence that holds nothing of the expected kind).
+
+How
+1. `question.analyse` says what is asked: a person, place, organisation, time, number,
+   percentage, money, name, thing, reason, manner or clause, and the noun naming it
+   ("which Chinese *city*").
+2. Candidate spans from every sentence: capitalised runs and their sub-runs (names, places),
+   numbers with currency, scale and unit, dates, quoted titles, runs of content words (noun
+   phrases: "gas stoves", "dark chocolate"), and short clauses after "because", "to", "that",
+   "over" ... Spans whose words all occur in the question are dropped ("Taliban" does not
+   answer a question about the Taliban).
+3. A logistic regression over about 150 features (answer-kind × span-shape crosses, a
+   gazetteer place check, the question noun next to the span, distance to the question's
+   words in the sentence, length, the sentence's relevance and rank, repetition across
+   sentences) scores every span; the best one is returned when its score reaches
+   `min_score`. The coefficients are in short_answer_model.json, fitted by
+   bench/train_short_answer.py on the RealTime QA 2024 dev weeks only (even weeks): the
+   spans equal to the quiz's right choice (SQuAD normalisation) are positives, all others
+   negatives. Run time is numpy only (no scikit-learn).
+
+Measured (bench/short_answer.py, oracle setting: candidate sentences are the quiz excerpt's
+sentences ranked by question-term overlap; EM / token F1 against the right choice with SQuAD
+normalisation; all questions that come with an excerpt):
+MEASURED_PLACEHOLDER
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from assistant.facts import _DEMONYM, _STARTERS, _TITLES, DATE, gazetteer
+from assistant.question import Question, analyse
+from assistant.text import NUMBER_WORDS, STOPWORDS, terms, token_counter
+
+MODEL_PATH = Path(__file__).with_name("short_answer_model.json")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An evidence sentence: ``text`` is ``document[start:start + len(text)]``."""
+
+    text: str
+    score: float = 0.0   # the pipeline's relevance score (any scale; only order and ratio to the best matter)
+    start: int = 0       # offset of the sentence in its document
+    doc_id: str = ""
+    citation: int | None = None  # the caller's handle, passed through
+
+
+@dataclass(frozen=True)
+class Span:
+    """The short answer: ``text == candidates[candidate].text[start:end]`` and
+    ``document[doc_start:doc_end] == text``."""
+
+    text: str
+    candidate: int
+    start: int
+    end: int
+    doc_start: int
+    doc_end: int
+    score: float
+    kind: str           # the span's shape: name, number, time, quoted, phrase or clause
+    doc_id: str = ""
+    citation: int | None = None
+
+
+# ---- tokens ------------------------------------------------------------------------------
+_LETTER = "A-Za-zÀ-ÖØ-öø-ÿ"
+_TOKEN = re.compile(
+    rf"[$£€¥]?\d[\d,]*(?:\.\d+)?%?|[{_LETTER}0-9]+(?:[’'\-.&][{_LETTER}0-9]+)*|\S")
+_CONNECTORS = {"of", "and", "&", "de", "du", "van", "von", "der", "la", "le", "al", "bin", "da", "del", "the"}
+_SCALE = {"million", "billion", "trillion", "bn", "m", "k", "thousand", "hundred", "mn", "tn"}
+_PERCENT_WORDS = {"percent", "per"}
+_CURRENCY_WORDS = {"dollars", "dollar", "pounds", "pound", "euros", "euro", "yen", "yuan", "rupees", "cents",
+                   "pence", "francs", "roubles", "rubles", "won", "pesos", "p"}
+_CLAUSE_TRIGGERS = {"because", "to", "that", "over", "amid", "after", "by", "for", "as", "so", "since",
+                    "following", "due", "saying", "including", "whether"}
+_CLAUSE_STOP = set(",;:()[]\"“”—–")
+_ROLE_NEXT = re.compile(r"^\s*(,\s*)?(said|says|told|added|wrote|warned|urged|announced|who|,\s*the|,\s*a)\b", re.I)
+_LOCATIVE_BEFORE = {"in", "at", "near", "from", "outside", "across", "into", "to", "around", "throughout", "of"}
+_TIME_BEFORE = {"on", "in", "since", "until", "by", "from", "during", "before", "after"}
+_MAX_CLAUSE_WORDS = 14
+_MAX_SPAN_WORDS = 14
+
+
+@dataclass
+class _Token:
+    text: str
+    start: int
+    end: int
+
+    @property
+    def low(self) -> str:
+        return self.text.lower()
+
+    @property
+    def is_word(self) -> bool:
+        return self.text[0].isalnum() or self.text[0] in "$£€¥"
+
+    @property
+    def is_cap(self) -> bool:
+        t = self.text
+        return t[0].isupper() or (t[0].isdigit() and any(c.isupper() for c in t))
+
+    @property
+    def is_number(self) -> bool:
+        t = self.text
+        return any(c.isdigit() for c in t) or t.lower() in NUMBER_WORDS
+
+
+def _tokens(text: str) -> list[_Token]:
+    return [_Token(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+
+
+# ---- candidate spans ---------------------------------------------------------------------
+@dataclass
+class _Cand:
+    sent: int
+    i: int            # first token
+    j: int            # one past the last token
+    start: int        # character offsets in the sentence
+    end: int
+    shapes: set[str]
+    flags: set[str]
+
+
+def _add(found: dict, sent: int, toks: list[_Token], i: int, j: int, shape: str, *flags: str,
+         start: int | None = None, end: int | None = None) -> None:
+    if i >= j or j - i > _MAX_SPAN_WORDS:
+        return
+    s = toks[i].start if start is None else start
+    e = toks[j - 1].end if end is None else end
+    key = (sent, s, e)
+    cand = found.get(key)
+    if cand is None:
+        cand = found[key] = _Cand(sent, i, j, s, e, set(), set())
+    cand.shapes.add(shape)
+    cand.flags.update(flags)
+
+
+def _possessive_end(tok: _Token) -> int:
+    """End offset without a trailing possessive ("Britain's" -> "Britain")."""
+    if tok.low.endswith(("'s", "’s")):
+        return tok.end - 2
+    return tok.end
+
+
+def _names(found: dict, sent: int, toks: list[_Token]) -> None:
+    """Capitalised runs ("Wang Yi", "Bank of England", "Denmark's Queen Margrethe II") and
+    every sub-run that starts and ends on a capitalised word."""
+    n = len(toks)
+    i = 0
+    while i < n:
+        if not (toks[i].is_word and toks[i].is_cap):
+            i += 1
+            continue
+        j = i + 1
+        while j < n:
+            if toks[j].is_word and toks[j].is_cap:
+                j += 1
+            elif toks[j].low in _CONNECTORS and j + 1 < n and toks[j + 1].is_word and toks[j + 1].is_cap \
+                    and not toks[j - 1].low.endswith(("'s", "’s")):
+                j += 2
+            else:
+                break
+        run = list(range(i, j))
+        heads = [k for k in run if toks[k].is_cap and toks[k].low not in _CONNECTORS]
+        for a_pos, a in enumerate(heads):
+            for b in heads[a_pos:]:
+                if b - a >= 8:
+                    break
+                flags = ["maximal"] if (a == heads[0] and b == heads[-1]) else ["subrun"]
+                if a == 0:
+                    flags.append("sentence_start")
+                if toks[a].text in _STARTERS or toks[a].text in _TITLES:
+                    flags.append("starts_with_title")
+                if a > i and toks[a - 1].text in _TITLES:
+                    flags.append("after_title")
+                end = _possessive_end(toks[b])
+                if end != toks[b].end:
+                    _add(found, sent, toks, a, b + 1, "name", *flags, "keeps_possessive")
+                    flags.append("possessive")
+                _add(found, sent, toks, a, b + 1, "name", *flags, end=end)
+        i = j
+
+
+def _numbers(found: dict, sent: int, toks: list[_Token]) -> None:
+    n = len(toks)
+    for i, tok in enumerate(toks):
+        if not tok.is_word or not tok.is_number:
+            continue
+        if tok.is_cap and not tok.text[0].isdigit() and i > 0:
+            continue  # "One Direction" is a name, not a number
+        a, b = i, i + 1
+        _add(found, sent, toks, a, b, "number")
+        # "four to eight hours", "5-4"
+        if b + 1 < n and toks[b].low in {"to", "-", "–", "and", "or"} and toks[b + 1].is_number:
+            b += 2
+            _add(found, sent, toks, a, b, "number", "range")
+        if b < n and toks[b].low in _SCALE:
+            b += 1
+            _add(found, sent, toks, a, b, "number", "scaled")
+        if b < n and (toks[b].text == "%" or toks[b].low in _PERCENT_WORDS):
+            extra = 2 if toks[b].low == "per" and b + 1 < n and toks[b + 1].low == "cent" else 1
+            _add(found, sent, toks, a, b + extra, "percent")
+        if toks[i].text.endswith("%"):
+            found[(sent, toks[a].start, toks[b - 1].end)].shapes.add("percent")
+        if toks[a].text[0] in "$£€¥" or (a > 0 and toks[a - 1].text in "$£€¥"):
+            s = toks[a - 1].start if toks[a].text[0] not in "$£€¥" and a > 0 else toks[a].start
+            _add(found, sent, toks, a, b, "money", start=s)
+        if b < n and toks[b].low in _CURRENCY_WORDS:
+            _add(found, sent, toks, a, b + 1, "money")
+        # a unit noun after the number ("seven weeks", "112,000 vehicles")
+        if b < n and toks[b].is_word and toks[b].low not in STOPWORDS and not toks[b].is_cap:
+            _add(found, sent, toks, a, b + 1, "number", "with_unit")
+
+
+def _dates(found: dict, sent: int, text: str, toks: list[_Token]) -> None:
+    starts = {t.start: k for k, t in enumerate(toks)}
+    ends = {t.end: k for k, t in enumerate(toks)}
+    for m in DATE.finditer(text):
+        if m.start() in starts and m.end() in ends:
+            _add(found, sent, toks, starts[m.start()], ends[m.end()] + 1, "time")
+
+
+_QUOTED = re.compile(r"[“\"‘']([^“”\"‘’']{2,80})[”\"’']")
+
+
+def _quoted(found: dict, sent: int, text: str, toks: list[_Token]) -> None:
+    starts = {t.start: k for k, t in enumerate(toks)}
+    ends = {t.end: k for k, t in enumerate(toks)}
+    for m in _QUOTED.finditer(text):
+        inner_s, inner_e = m.start(1), m.end(1)
+        while inner_e > inner_s and not text[inner_e - 1].isalnum():
+            inner_e -= 1  # "Foo," -> Foo
+        if inner_s in starts and inner_e in ends and len(m.group(1).split()) <= 10:
+            _add(found, sent, toks, starts[inner_s], ends[inner_e] + 1, "quoted")
+
+
+def _phrases(found: dict, sent: int, toks: list[_Token]) -> None:
+    """Runs of content words and their sub-runs of up to four words ("dark chocolate")."""
+    n = len(toks)
+    i = 0
+    while i < n:
+        if not toks[i].is_word or toks[i].low in STOPWORDS:
+            i += 1
+            continue
+        j = i
+        while j < n and toks[j].is_word and toks[j].low not in STOPWORDS:
+            j += 1
+        for a in range(i, j):
+            for b in range(a + 1, min(j, a + 4) + 1):
+                _add(found, sent, toks, a, b, "phrase", "maximal_phrase" if (a == i and b == j) else "subphrase")
+        i = j
+
+
+def _clauses(found: dict, sent: int, toks: list[_Token]) -> None:
+    """Short clauses after "because", "to", "that" ... up to the next comma or bracket."""
+    n = len(toks)
+    for k, tok in enumerate(toks):
+        if tok.low not in _CLAUSE_TRIGGERS:
+            continue
+        a = k + 1
+        if tok.low == "due" and a < n and toks[a].low == "to":
+            a += 1
+        if tok.low == "because" and a < n and toks[a].low == "of":
+            a += 1
+        b = a
+        while b < n and toks[b].text not in _CLAUSE_STOP and b - a < _MAX_CLAUSE_WORDS:
+            b += 1
+        while b > a and not toks[b - 1].is_word:
+            b -= 1
+        if b - a >= 2:
+            _add(found, sent, toks, a, b, "clause", f"after_{tok.low}")
+
+
+def _candidates(texts: Sequence[str]) -> tuple[list[list[_Token]], list[_Cand]]:
+    found: dict = {}
+    all_tokens = []
+    for s, text in enumerate(texts):
+        toks = _tokens(text)
+        all_tokens.append(toks)
+        _names(found, s, toks)
+        _numbers(found, s, toks)
+        _dates(found, s, text, toks)
+        _quoted(found, s, text, toks)
+        _phrases(found, s, toks)
+        _clauses(found, s, toks)
+    return all_tokens, list(found.values())
+
+
+# ---- features ----------------------------------------------------------------------------
+SHAPES = ("name", "number", "percent", "money", "time", "quoted", "phrase", "clause")
+EXPECTED = ("person", "place", "org", "time", "number", "percent", "money", "name", "thing", "reason", "manner",
+            "clause")
+_FITS = {  # the span shapes that can answer each kind
+    "person": {"name"}, "place": {"name"}, "org": {"name"}, "time": {"time"}, "number": {"number"},
+    "percent": {"percent"}, "money": {"money"}, "name": {"name", "quoted"}, "thing": {"name", "phrase", "quoted"},
+    "reason": {"clause"}, "manner": {"clause"}, "clause": {"clause", "phrase"},
+}
+
+
+def _norm_words(text: str) -> list[str]:
+    return normalize_answer(text).split()
+
+
+def feature_names() -> list[str]:
+    names = [f"shape_{s}" for s in SHAPES] + [f"exp_{e}" for e in EXPECTED]
+    names += [f"x_{e}_{s}" for e in EXPECTED for s in SHAPES]
+    names += [
+        "fits", "place_region", "place_city", "place_fit", "place_misfit", "person_sign", "person_fit",
+        "focus_in_span", "focus_adjacent", "q_overlap", "q_any", "q_name_overlap",
+        "rel_ratio", "rank0", "rank1", "rank2plus", "sent_coverage", "near_q", "near_q_count", "dist_q",
+        "len1", "len2", "len3", "len4_5", "len6plus", "log_chars", "position", "maximal", "subrun",
+        "sentence_start", "starts_with_title", "after_title", "possessive", "maximal_phrase", "subphrase",
+        "range", "scaled", "with_unit", "keeps_possessive", "repeated", "common_word", "common_name", "demonym",
+        "in_parens", "after_locative", "after_time_word",
+        "after_by", "before_said", "cap_ratio", "has_digit", "stop_inside", "clause_after_because",
+        "clause_after_to", "clause_after_that", "clause_after_other", "ends_stop", "all_caps",
+    ]
+    return names
+
+
+FEATURES = feature_names()
+EMBEDDING_FEATURES = ["sim_focus", "sim_kind", "sim_question", "sim_focus_named", "lexical_logit"]
+# The embedding model re-scores only the lexical model's best spans (embedding every span of
+# every sentence would cost ~40 encoder calls per sentence).
+RESCORE_TOP = 15
+
+
+def _features(q: Question, texts: Sequence[str], scores: Sequence[float], toks_all: list[list[_Token]],
+              cand: _Cand, sent_cov: list[float], q_positions: list[list[int]], counts: dict[str, int],
+              order: dict[int, int]) -> dict[str, float]:
+    f: dict[str, float] = {}
+    text = texts[cand.sent]
+    toks = toks_all[cand.sent]
+    span = text[cand.start:cand.end]
+    shapes = cand.shapes
+    for s in shapes:
+        f[f"shape_{s}"] = 1.0
+        f[f"x_{q.expected}_{s}"] = 1.0
+    f[f"exp_{q.expected}"] = 1.0
+    f["fits"] = float(bool(shapes & _FITS[q.expected]))
+    place = gazetteer().kind(span) if "name" in shapes else None
+    if place:
+        f[f"place_{place}"] = 1.0
+        f["place_fit" if q.expected in {"place", "thing", "name"} else "place_misfit"] = 1.0
+    after = text[cand.end:cand.end + 40]
+    before_tok = toks[cand.i - 1].low if cand.i > 0 else ""
+    if "name" in shapes and (_ROLE_NEXT.match(after) or "after_title" in cand.flags):
+        f["person_sign"] = 1.0
+        if q.expected == "person":
+            f["person_fit"] = 1.0
+    span_words = [t.low for t in toks[cand.i:cand.j] if t.is_word]
+    if q.focus_head:
+        head = q.focus_head.rstrip("s")
+        if any(w.rstrip("s") == head for w in span_words):
+            f["focus_in_span"] = 1.0
+        window = [t.low.rstrip("s") for t in toks[max(0, cand.i - 4):cand.i] + toks[cand.j:cand.j + 4]]
+        if head in window:
+            f["focus_adjacent"] = 1.0
+    span_terms = set(terms(span))
+    if span_terms:
+        f["q_overlap"] = len(span_terms & q.terms) / len(span_terms)
+        f["q_any"] = float(bool(span_terms & q.terms))
+    if "name" in shapes:
+        f["q_name_overlap"] = float(any(w in q.words for w in span_words))
+    best = max(scores) if scores else 0.0
+    f["rel_ratio"] = scores[cand.sent] / best if best > 0 else 1.0
+    rank = order[cand.sent]
+    f["rank0" if rank == 0 else "rank1" if rank == 1 else "rank2plus"] = 1.0
+    f["sent_coverage"] = sent_cov[cand.sent]
+    positions = q_positions[cand.sent]
+    if positions:
+        dist = min(min(abs(p - cand.i), abs(p - (cand.j - 1))) for p in positions)
+        f["dist_q"] = math.log1p(dist) / 3.0
+        f["near_q"] = 1.0 / (1.0 + dist)
+        f["near_q_count"] = sum(1 for p in positions if cand.i - 5 <= p < cand.j + 5) / 5.0
+    else:
+        f["dist_q"] = 1.0
+    n_words = len(span_words)
+    f["len1" if n_words <= 1 else "len2" if n_words == 2 else "len3" if n_words == 3 else
+      "len4_5" if n_words <= 5 else "len6plus"] = 1.0
+    f["log_chars"] = math.log1p(len(span)) / 5.0
+    f["position"] = cand.start / max(1, len(text))
+    for flag in ("maximal", "subrun", "sentence_start", "starts_with_title", "after_title", "possessive",
+                 "maximal_phrase", "subphrase", "range", "scaled", "with_unit", "keeps_possessive"):
+        if flag in cand.flags:
+            f[flag] = 1.0
+    key = normalize_answer(span)
+    f["repeated"] = min(counts.get(key, 1) - 1, 3) / 3.0
+    f["in_parens"] = float(cand.start > 0 and text[cand.start - 1] == "(")
+    f["after_locative"] = float(before_tok in _LOCATIVE_BEFORE)
+    f["after_time_word"] = float(before_tok in _TIME_BEFORE)
+    f["after_by"] = float(before_tok == "by")
+    f["before_said"] = float(bool(re.match(r"^\W{0,3}\s*(said|says|told|added)\b", after)))
+    caps = [t for t in toks[cand.i:cand.j] if t.is_word]
+    f["cap_ratio"] = sum(1 for t in caps if t.is_cap) / max(1, len(caps))
+    f["all_caps"] = float(bool(caps) and all(t.text.isupper() and len(t.text) > 1 for t in caps))
+    f["has_digit"] = float(any(c.isdigit() for c in span))
+    if n_words == 1 and not f["has_digit"]:
+        # One cl100k token for the lower-case word: an everyday word ("Marketed", "Doctors");
+        # one only when capitalised: a well-known name ("Nokia", "Tesla").
+        lower_one = _one_token(" " + span.lower())
+        f["common_word"] = float(lower_one)
+        f["common_name"] = float(not lower_one and _one_token(" " + span))
+        f["demonym"] = float(bool(_DEMONYM.match(span)) and not gazetteer().kind(span))
+    f["stop_inside"] = sum(1 for w in span_words if w in STOPWORDS) / max(1, n_words)
+    f["ends_stop"] = float(bool(span_words) and span_words[-1] in STOPWORDS)
+    if "clause" in shapes:
+        trig = next((fl[6:] for fl in cand.flags if fl.startswith("after_") and fl not in
+                     ("after_title",)), "")
+        name = {"because": "because", "due": "because", "to": "to", "that": "that"}.get(trig, "other")
+        f[f"clause_after_{name}"] = 1.0
+    return f
+
+
+@lru_cache(maxsize=50_000)
+def _one_token(text: str) -> bool:
+    return token_counter()(text) == 1
+
+
+def _keep(q: Question, span: str) -> bool:
+    """Drops spans that only repeat the question, and spans with nothing in them."""
+    own = set(terms(span))
+    if not own:
+        return False
+    return not own <= q.terms
+
+
+def _sentence_coverage(q: Question, toks: list[_Token]) -> tuple[float, list[int]]:
+    from assistant.text import _stem  # the same stemmer as `terms`
+
+    positions = []
+    seen = set()
+    for k, t in enumerate(toks):
+        if not t.is_word or t.low in STOPWORDS:
+            continue
+        word = t.low.replace("’", "'")
+        word = word[:-2] if word.endswith("'s") else word
+        term = word if word[:1].isdigit() else _stem(word)
+        if term in q.terms:
+            positions.append(k)
+            seen.add(term)
+    return (len(seen) / len(q.terms) if q.terms else 0.0), positions
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A candidate span with its features and score (for training and inspection)."""
+
+    text: str
+    candidate: int
+    start: int
+    end: int
+    shape: str
+    features: dict[str, float]
+    score: float = 0.0
+
+
+Embed = Callable[[list[str]], Sequence[Sequence[float]]]
+# What an answer of each kind is, for the embedding similarity when the question names no noun.
+_PROTOTYPES = {
+    "person": "a person", "place": "a place", "org": "a company or organisation", "time": "a date",
+    "number": "a number", "percent": "a percentage", "money": "an amount of money", "name": "a name",
+    "thing": "a thing", "reason": "a reason", "manner": "a way of doing something", "clause": "an action",
+}
+
+
+def similarity_features(question: str | Question, rows: Sequence[Scored], embed: Embed,
+                        lexical: Sequence[float]) -> list[Scored]:
+    """``rows`` with the embedding features added: the span's cosine with the noun the question
+    names (or, without one, with its kind: "a person"), with its kind, and with the question;
+    and the lexical model's logit, so the embedding model re-ranks rather than starts over."""
+    q = analyse(question) if isinstance(question, str) else question
+    if not rows:
+        return []
+    proto = _PROTOTYPES[q.expected]
+    texts = [r.text for r in rows]
+    unique = list(dict.fromkeys(texts))
+    vectors = np.asarray(embed([q.focus or proto, proto, q.clause, *unique]), dtype=float)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9
+    at = {t: k for k, t in enumerate(unique, start=3)}
+    span_vecs = vectors[[at[t] for t in texts]]
+    focus, kind, clause = span_vecs @ vectors[0], span_vecs @ vectors[1], span_vecs @ vectors[2]
+    out = []
+    for k, (r, p) in enumerate(zip(rows, lexical, strict=True)):
+        p = min(max(float(p), 1e-6), 1 - 1e-6)
+        feats = dict(r.features, sim_focus=float(focus[k]), sim_kind=float(kind[k]), sim_question=float(clause[k]),
+                     sim_focus_named=float(focus[k]) if q.focus else 0.0, lexical_logit=math.log(p / (1 - p)) / 5.0)
+        out.append(Scored(r.text, r.candidate, r.start, r.end, r.shape, feats, r.score))
+    return out
+
+
+def spans(question: str | Question, candidates: Sequence[Candidate]) -> list[Scored]:
+    """Every candidate span with its lexical features (unscored), in a stable order."""
+    q = analyse(question) if isinstance(question, str) else question
+    texts = [c.text for c in candidates]
+    scores = [float(c.score) for c in candidates]
+    toks_all, cands = _candidates(texts)
+    cov_pos = [_sentence_coverage(q, toks) for toks in toks_all]
+    sent_cov = [c for c, _ in cov_pos]
+    q_positions = [p for _, p in cov_pos]
+    order = {s: r for r, s in enumerate(sorted(range(len(texts)), key=lambda s: -scores[s]))}
+    kept = [c for c in cands if _keep(q, texts[c.sent][c.start:c.end])]
+    counts: dict[str, int] = {}
+    for s, text in enumerate(texts):
+        norm_text = f" {normalize_answer(text)} "
+        for key in {normalize_answer(text[c.start:c.end]) for c in kept if c.sent == s}:
+            if key and f" {key} " in norm_text:
+                counts[key] = counts.get(key, 0) + 1
+    out = []
+    for c in kept:
+        shape = next(s for s in SHAPES[::-1] if s in c.shapes) if c.shapes else "phrase"
+        for preferred in ("money", "percent", "time", "number", "quoted", "name"):
+            if preferred in c.shapes:
+                shape = preferred
+                break
+        feats = _features(q, texts, scores, toks_all, c, sent_cov, q_positions, counts, order)
+        out.append(Scored(texts[c.sent][c.start:c.end], c.sent, c.start, c.end, shape, feats))
+    return out
+
+
+# ---- the model ---------------------------------------------------------------------------
+VARIANTS = ("lexical", "embedding")
+
+
+@dataclass(frozen=True)
+class Model:
+    names: list[str]
+    coef: np.ndarray
+    intercept: float
+    min_score: float
+
+    def score(self, rows: Sequence[dict[str, float]]) -> np.ndarray:
+        if not rows:
+            return np.zeros(0)
+        index = {n: k for k, n in enumerate(self.names)}
+        x = np.zeros((len(rows), len(self.names)))
+        for r, feats in enumerate(rows):
+            for name, value in feats.items():
+                k = index.get(name)
+                if k is not None:
+                    x[r, k] = value
+        z = x @ self.coef + self.intercept
+        return 1.0 / (1.0 + np.exp(-z))
+
+
+class ModelError(RuntimeError):
+    pass
+
+
+@lru_cache(maxsize=8)
+def load_model(variant: str = "lexical", path: Path = MODEL_PATH) -> Model:
+    """``variant``: "lexical" (no embeddings) or "embedding" (two similarity features more)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))[variant]
+        return Model(list(data["features"]), np.asarray(data["coef"], dtype=float), float(data["intercept"]),
+                     float(data.get("min_score", 0.0)))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ModelError(f"short-answer model {path} ({variant}) cannot be read ({exc}); "
+                         "run bench/train_short_answer.py to rebuild it") from exc
+
+
+def rank(question: str, candidates: Sequence[Candidate], embed: Embed | None = None,
+         model: Model | None = None) -> list[Scored]:
+    """Candidate spans scored, best first (ties: the shorter span). With ``embed``, the lexical
+    model's best RESCORE_TOP spans re-scored by the embedding model (the others are dropped)."""
+    q = analyse(question)
+    rows = spans(q, candidates)
+    lexical = load_model("lexical")
+    probs = lexical.score([r.features for r in rows])
+    if embed is not None and rows:
+        top = sorted(range(len(rows)), key=lambda k: (-probs[k], len(rows[k].text)))[:RESCORE_TOP]
+        rows = similarity_features(q, [rows[k] for k in top], embed, [probs[k] for k in top])
+        probs = (model or load_model("embedding")).score([r.features for r in rows])
+    elif model is not None:
+        probs = model.score([r.features for r in rows])
+    scored = [Scored(r.text, r.candidate, r.start, r.end, r.shape, r.features, float(p))
+              for r, p in zip(rows, probs, strict=True)]
+    scored.sort(key=lambda r: (-r.score, len(r.text)))
+    return scored
+
+
+def short_answer(question: str, candidates: Sequence[Candidate], embed: Embed | None = None,
+                 min_score: float | None = None, model: Model | None = None) -> Span | None:
+    """The shortest span that answers ``question``, verbatim from one of ``candidates``, or None
+    when no span scores at least ``min_score`` (default: the model file's, chosen on dev).
+
+    ``embed`` maps texts to vectors with all-MiniLM-L6-v2 (the embedder the model was fitted
+    with, e.g. ``CachedEmbeddings.embed_texts``); without it the lexical model is used."""
+    if not question.strip() or not candidates:
+        return None
+    model = model or load_model("embedding" if embed is not None else "lexical")
+    ranked = rank(question, candidates, embed, model)
+    if not ranked:
+        return None
+    best = ranked[0]
+    floor = model.min_score if min_score is None else min_score
+    if best.score < floor:
+        return None
+    c = candidates[best.candidate]
+    return Span(best.text, best.candidate, best.start, best.end, c.start + best.start, c.start + best.end,
+                round(best.score, 4), best.shape, c.doc_id, c.citation)
+
+
+# ---- SQuAD scoring -----------------------------------------------------------------------
+def normalize_answer(text: str) -> str:
+    """SQuAD v1.1 normalisation: lower case, no punctuation, no articles, single spaces."""
+    text = text.lower().replace("’", "'")
+    text = "".join(ch for ch in text if ch.isalnum() or ch.isspace())
+    text = re.sub(r"\b(a|an|the)\b", " ", text)
+    return " ".join(text.split())
+
+
+def exact_match(prediction: str, gold: str) -> float:
+    return float(normalize_answer(prediction) == normalize_answer(gold))
+
+
+def token_f1(prediction: str, gold: str) -> float:
+    """SQuAD token F1 over normalised words."""
+    pred, ref = normalize_answer(prediction).split(), normalize_answer(gold).split()
+    if not pred or not ref:
+        return float(pred == ref)
+    overlap = sum((Counter(pred) & Counter(ref)).values())
+    if overlap == 0:
+        return 0.0
+    precision, recall = overlap / len(pred), overlap / len(ref)
+    return 2 * precision * recall / (precision + recall)

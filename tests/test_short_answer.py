@@ -1,0 +1,125 @@
+"""The short answer: question analysis, candidate spans, the shipped ranker, SQuAD scoring."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.question import analyse
+from assistant.short_answer import (
+    Candidate,
+    exact_match,
+    load_model,
+    normalize_answer,
+    rank,
+    short_answer,
+    spans,
+    token_f1,
+)
+
+# (question, expected answer kind, focus noun, why)
+QUESTIONS = [
+    ("In which Chinese city were the talks held?", "place", "Chinese city", "'which <place noun>' asks for a place"),
+    ("Who won best actor at the Baftas?", "person", "", "'who' asks for a person"),
+    ("Which fast-fashion giant is preparing to float in London?", "org", "fast-fashion giant",
+     "'giant' is a company word"),
+    ("How many jets did the FAA ground?", "number", "", "'how many' asks for a count"),
+    ("The Pentagon authorised an aid package worth how much?", "money", "", "'worth how much' asks for money"),
+    ("What percentage of the vote did the party win?", "percent", "percentage", "a share"),
+    ("When did the strike end?", "time", "", "'when' asks for a time"),
+    ("Why did the granddaughter stop the sale?", "reason", "", "'why' asks for a reason (a clause)"),
+    ("What did Wang Yi ask of the Taliban?", "clause", "", "'what did X ask' is answered by what was asked"),
+    ("New data confirms 2024 was the hottest year. Which climate agreement did Trump leave?", "thing",
+     "climate agreement", "background sentences before the question are skipped"),
+    ("What is the name of the storm that hit Britain?", "name", "name", "'what is the name of' asks for a name"),
+]
+
+
+@pytest.mark.parametrize(("question", "kind", "focus", "why"), QUESTIONS)
+def test_question_analysis(question, kind, focus, why):
+    q = analyse(question)
+    assert q.expected == kind, why
+    assert q.focus == focus, why
+
+
+# (question, candidate sentences, expected span, why) -- sentences written for these tests or
+# taken from samples/articles.
+SPANS = [
+    ("In which Chinese city were the talks held?",
+     ["The meeting in the Chinese city of Tianjin comes as US-led foreign forces continue to withdraw "
+      "from Afghanistan."],
+     "Tianjin", "a place name next to the question's noun ('city of Tianjin'); 'Chinese' repeats the question"),
+    ("Where did China's foreign minister meet the Taliban delegation?",
+     ["Wang Yi met nine visiting Taliban representatives in Tianjin on Wednesday, the Foreign Ministry said."],
+     "Tianjin", "'where' wants a place after 'in', not the people in the sentence"),
+    ("How much will closing the embassies save each year?",
+     ["Mr Straw said the move would save £6m a year to free up cash for priorities such as fighting terrorism."],
+     "£6m", "money: the currency sign belongs to the span"),
+    ("What percentage of the vote did the National Rally win?",
+     ["The National Rally won 33% of the vote in the first round, ahead of the left-wing alliance."],
+     "33%", "a percentage, not the other number-like words"),
+    ("Who read out Jamie Foxx's acceptance speech?",
+     ["Best actor Foxx could not make the ceremony, but actress Helen Mirren read out his acceptance speech."],
+     "Helen Mirren", "a person the question does not already name"),
+    ("Which company developed the cheaper mobile phone chip?",
+     ["The specially-designed chip, developed by Texas Instruments, could drive down the cost of making mobiles."],
+     "Texas Instruments", "a company after 'developed by'"),
+]
+
+
+@pytest.mark.parametrize(("question", "sentences", "expected", "why"), SPANS)
+def test_short_answer_spans(question, sentences, expected, why):
+    span = short_answer(question, [Candidate(s, score=1.0 - 0.1 * k) for k, s in enumerate(sentences)],
+                        min_score=0.0)
+    assert span is not None, why
+    assert span.text == expected, why
+
+
+def test_offsets_are_verbatim():
+    sentence = "The meeting in the Chinese city of Tianjin comes as US-led foreign forces continue to withdraw."
+    doc = "Title\n\n" + sentence
+    cands = [Candidate(sentence, score=0.9, start=doc.index(sentence), doc_id="d1", citation=3)]
+    for r in rank("In which Chinese city were the talks held?", cands):
+        assert sentence[r.start:r.end] == r.text
+    span = short_answer("In which Chinese city were the talks held?", cands, min_score=0.0)
+    assert span is not None
+    assert doc[span.doc_start:span.doc_end] == span.text
+    assert (span.doc_id, span.citation) == ("d1", 3)
+    assert 0.0 <= span.score <= 1.0
+
+
+def test_spans_that_repeat_the_question_are_dropped():
+    rows = spans("What did the Taliban promise China?",
+                 [Candidate("The Taliban assured China that they would not allow anyone to use Afghan land.")])
+    texts = {r.text for r in rows}
+    assert "Taliban" not in texts and "China" not in texts
+    assert "Afghan land" in texts or "Afghan" in texts
+
+
+def test_no_candidates_or_high_floor_gives_none():
+    assert short_answer("Who won?", []) is None
+    assert short_answer("", [Candidate("Foxx won.")]) is None
+    cands = [Candidate("Helen Mirren read out his acceptance speech.", score=1.0)]
+    assert short_answer("Who read out the speech?", cands, min_score=1.01) is None
+
+
+def test_shipped_model_loads_with_both_variants():
+    lexical, embedding = load_model("lexical"), load_model("embedding")
+    assert len(lexical.coef) == len(lexical.names)
+    assert set(lexical.names) < set(embedding.names)
+    assert 0.0 <= lexical.min_score < 1.0
+
+
+# (prediction, gold, exact match, F1) as in the SQuAD v1.1 scorer
+SCORES = [
+    ("the Tianjin", "Tianjin", 1.0, 1.0),
+    ("Denmark's Queen Margrethe II", "Queen Margrethe II", 0.0, 0.857),
+    ("$24 million", "24 million", 1.0, 1.0),
+    ("Tianjin", "Beijing", 0.0, 0.0),
+]
+
+
+@pytest.mark.parametrize(("prediction", "gold", "em", "f1"), SCORES)
+def test_squad_scoring(prediction, gold, em, f1):
+    assert exact_match(prediction, gold) == em
+    assert token_f1(prediction, gold) == pytest.approx(f1, abs=0.01)
+    assert normalize_answer("  The  A-Team! ") == "ateam"
