@@ -22,8 +22,10 @@ from assistant.models import describe_llm_error, prompt_token_counter
 from assistant.prompts import load_prompt
 from assistant.retrieval import HybridRetriever, interleave
 from assistant.settings import Settings
+from assistant.short_answer import Candidate as SpanCandidate
+from assistant.short_answer import short_answer
 from assistant.text import TokenCounter, holds_answer, proper_nouns, question_type, sentences, terms, words
-from assistant.types import Answer, AnswerEvent, AnswerSentence, Citation
+from assistant.types import Answer, AnswerEvent, AnswerSentence, Citation, ShortAnswer
 from assistant.verify import SupportChecker, adds_information
 
 NOT_FOUND = "The articles in the library don't cover this."
@@ -99,6 +101,7 @@ class QAChain:
             timings["ttft_ms"] = (t - started) * 1000 + generation.ttft_ms
         t = time.perf_counter()
         answer = self._verify(question, standalone, generation, evidence)
+        answer.short_answer = self.short_answer(resolved.focus, answer, evidence)
         answer.timings["verify_ms"] = (time.perf_counter() - t) * 1000
         answer.usage = generation.usage
         yield from finish(answer)
@@ -119,7 +122,7 @@ class QAChain:
         timings["retrieve_ms"] = retrieved.embed_ms + retrieved.search_ms
         t = time.perf_counter()
         selection = self.selector.select(resolved.focus, retrieved.chunks, retrieved.query_vector,
-                                         context=resolved.context)
+                                         context=resolved.context, standalone=resolved.query)
         timings["evidence_ms"] = (time.perf_counter() - t) * 1000
         return resolved, retrieved, selection, timings
 
@@ -134,6 +137,20 @@ class QAChain:
         if p is not None and p < floor:
             return f"the closest passages do not answer it (confidence {p:.0%}, below {floor:.0%})"
         return None
+
+    def short_answer(self, question: str, answer: Answer, evidence: list[Evidence]) -> ShortAnswer | None:
+        """The shortest span that answers, verbatim from a sentence the answer cites (so it is
+        shown with its citation), or None when only the longer answer fits."""
+        if answer.abstained or not answer.citations or not self.settings.answer.short_answers:
+            return None
+        p = {(e.doc_id, e.start): e.p_answer or e.relevance for e in evidence}
+        cands = [SpanCandidate(text=c.quote, score=p.get((c.doc_id, c.start), 0.0), start=c.start,
+                               doc_id=c.doc_id, citation=c.id) for c in answer.citations]
+        span = short_answer(question, cands, embed=self.selector.embedder.embed_texts)
+        if span is None or span.citation is None:
+            return None
+        return ShortAnswer(text=span.text, citation=span.citation, doc_id=span.doc_id, start=span.doc_start,
+                           end=span.doc_end, score=span.score)
 
     def prompt_messages(self, question: str, evidence: list[Evidence]) -> list:
         """The exact messages sent to the model (benchmarks replay them on the raw engine)."""

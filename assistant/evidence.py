@@ -61,9 +61,14 @@ class EvidenceSelector:
         self._doc_terms: dict[str, set[str]] = {}
 
     def judge_inputs(self, question: str, chunks: list[Document], query_vector: list[float] | None,
-                     context: str = "") -> tuple[QuestionInfo, list[Candidate], list[Evidence]]:
-        """The question and every candidate sentence as the judge sees them."""
+                     context: str = "", standalone: str | None = None
+                     ) -> tuple[QuestionInfo, list[Candidate], list[Evidence]]:
+        """The question and every candidate sentence as the judge sees them. A follow-up's
+        sentences are found with its own words (``question``, helped by ``context``); the judge
+        reads the ``standalone`` question ("How much will the closures save?", not "How much
+        does he say it will save?")."""
         evidence = self.candidates(question, chunks, query_vector, context)
+        question = standalone or question
         wanted = list(dict.fromkeys(terms(question)))
         idf = self.catalog.idf(wanted) if wanted else {}
         names = list(dict.fromkeys(proper_nouns(question)))
@@ -136,14 +141,14 @@ class EvidenceSelector:
 
     def select(self, question: str, chunks: list[Document], query_vector: list[float] | None,
                budget_tokens: int | None = None, max_sentences: int | None = None,
-               context: str = "") -> Selection:
+               context: str = "", standalone: str | None = None) -> Selection:
         """The numbered evidence list: the sentences most likely to answer (the judge's
         probability; the older relevance score without a judge), within the token budget, and
         the judge's probability that the library answers the question at all."""
         budget = self.settings.evidence_tokens if budget_tokens is None else budget_tokens
         limit = self.settings.evidence_sentences if max_sentences is None else max_sentences
         if self.judge is not None:
-            info, cands, ranked = self.judge_inputs(question, chunks, query_vector, context)
+            info, cands, ranked = self.judge_inputs(question, chunks, query_vector, context, standalone)
             p, p_answerable = self.judge.score(info, cands)
             for ev, pe in zip(ranked, p, strict=True):
                 ev.p_answer = float(pe)

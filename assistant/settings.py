@@ -135,6 +135,8 @@ class AnswerSettings(BaseModel):
     # abstention stays at or below 4% (dev: 4.0% false abstention, 64% of quiz questions whose
     # news is missing declined, 14% of near misses); bench/results/judge.json has the whole curve.
     abstain_below: float = 0.2
+    # Lead every answer with the shortest verbatim span that answers (assistant/short_answer.py).
+    short_answers: bool = True
     # Sentences quoted by the extractive fallback.
     extractive_sentences: int = 2
     # Follow-ups: "heuristic" (deterministic, any model) or "llm" (rewrite with the model).

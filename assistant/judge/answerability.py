@@ -127,7 +127,8 @@ def sentence_features(q: QuestionInfo, cands: Sequence[Candidate]) -> np.ndarray
     if len(rows):
         x[:, 1] = x[:, 0] - x[:, 0].max()
         x[:, 4] = x[:, 3] - x[:, 3].max()
-        x[:, -1] = x[:, -2] - x[:, -2].max()
+        gap = SENTENCE_FEATURES.index("relevance_gap")
+        x[:, gap] = x[:, gap - 1] - x[:, gap - 1].max()
     return x
 
 
