@@ -143,10 +143,7 @@ class QAChain:
         shown with its citation), or None when only the longer answer fits."""
         if answer.abstained or not answer.citations or not self.settings.answer.short_answers:
             return None
-        p = {(e.doc_id, e.start): e.p_answer or e.relevance for e in evidence}
-        cands = [SpanCandidate(text=c.quote, score=p.get((c.doc_id, c.start), 0.0), start=c.start,
-                               doc_id=c.doc_id, citation=c.id) for c in answer.citations]
-        span = short_answer(question, cands, embed=self.selector.embedder.embed_texts)
+        span = short_answer(question, span_candidates(answer, evidence), embed=self.selector.embedder.embed_texts)
         if span is None or span.citation is None:
             return None
         return ShortAnswer(text=span.text, citation=span.citation, doc_id=span.doc_id, start=span.doc_start,
@@ -270,6 +267,14 @@ class QAChain:
         related = [_citation(e, i) for i, e in enumerate(evidence[:3], start=1)]
         return Answer(question=question, answer=NOT_FOUND, abstained=True, citations=[],
                       related=related, mode="abstained", note=f"Abstained: {reason}.")
+
+
+def span_candidates(answer: Answer, evidence: list[Evidence]) -> list[SpanCandidate]:
+    """The sentences a short answer may come from: the answer's cited quotes, each with the
+    judge's probability that it answers (benchmarks replay this exact input)."""
+    p = {(e.doc_id, e.start): e.p_answer or e.relevance for e in evidence}
+    return [SpanCandidate(text=c.quote, score=p.get((c.doc_id, c.start), 0.0), start=c.start, doc_id=c.doc_id,
+                          citation=c.id) for c in answer.citations]
 
 
 def _names_outside(names: list[str], cited: list[Evidence]) -> list[str]:

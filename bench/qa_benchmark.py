@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import corpus  # noqa: E402
 
+from assistant.answer import span_candidates  # noqa: E402
 from assistant.api import Assistant  # noqa: E402
 from assistant.documents import doc_id_for  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
@@ -184,6 +185,7 @@ def main() -> None:
             short = a.short_answer.text if a.short_answer else ""
             rows.append({"qid": q.qid, "question": q.question, "gold": q.answer, "answer": a.answer,
                          "short_answer": short or None, "answerable_score": a.answerable_score,
+                         "span_candidates": [c.__dict__ for c in span_candidates(a, evidence)],
                          "short_em": float(bool(short) and squad_norm(short) == squad_norm(q.answer)),
                          "short_f1": token_f1(short, q.answer) if short else 0.0,
                          "words": len(words(a.answer)),
