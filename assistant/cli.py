@@ -122,7 +122,14 @@ def ingest(
 
 def _print_answer(answer, show_timing: bool = False) -> None:
     style = "yellow" if answer.abstained else ("cyan" if answer.mode == "extractive" else "green")
-    console.print(Panel(Text(answer.answer), border_style=style, title=answer.mode))
+    body = Text()
+    short = answer.short_answer
+    if short:
+        # The direct answer first, in bold, with the citation it comes from.
+        body.append(short.text, style="bold")
+        body.append(f" [{short.citation}]\n\n")
+    body.append(answer.answer)
+    console.print(Panel(body, border_style=style, title=answer.mode))
     if answer.note:
         console.print(f"[dim]{answer.note}[/]")
     listing = answer.citations or answer.related
@@ -130,11 +137,26 @@ def _print_answer(answer, show_timing: bool = False) -> None:
         console.print("[bold]Sources[/]" if answer.citations else "[bold]Closest passages[/]")
         for c in listing:
             console.print(f"[bold][{c.id}][/] {c.title} ({c.date or 'undated'}, {c.source})")
-            console.print(Text(f"    “{c.quote}”", style="dim"))
+            console.print(_quote_with_span(c, short))
     if show_timing:
         t = answer.timings
         console.print(f"[dim]retrieve {t.get('retrieve_ms', 0):.0f} ms, generate {t.get('generate_ms', 0):.0f} ms, "
                       f"total {t.get('total_ms', 0):.0f} ms[/]")
+
+
+def _quote_with_span(citation, short) -> Text:
+    """A cited quote, dimmed, with the short answer's span highlighted where it sits."""
+    text = Text("    “", style="dim")
+    quote = citation.quote
+    if short and short.citation == citation.id and citation.start <= short.start and short.end <= citation.end:
+        a, b = short.start - citation.start, short.end - citation.start
+        text.append(quote[:a], style="dim")
+        text.append(quote[a:b], style="bold underline")
+        text.append(quote[b:], style="dim")
+    else:
+        text.append(quote, style="dim")
+    text.append("”", style="dim")
+    return text
 
 
 def _stream_answer(bot, question: str, history, filters) -> object:
