@@ -100,34 +100,32 @@ def normalize_date(value: object) -> str | None:
     if isinstance(value, date):
         return value.isoformat()
     text = str(value).strip()
-    candidates: list[tuple[str, str, str]] = []  # (year, month, day)
-    if match := _ISO_DATE.search(text):
-        candidates.append((match[1], match[2], match[3]))
-    elif match := _YEAR_SLASH.search(text):
-        candidates.append((match[1], match[2], match[3]))
+    ymd: tuple[str, str, str] | None = None
+    if (match := _ISO_DATE.search(text)) or (match := _YEAR_SLASH.search(text)):
+        ymd = (match[1], match[2], match[3])
     elif match := _DAY_DOT_YEAR.search(text):
-        candidates.append((match[3], match[2], match[1]))
+        ymd = (match[3], match[2], match[1])
     elif match := _NUMERIC_SLASH.search(text):
         first, second = int(match[1]), int(match[2])
         if first > 12 >= second:
-            candidates.append((match[3], match[2], match[1]))
+            ymd = (match[3], match[2], match[1])
         elif second > 12 >= first:
-            candidates.append((match[3], match[1], match[2]))
+            ymd = (match[3], match[1], match[2])
+        else:
+            return None  # 03/05/2024: March or May? Refuse rather than guess.
     elif match := _DAY_MONTH_YEAR.search(text):
-        candidates.append((match[3], str(_MONTHS[match[2].lower()]), match[1]))
+        ymd = (match[3], str(_MONTHS[match[2].lower()]), match[1])
     elif match := _MONTH_DAY_YEAR.search(text):
-        candidates.append((match[3], str(_MONTHS[match[1].lower()]), match[2]))
-    else:
+        ymd = (match[3], str(_MONTHS[match[1].lower()]), match[2])
+    if ymd is None:
         try:
             return email.utils.parsedate_to_datetime(text).date().isoformat()
         except (TypeError, ValueError, IndexError):
             return None
-    for year, month, day in candidates:
-        try:
-            return date(int(year), int(month), int(day)).isoformat()
-        except ValueError:
-            return None
-    return None
+    try:
+        return date(int(ymd[0]), int(ymd[1]), int(ymd[2])).isoformat()
+    except ValueError:
+        return None
 
 
 def decode(raw: bytes, path: Path) -> str:
