@@ -127,9 +127,9 @@ def ingest(
         for line in report.duplicates:
             console.print(f"[yellow]duplicate[/] {line}")
         for n in report.notes:
-            console.print(f"[yellow]note[/] {n.path}: {n.reason}")
+            console.print(f"[yellow]note[/] {n.path}: {n.reason}", soft_wrap=True)
         for e in report.errors:
-            err.print(f"[red]skipped[/] {e.path}: {e.reason}")
+            err.print(f"[red]skipped[/] {e.path}: {e.reason}", soft_wrap=True)
     stats = bot.stats()
     if not as_json:
         console.print(f"library: {stats['documents']} documents, {stats['chunks']} chunks")
@@ -153,7 +153,7 @@ def _ingest_web(bot, urls: list[str], feeds: list[str], quiet: bool) -> list:
                 reports.append(IngestReport(files=1, errors=[FetchError(check.url, check.error)]))
                 continue
             if not quiet:
-                console.print(f"feed {check.summary()}")
+                console.print(f"feed {check.summary()}", markup=False, soft_wrap=True)
             reports.append(check.report)
     return reports
 
@@ -458,11 +458,11 @@ def feeds_add(
                                                     SourceRegistry(bot.index.catalog)))
             if check.error:
                 failed += 1
-                err.print(f"[red]failed[/] {check.url}: {check.error} (kept; `assistant watch` retries)")
+                err.print(f"[red]failed[/] {check.url}: {check.error} (kept; `assistant watch` retries)", soft_wrap=True)
                 continue
-            console.print(f"feed {check.summary()}")
+            console.print(f"feed {check.summary()}", markup=False, soft_wrap=True)
             for e in check.report.errors:
-                err.print(f"[red]skipped[/] {e.path}: {e.reason}")
+                err.print(f"[red]skipped[/] {e.path}: {e.reason}", soft_wrap=True)
     if failed:
         raise typer.Exit(1)
 
@@ -532,7 +532,7 @@ def watch(
         seconds = parse_every(every or bot.settings.ingest.watch_every)
     except ValueError as exc:
         _fail(str(exc))
-    watcher = Watcher(bot, log=lambda line: console.print(line, markup=False, highlight=False))
+    watcher = Watcher(bot, log=lambda line: console.print(line, markup=False, highlight=False, soft_wrap=True))
     try:
         if once:
             errors = _guard(watcher.run_once)

@@ -14,6 +14,7 @@ keeps its own site name.
 from __future__ import annotations
 
 import hashlib
+import warnings
 from dataclasses import dataclass, field
 
 from assistant.catalog import SourceRegistry
@@ -64,7 +65,14 @@ class FeedCheck:
 def parse_feed(body: bytes, url: str, max_entries: int) -> Feed:
     import feedparser
 
-    parsed = feedparser.parse(body)
+    with warnings.catch_warnings():
+        # feedparser warns when 'updated' falls back to 'published'; that fallback is wanted here.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        parsed = feedparser.parse(body)
+        return _feed(parsed, url, max_entries)
+
+
+def _feed(parsed, url: str, max_entries: int) -> Feed:
     if not parsed.entries and (parsed.bozo or not parsed.feed):
         reason = getattr(parsed, "bozo_exception", None)
         detail = f" ({str(reason).splitlines()[0][:120]})" if reason else ""
