@@ -458,7 +458,8 @@ def feeds_add(
                                                     SourceRegistry(bot.index.catalog)))
             if check.error:
                 failed += 1
-                err.print(f"[red]failed[/] {check.url}: {check.error} (kept; `assistant watch` retries)", soft_wrap=True)
+                err.print(f"[red]failed[/] {check.url}: {check.error} (kept; `assistant watch` retries)",
+                          soft_wrap=True)
                 continue
             console.print(f"feed {check.summary()}", markup=False, soft_wrap=True)
             for e in check.report.errors:
