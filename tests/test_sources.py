@@ -320,3 +320,24 @@ def test_watch_folder_new_changed_and_gone(tmp_path, run, monkeypatch):
     assert "watched folder is missing" in gone.stdout and gone.exit_code == 1
     assert len(docs(run)) == 2
 
+
+
+def test_library_tab_adds_urls_and_follows_feeds(server, tmp_path):
+    """The web app's handlers (called directly, as Gradio would): pages by URL, feeds, the feed list."""
+    from assistant.api import Assistant
+    from assistant.ui.app import build
+
+    bot = Assistant(Settings(data_dir=tmp_path / "data", fetch={"read_timeout_s": 1}))
+    demo = build(bot)
+    handlers = {f.fn.__name__: f.fn for f in demo.fns.values() if f.fn is not None}
+    rows, table, cleared = handlers["add_urls"](f"{server}/jpost-berlin\n{server}/report.pdf\nfile:///etc/passwd", "")
+    assert [r[1] for r in rows] == ["added", "error", "error"]
+    assert "application/pdf" in rows[1][2] and "http" in rows[2][2]
+    assert len(table) == 1 and cleared == ""
+    feeds, table, _ = handlers["follow"](f"{server}/atom.xml", "")
+    assert [(f[0], f[1], f[4], f[5]) for f in feeds] == [(f"{server}/atom.xml", "Atom Desk", 2, "")]
+    assert len(table) == 3
+    feeds, _, _ = handlers["follow"](f"{server}/missing-feed", "")
+    assert "HTTP 404" in {f[0]: f[5] for f in feeds}[f"{server}/missing-feed"]
+    feeds, _ = handlers["unfollow"](f"{server}/missing-feed")
+    assert [f[0] for f in feeds] == [f"{server}/atom.xml"]
