@@ -50,6 +50,7 @@ class FeedCheck:
     title: str | None = None
     unchanged: bool = False  # the server said 304, or every entry was already seen
     entries: int = 0
+    pending: int = 0  # new or changed entries (and earlier failures) tried this time
     ingested: int = 0
     report: IngestReport = field(default_factory=IngestReport)
     error: str | None = None
@@ -58,8 +59,9 @@ class FeedCheck:
         if self.error:
             return f"{self.url}: {self.error}"
         r = self.report
-        return (f"{self.title or self.url}: {self.entries} entries, {self.ingested} new or changed "
-                f"({r.documents_added} added, {r.documents_replaced} replaced, {len(r.errors)} failed)")
+        return (f"{self.title or self.url}: {self.entries} entries, {self.pending} new or changed: "
+                f"{self.ingested} ingested ({r.documents_added} added, {r.documents_unchanged} already in the "
+                f"library, {r.documents_replaced} replaced), {len(r.errors)} failed")
 
 
 def parse_feed(body: bytes, url: str, max_entries: int) -> Feed:
@@ -153,6 +155,7 @@ def check_feed(url: str, ingestor: Ingestor, fetcher: Fetcher, settings: FetchSe
     check.title, check.entries = feed.title, len(feed.entries)
     todo = [e for e in feed.entries if seen.get(e.key) != e.fingerprint]
     check.unchanged = not todo
+    check.pending = len(todo)
     loaded = [entry_document(e, feed, fetcher, settings) for e in todo]
     check.report = ingestor.ingest_loaded(loaded) if loaded else IngestReport()
     check.ingested = sum(1 for r in loaded if r.documents)
