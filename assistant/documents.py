@@ -406,6 +406,8 @@ def parse_html(text: str, path: Origin, url: str | None = None) -> tuple[Documen
     body, meta, note = extract_html(text, url=url or (path if isinstance(path, str) else None))
     if url and not meta.get("url"):
         meta["url"] = url
+    if not body.strip():
+        raise DocumentError(path, "no text: the page shows none (only markup, scripts, styles or images)")
     doc = _make(body, meta, path, fallback_title=_title_from_name(path))
     return doc, (DocumentError(path, note) if note else None)
 

@@ -256,3 +256,11 @@ def test_stored_html_text_is_what_offsets_index(tmp_path):
     doc = only(load_file(page))
     for chunk in Chunker(ChunkSettings()).split(doc):
         assert doc.page_content[chunk.metadata["start"]:chunk.metadata["end"]] == chunk.page_content
+
+
+def test_page_with_no_visible_text_is_refused_with_the_reason(tmp_path):
+    f = tmp_path / "app.html"
+    f.write_text("<html><head><title>App</title><script>render()</script></head><body><img src='x.png'></body></html>")
+    result = load_file(f)
+    assert not result.documents
+    assert "the page shows none" in result.errors[0].reason
