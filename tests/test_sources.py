@@ -86,7 +86,7 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "atom.xml":
             self.send(200, atom(base), "application/atom+xml")
         elif path == "slow":
-            time.sleep(3)
+            time.sleep(8)
             self.send(200, b"<html><body><p>late</p></body></html>", "text/html")
         elif path == "loop-a":
             self.send(302, b"", "text/plain", Location="/loop-b")
@@ -131,7 +131,8 @@ def server():
 
 @pytest.fixture
 def fetcher():
-    with Fetcher(FetchSettings(read_timeout_s=1.0, total_timeout_s=5.0, max_page_mb=1.0, max_redirects=4),
+    # Generous enough for a loaded CI machine; the slow page waits 8 s before answering.
+    with Fetcher(FetchSettings(read_timeout_s=3.0, total_timeout_s=20.0, max_page_mb=1.0, max_redirects=4),
                  block_private=False) as f:
         yield f
 
@@ -155,7 +156,9 @@ def test_each_failure_kind_is_reported_by_url(server, fetcher, path, reason):
 
 
 def test_page_by_url_keeps_the_article_and_follows_redirects(server, fetcher):
-    [doc] = load_url(f"{server}/moved", fetcher).documents
+    result = load_url(f"{server}/moved", fetcher)
+    assert not result.errors, result.errors
+    [doc] = result.documents
     assert doc.metadata["path"] == f"{server}/moved"  # the address as asked: fetching it again replaces it
     assert doc.metadata["date"] == "2019-11-18"
     assert doc.page_content.startswith(TRUTH["therealdeal-wework"]["articleBody"][:40])
@@ -166,7 +169,9 @@ def test_page_by_url_keeps_the_article_and_follows_redirects(server, fetcher):
     ("utf8-declared", "crème brûlée costs €5", "cr�me"),
 ])
 def test_wrongly_declared_encoding_is_decoded_right(server, fetcher, path, word, mojibake):
-    [doc] = load_url(f"{server}/{path}", fetcher).documents
+    result = load_url(f"{server}/{path}", fetcher)
+    assert not result.errors, result.errors
+    [doc] = result.documents
     assert word in doc.page_content
     assert mojibake not in doc.page_content and mojibake not in doc.metadata["title"]
 
@@ -181,6 +186,16 @@ def test_private_addresses_refused_when_the_app_listens_beyond_loopback(server):
         assert "refused" in error.reason and "127.0.0.1" in error.reason
         [error] = load_url("http://169.254.169.254/latest/meta-data/", f).errors  # cloud metadata, link-local
         assert "refused" in error.reason
+
+
+def test_dns_answer_that_changes_after_the_check_is_caught(server, monkeypatch):
+    """DNS rebinding: the name looks public when checked, then the connection lands on 127.0.0.1."""
+    from assistant.sources import fetch
+
+    monkeypatch.setattr(fetch, "resolve", lambda host, port: ["93.184.216.34"])  # what the check sees
+    with Fetcher(FetchSettings(), block_private=True) as f:
+        [error] = load_url(f"{server}/therealdeal-wework", f).errors
+    assert "refused" in error.reason and "127.0.0.1" in error.reason
 
 
 @pytest.mark.parametrize(("text", "seconds"), [("30s", 30), ("15m", 900), ("2h", 7200), ("1h30m", 5400), ("90", 90)])
@@ -198,7 +213,7 @@ def test_parse_every_rejects(text):
 @pytest.fixture
 def run(tmp_path, monkeypatch):
     """Invoke the CLI in-process on a fresh library (the model is loaded once per test)."""
-    monkeypatch.setenv("ASSISTANT_FETCH__READ_TIMEOUT_S", "1")
+    monkeypatch.setenv("ASSISTANT_FETCH__READ_TIMEOUT_S", "3")
     monkeypatch.setenv("ASSISTANT_FETCH__MAX_PAGE_MB", "1")
     cli._state.clear()
     runner = CliRunner()
@@ -333,7 +348,7 @@ def test_library_tab_adds_urls_and_follows_feeds(server, tmp_path):
     from assistant.api import Assistant
     from assistant.ui.app import build
 
-    bot = Assistant(Settings(data_dir=tmp_path / "data", fetch={"read_timeout_s": 1}))
+    bot = Assistant(Settings(data_dir=tmp_path / "data", fetch={"read_timeout_s": 3}))
     demo = build(bot)
     handlers = {f.fn.__name__: f.fn for f in demo.fns.values() if f.fn is not None}
     rows, table, cleared = handlers["add_urls"](f"{server}/jpost-berlin\n{server}/report.pdf\nfile:///etc/passwd", "")

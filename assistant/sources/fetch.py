@@ -6,9 +6,10 @@ a loop or more than ``max_redirects`` hops is an error), a size cap checked agai
 Content-Length and again while streaming, a content-type check, and a User-Agent that says
 who is asking. Only http and https. When the web app is bound beyond loopback, addresses in
 private, loopback and link-local ranges are refused (unless ASSISTANT_FETCH__ALLOW_PRIVATE_ADDRESSES),
-so a visitor cannot use the app to read the host's network. The check resolves the name
-before connecting; a DNS answer that changes between the check and the connection is not
-caught (documented limit).
+so a visitor cannot use the app to read the host's network. The name is resolved and checked
+before connecting, and the address actually connected to is checked again before a byte of
+the answer is read (a DNS answer that changes in between, "DNS rebinding", is caught there;
+the request itself has then been sent, which for a GET is harmless by HTTP's rules).
 
 Decoding: BOM, then UTF-8 if the bytes are valid UTF-8 (random legacy bytes almost never
 are), then the declared charset (header or <meta>), then detection. Servers often declare
@@ -143,6 +144,7 @@ class Fetcher:
             for _ in range(self.settings.max_redirects + 1):
                 self._check_address(asked, current)
                 with self.client.stream("GET", current, headers=headers) as response:
+                    self._check_peer(asked, current, response)
                     if response.is_redirect:
                         location = response.headers.get("location")
                         if not location:
@@ -201,16 +203,36 @@ class Fetcher:
         if not self.block_private:
             return
         try:
-            infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
-                                       type=socket.SOCK_STREAM)
+            addresses = resolve(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
         except socket.gaierror:
             raise FetchError(asked, f"could not resolve the host name {parts.hostname}") from None
-        for info in infos:
-            address = ipaddress.ip_address(info[4][0])
-            if (address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
-                    or address.is_multicast or address.is_unspecified):
-                raise FetchError(asked, f"refused: {parts.hostname} is {address}, a private/local address, and the "
-                                 "web app is reachable beyond this machine (ASSISTANT_FETCH__ALLOW_PRIVATE_ADDRESSES)")
+        for address in addresses:
+            if is_private_address(address):
+                raise FetchError(asked, _refusal(parts.hostname, address))
+
+    def _check_peer(self, asked: str, url: str, response) -> None:
+        """The address connected to, checked again (the DNS answer may have changed since)."""
+        if not self.block_private:
+            return
+        stream = response.extensions.get("network_stream")
+        peer = stream.get_extra_info("server_addr") if stream is not None else None
+        if peer and is_private_address(peer[0]):
+            raise FetchError(asked, _refusal(urlsplit(url).hostname or "", peer[0]))
+
+
+def resolve(host: str, port: int) -> list[str]:
+    return [info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+
+
+def is_private_address(text: str) -> bool:
+    address = ipaddress.ip_address(text.split("%")[0])
+    return (address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
+            or address.is_multicast or address.is_unspecified)
+
+
+def _refusal(host: str, address: str) -> str:
+    return (f"refused: {host} is {address}, a private/local address, and the web app is reachable beyond "
+            "this machine (ASSISTANT_FETCH__ALLOW_PRIVATE_ADDRESSES)")
 
 
 def _accept_header(accept: set[str]) -> str:
