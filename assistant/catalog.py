@@ -205,6 +205,7 @@ class Catalog:
         self.engine = engine
         self._migrate()
         metadata.create_all(engine)
+        migrate_sources(engine)
         with self._writing() as conn:
             if conn.execute(select(func.count()).select_from(corpus_stats)).scalar() < 2:
                 n, total = conn.execute(select(func.count(), func.coalesce(func.sum(chunks.c.length), 0))).one()
@@ -509,3 +510,123 @@ def _parts(items: Sequence[str], size: int = 500):
     items = list(items)
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+# ---- followed sources: feeds and watched folders (issue 17) ----------------------------------
+# Kept apart from the index tables above: they say what to fetch and what was seen, never
+# what is searchable, so they sit in their own MetaData and their own migration step.
+sources_metadata = MetaData()
+
+sources = Table(
+    "na_sources", sources_metadata,
+    Column("location", String(2048), primary_key=True),  # feed URL or absolute folder path
+    Column("kind", String(8), nullable=False),  # "feed" | "folder"
+    Column("title", Text),
+    Column("added_at", Float, nullable=False),
+    Column("checked_at", Float),  # last check, whatever its outcome
+    Column("ok_at", Float),  # last check that worked
+    Column("error", Text),  # the last check's error, None when it worked
+    Column("items", Integer, nullable=False, default=0),
+    Column("etag", Text),
+    Column("modified", Text),
+)
+
+# What a source held at its last check: a feed's entries or a folder's files, each with a
+# fingerprint (entry date or content hash; file mtime and size) so only changes are ingested.
+source_items = Table(
+    "na_source_items", sources_metadata,
+    Column("location", String(2048), primary_key=True),
+    Column("item", String(2048), primary_key=True),
+    Column("fingerprint", String(128), nullable=False),
+    Column("seen_at", Float, nullable=False),
+)
+
+
+def migrate_sources(engine: Engine) -> None:
+    """Create the source tables when missing (catalogs older than issue 17 lack them)."""
+    sources_metadata.create_all(engine, checkfirst=True)
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    location: str
+    kind: str
+    title: str | None
+    added_at: float
+    checked_at: float | None
+    ok_at: float | None
+    error: str | None
+    items: int
+    etag: str | None
+    modified: str | None
+
+
+class SourceRegistry:
+    """Feeds and watched folders, with what each held at its last check."""
+
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+        self.engine = catalog.engine
+
+    def add(self, kind: str, location: str, title: str | None = None) -> bool:
+        """False when it was already there."""
+        with self.catalog._writing() as conn:
+            if conn.execute(select(sources.c.location).where(sources.c.location == location)).first():
+                return False
+            conn.execute(insert(sources).values(location=location, kind=kind, title=title,
+                                                added_at=time.time(), items=0))
+        return True
+
+    def remove(self, location: str) -> bool:
+        with self.catalog._writing() as conn:
+            gone = conn.execute(delete(sources).where(sources.c.location == location)).rowcount
+            conn.execute(delete(source_items).where(source_items.c.location == location))
+        return bool(gone)
+
+    def get(self, location: str) -> SourceRow | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(sources).where(sources.c.location == location)).first()
+        return SourceRow(**row._mapping) if row else None
+
+    def list(self, kind: str | None = None) -> list[SourceRow]:
+        stmt = select(sources).order_by(sources.c.kind, sources.c.location)
+        if kind:
+            stmt = stmt.where(sources.c.kind == kind)
+        with self.engine.connect() as conn:
+            return [SourceRow(**r._mapping) for r in conn.execute(stmt)]
+
+    def record_check(self, location: str, error: str | None, *, title: str | None = None,
+                     etag: str | None = None, modified: str | None = None) -> None:
+        now = time.time()
+        values: dict = {"checked_at": now, "error": error}
+        if error is None:
+            values.update(ok_at=now, etag=etag, modified=modified)
+            with self.engine.connect() as conn:
+                values["items"] = conn.execute(select(func.count()).select_from(source_items)
+                                               .where(source_items.c.location == location)).scalar()
+        if title:
+            values["title"] = title
+        with self.catalog._writing() as conn:
+            conn.execute(update(sources).where(sources.c.location == location).values(**values))
+
+    def items(self, location: str) -> dict[str, str]:
+        with self.engine.connect() as conn:
+            stmt = select(source_items.c.item, source_items.c.fingerprint).where(source_items.c.location == location)
+            return dict(conn.execute(stmt).all())
+
+    def set_items(self, location: str, fingerprints: dict[str, str]) -> None:
+        if not fingerprints:
+            return
+        now = time.time()
+        with self.catalog._writing() as conn:
+            for part in _parts(list(fingerprints)):
+                conn.execute(delete(source_items).where(source_items.c.location == location,
+                                                        source_items.c.item.in_(part)))
+            conn.execute(insert(source_items), [{"location": location, "item": k, "fingerprint": v, "seen_at": now}
+                                                for k, v in fingerprints.items()])
+
+    def drop_items(self, location: str, items: Sequence[str]) -> None:
+        with self.catalog._writing() as conn:
+            for part in _parts(items):
+                conn.execute(delete(source_items).where(source_items.c.location == location,
+                                                        source_items.c.item.in_(part)))

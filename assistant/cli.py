@@ -1,4 +1,5 @@
-"""Command line: assistant ingest | ask | chat | brief | docs | delete | reindex | info | eval | serve."""
+"""Command line: assistant ingest | ask | chat | brief | docs | delete | reindex | info | eval | serve
+| feeds | watch."""
 
 from __future__ import annotations
 
@@ -82,42 +83,93 @@ FilterOpts = {
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (recursive): .txt .md .html .json .jsonl")],
+    paths: Annotated[list[str] | None, typer.Argument(
+        help="Files or folders (recursive: .txt .md .html .json .jsonl) and http(s):// page URLs")] = None,
+    feed: Annotated[list[str] | None, typer.Option(
+        "--feed", help="Ingest the entries of this RSS/Atom feed once (`assistant feeds add` follows it).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Add articles to the library. Unchanged files are skipped; changed files replace their old version."""
+    """Add articles to the library. Unchanged files are skipped; changed files replace their old version;
+    a URL fetched again replaces its earlier version."""
+    from assistant.sources.fetch import is_url
+
+    given = paths or []
+    urls = [p for p in given if is_url(p)]
+    local = [Path(p) for p in given if not is_url(p)]
+    if not (local or urls or feed):
+        _fail("say what to ingest: files, folders, http(s) URLs or --feed URL")
     bot = _assistant()
 
     def run():
         from assistant.documents import find_files
 
-        files, _ = find_files(paths)
+        files, _ = find_files(local)
         if as_json or len(files) < 2 or not sys.stderr.isatty():
-            return bot.ingest(paths)
+            return bot.ingest(local)
         with Progress(TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       TextColumn("{task.description}"), console=err, transient=True) as bar:
             task = bar.add_task("", total=len(files))
-            return bot.ingest(paths, progress=lambda done, total, path: bar.update(
+            return bot.ingest(local, progress=lambda done, total, path: bar.update(
                 task, completed=done, description=Path(path).name))
 
-    report = _guard(run)
+    reports = [_guard(run)] if local else []
+    if urls or feed:
+        reports.extend(_guard(lambda: _ingest_web(bot, urls, feed or [], quiet=as_json)))
+    report = _merge_reports(reports)
     if as_json:
         print(json.dumps(report.to_dict(), indent=2))
     else:
         console.print(
-            f"{report.files} file(s): {report.documents_added} new, {report.documents_unchanged} unchanged, "
+            f"{report.files} file(s)/page(s): {report.documents_added} new, {report.documents_unchanged} unchanged, "
             f"{report.documents_replaced} replaced; chunks +{report.chunks_added} "
             f"(skipped {report.chunks_skipped}, removed {report.chunks_deleted}) in {report.seconds:.1f}s"
         )
         for line in report.duplicates:
             console.print(f"[yellow]duplicate[/] {line}")
+        for n in report.notes:
+            console.print(f"[yellow]note[/] {n.path}: {n.reason}", soft_wrap=True)
         for e in report.errors:
-            err.print(f"[red]skipped[/] {e.path}: {e.reason}")
+            err.print(f"[red]skipped[/] {e.path}: {e.reason}", soft_wrap=True)
     stats = bot.stats()
     if not as_json:
         console.print(f"library: {stats['documents']} documents, {stats['chunks']} chunks")
     if report.errors and not (report.documents_added or report.documents_unchanged):
         raise typer.Exit(1)
+
+
+def _ingest_web(bot, urls: list[str], feeds: list[str], quiet: bool) -> list:
+    """Pages by URL and feeds given once on the command line (not followed)."""
+    from assistant.ingest import IngestReport
+    from assistant.sources.feeds import check_feed
+    from assistant.sources.fetch import Fetcher, FetchError, block_private_for, load_url
+
+    reports = []
+    with Fetcher(bot.settings.fetch, block_private_for(bot.settings)) as fetcher:
+        if urls:
+            reports.append(bot.ingestor.ingest_loaded(load_url(u, fetcher) for u in urls))
+        for url in feeds:
+            check = check_feed(url, bot.ingestor, fetcher, bot.settings.fetch)
+            if check.error:
+                reports.append(IngestReport(files=1, errors=[FetchError(check.url, check.error)]))
+                continue
+            if not quiet:
+                console.print(f"feed {check.summary()}", markup=False, soft_wrap=True)
+            reports.append(check.report)
+    return reports
+
+
+def _merge_reports(reports: list):
+    from assistant.ingest import IngestReport
+
+    total = IngestReport()
+    for r in reports:
+        for name in ("files", "documents_added", "documents_unchanged", "documents_replaced", "chunks_added",
+                     "chunks_skipped", "chunks_deleted", "seconds"):
+            setattr(total, name, getattr(total, name) + getattr(r, name))
+        total.duplicates.extend(r.duplicates)
+        total.errors.extend(r.errors)
+        total.notes.extend(r.notes)
+    return total
 
 
 def _print_answer(answer, show_timing: bool = False) -> None:
@@ -381,6 +433,141 @@ def info() -> None:
     stats = _guard(bot.stats)
     table.add_row("library", f"{stats['documents']} documents, {stats['chunks']} chunks")
     console.print(table)
+
+
+# ---- feeds and watched folders (issue 17) ---------------------------------------------------
+feeds_app = typer.Typer(help="Follow RSS/Atom feeds; `assistant watch` checks them.", no_args_is_help=True)
+app.add_typer(feeds_app, name="feeds")
+
+
+def _registry():
+    """The feed and folder registry, without loading any model."""
+    from assistant.catalog import Catalog, SourceRegistry, make_engine
+
+    settings = _assistant().settings
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return SourceRegistry(Catalog(make_engine(settings.catalog_url)))
+
+
+def _when(stamp: float | None) -> str:
+    from datetime import datetime
+
+    return datetime.fromtimestamp(stamp).strftime("%Y-%m-%d %H:%M") if stamp else "never"
+
+
+@feeds_app.command("add")
+def feeds_add(
+    urls: Annotated[list[str], typer.Argument(help="Feed URLs (RSS or Atom).")],
+    no_fetch: Annotated[bool, typer.Option("--no-fetch", help="Only register; `assistant watch` fetches.")] = False,
+) -> None:
+    """Follow feeds: their entries are ingested now and on every `assistant watch` pass."""
+    from assistant.catalog import SourceRegistry
+    from assistant.sources.feeds import check_feed
+    from assistant.sources.fetch import Fetcher, block_private_for, is_url, normalize_url
+
+    bad = [u for u in urls if not is_url(u) or not u.lower().startswith(("http://", "https://"))]
+    if bad:
+        _fail(f"{bad[0]}: a feed must be an http:// or https:// address")
+    registry = _registry()
+    for url in urls:
+        added = registry.add("feed", normalize_url(url))
+        console.print(f"{'following' if added else 'already following'} {normalize_url(url)}")
+    if no_fetch:
+        return
+    bot = _assistant()
+    failed = 0
+    with Fetcher(bot.settings.fetch, block_private_for(bot.settings)) as fetcher:
+        for url in urls:
+            check = _guard(lambda u=url: check_feed(u, bot.ingestor, fetcher, bot.settings.fetch,
+                                                    SourceRegistry(bot.index.catalog)))
+            if check.error:
+                failed += 1
+                err.print(f"[red]failed[/] {check.url}: {check.error} (kept; `assistant watch` retries)",
+                          soft_wrap=True)
+                continue
+            console.print(f"feed {check.summary()}", markup=False, soft_wrap=True)
+            for e in check.report.errors:
+                err.print(f"[red]skipped[/] {e.path}: {e.reason}", soft_wrap=True)
+    if failed:
+        raise typer.Exit(1)
+
+
+@feeds_app.command("list")
+def feeds_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Followed feeds with their last check and last error."""
+    rows = _registry().list("feed")
+    if as_json:
+        print(json.dumps([r.__dict__ for r in rows], indent=2, ensure_ascii=False))
+        return
+    table = Table("feed", "title", "last check", "last success", "entries", "error")
+    for r in rows:
+        table.add_row(r.location, r.title or "", _when(r.checked_at), _when(r.ok_at), str(r.items), r.error or "")
+    console.print(table)
+    console.print(f"{len(rows)} feed(s)")
+
+
+@feeds_app.command("remove")
+def feeds_remove(urls: Annotated[list[str], typer.Argument(help="Feed URLs.")]) -> None:
+    """Stop following feeds. Articles already ingested stay (`assistant delete` removes them)."""
+    from assistant.sources.fetch import normalize_url
+
+    registry = _registry()
+    missing = [u for u in urls if not registry.remove(normalize_url(u))]
+    for u in urls:
+        if u not in missing:
+            console.print(f"no longer following {normalize_url(u)}")
+    if missing:
+        _fail(f"not following: {', '.join(missing)} (see `assistant feeds list`)")
+
+
+@app.command()
+def watch(
+    every: Annotated[str | None, typer.Option("--every", help="Interval: 30s, 15m, 2h (default 15m).")]
+    = None,
+    once: Annotated[bool, typer.Option("--once", help="One pass, then exit.")] = False,
+    add: Annotated[list[Path] | None, typer.Option("--add", help="Watch this folder (repeatable).")] = None,
+    remove: Annotated[list[Path] | None, typer.Option("--remove", help="Stop watching this folder.")] = None,
+    list_: Annotated[bool, typer.Option("--list", help="Show watched folders and feeds, then exit.")] = False,
+) -> None:
+    """Keep the library current: re-scan watched folders and feeds, ingest what is new or changed.
+    Safe to stop with Ctrl-C and to run beside `assistant serve`."""
+    from assistant.sources.watch import Watcher, parse_every
+
+    registry = _registry()
+    for folder in add or []:
+        path = folder.expanduser().resolve()
+        if not path.is_dir():
+            _fail(f"{folder}: not a folder")
+        console.print(f"{'watching' if registry.add('folder', str(path)) else 'already watching'} {path}")
+    for folder in remove or []:
+        path = str(folder.expanduser().resolve())
+        if not registry.remove(path):
+            _fail(f"{folder}: not a watched folder (see `assistant watch --list`)")
+        console.print(f"no longer watching {path} (its articles stay in the library)")
+    if list_:
+        table = Table("kind", "location", "last check", "last success", "items", "error")
+        for r in registry.list():
+            table.add_row(r.kind, r.location, _when(r.checked_at), _when(r.ok_at), str(r.items), r.error or "")
+        console.print(table)
+        return
+    if (add or remove) and not once and every is None:
+        return
+    bot = _assistant()
+    try:
+        seconds = parse_every(every or bot.settings.ingest.watch_every)
+    except ValueError as exc:
+        _fail(str(exc))
+    watcher = Watcher(bot, log=lambda line: console.print(line, markup=False, highlight=False, soft_wrap=True))
+    try:
+        if once:
+            errors = _guard(watcher.run_once)
+            if errors:
+                raise typer.Exit(1)
+            return
+        console.print(f"[dim]watching every {every or bot.settings.ingest.watch_every}; Ctrl-C stops[/]")
+        _guard(lambda: watcher.run(seconds))
+    except KeyboardInterrupt:
+        console.print("stopped (anything not finished is picked up on the next run)")
 
 
 def run() -> None:

@@ -17,7 +17,7 @@ from langchain_core.documents import Document
 from langchain_core.indexing import index as lc_index
 
 from assistant.chunking import Chunker
-from assistant.documents import DocumentError, find_files, load_file
+from assistant.documents import DocumentError, LoadResult, find_files, load_file
 from assistant.index import NewsIndex
 
 Progress = Callable[[int, int, str], None]
@@ -35,6 +35,8 @@ class IngestReport:
     duplicates: list[str] = field(default_factory=list)
     errors: list[DocumentError] = field(default_factory=list)
     seconds: float = 0.0
+    # Ingested with a caveat (e.g. no article found in a page: its visible text was stored).
+    notes: list[DocumentError] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
@@ -48,6 +50,7 @@ class IngestReport:
             "duplicates": self.duplicates,
             "errors": [{"path": e.path, "reason": e.reason} for e in self.errors],
             "seconds": round(self.seconds, 3),
+            "notes": [{"path": n.path, "note": n.reason} for n in self.notes],
         }
 
 
@@ -68,6 +71,7 @@ class Ingestor:
             for i, path in enumerate(batch):
                 loaded = load_file(path, self.max_bytes)
                 report.errors.extend(loaded.errors)
+                report.notes.extend(loaded.notes)
                 docs.extend(loaded.documents)
                 if progress and i < len(batch) - 1:
                     # Reading counts for half of a file's progress; embedding the batch, the rest.
@@ -130,6 +134,19 @@ class Ingestor:
         report.chunks_added += result["num_added"] + result["num_updated"]
         report.chunks_skipped += result["num_skipped"]
         report.chunks_deleted += result["num_deleted"]
+
+    def ingest_loaded(self, loaded: Iterable[LoadResult]) -> IngestReport:
+        """Documents loaded elsewhere (fetched pages, feed entries), with their errors and notes.
+        Each document's ``metadata['path']`` (a URL for fetched pages) scopes its cleanup."""
+        started = time.perf_counter()
+        results = list(loaded)
+        docs = [d for r in results for d in r.documents]
+        report = self.ingest_documents(docs) if docs else IngestReport()
+        report.files = len(results)
+        report.errors.extend(e for r in results for e in r.errors)
+        report.notes.extend(n for r in results for n in r.notes)
+        report.seconds = time.perf_counter() - started
+        return report
 
     def reindex(self, progress: Progress | None = None) -> IngestReport:
         """Re-chunk and re-embed every stored document (after changing chunking or embeddings)."""

@@ -191,6 +191,34 @@ class IngestSettings(BaseModel):
     # let sentence-transformers sort more texts by length (less padding): 32 files ran at
     # 0.75 of raw encoding speed, 256 at parity (bench/ingest_throughput.py).
     batch_files: int = 256
+    # `assistant watch`: re-scan interval (30s, 15m, 2h), and whether a file that disappears
+    # from a watched folder is removed from the library too (off: a folder on an unmounted
+    # disk must not empty the library).
+    watch_every: str = "15m"
+    watch_delete_missing: bool = False
+
+
+class FetchSettings(BaseModel):
+    """Pages and feeds fetched from the web (`assistant ingest URL`, feeds, `assistant watch`)."""
+
+    connect_timeout_s: float = 10.0
+    # No byte for this long ends the fetch; so does the whole fetch taking longer than total.
+    read_timeout_s: float = 20.0
+    total_timeout_s: float = 60.0
+    max_redirects: int = 5
+    # News pages are 50 KB-2 MB of HTML (article-extraction-dev: largest 1.6 MB); feeds smaller.
+    max_page_mb: float = 8.0
+    user_agent: str = "news-assistant/0.1 (personal offline news library; fetches only pages its user adds)"
+    # When the web app is bound beyond loopback, anyone who can reach it could make it fetch
+    # addresses inside the network: private, loopback and link-local addresses are then
+    # refused unless this is set. The command line on a loopback-bound setup may fetch them.
+    allow_private_addresses: bool = False
+    # A feed entry whose own content has at least this many words is taken as the full
+    # article; shorter content is a teaser and the entry's link is fetched instead. RSS
+    # descriptions are typically one to three sentences (20-80 words).
+    feed_full_text_words: int = 150
+    # Newest entries taken from one feed per check.
+    feed_max_entries: int = 50
 
 
 class Settings(BaseSettings):
@@ -211,6 +239,7 @@ class Settings(BaseSettings):
     brief: BriefSettings = BriefSettings()
     server: ServerSettings = ServerSettings()
     ingest: IngestSettings = IngestSettings()
+    fetch: FetchSettings = FetchSettings()
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

@@ -301,6 +301,7 @@ def build(bot: Assistant) -> gr.Blocks:
             ingest_btn.click(upload, [files, search], [results, table, to_delete, brief_docs], api_name=False)
             delete_btn.click(delete, [to_delete, search], [table, to_delete, brief_docs], api_name=False)
             reindex_btn.click(reindex, [search], [table], api_name=False)
+            web_sources_panel(bot, write_lock, table, search, library_rows)
 
         with gr.Tab("Settings", id="settings"):
             gr.Markdown("What answers you (read-only; change with ASSISTANT_* variables or a config file).")
@@ -311,6 +312,83 @@ def build(bot: Assistant) -> gr.Blocks:
                            gr.update(choices=sources_choices())),
                   None, [table, brief_docs, to_delete, source], api_name=False)
     return demo
+
+
+def web_sources_panel(bot: Assistant, write_lock: threading.Lock, table: gr.Dataframe, search: gr.Textbox,
+                      library_rows: Any) -> None:
+    """Library tab, issue 17: add pages by URL, follow feeds, see each feed's last check and error.
+    Self-contained: its own components and handlers; it only refreshes the library table."""
+    from datetime import datetime
+
+    from assistant.catalog import SourceRegistry
+    from assistant.sources.feeds import check_feed
+    from assistant.sources.fetch import Fetcher, block_private_for, is_url, load_url, normalize_url
+
+    def fetcher() -> Fetcher:
+        return Fetcher(bot.settings.fetch, block_private_for(bot.settings))
+
+    def when(stamp: float | None) -> str:
+        return datetime.fromtimestamp(stamp).strftime("%Y-%m-%d %H:%M") if stamp else "never"
+
+    def feed_rows() -> list[list[Any]]:
+        return [[r.location, r.title or "", when(r.checked_at), when(r.ok_at), r.items, r.error or ""]
+                for r in SourceRegistry(bot.index.catalog).list("feed")]
+
+    def add_urls(text: str, query: str):
+        urls = [u for u in (text or "").split() if u]
+        if not urls:
+            raise gr.Error("Paste one or more http(s) addresses, one per line.")
+        not_web = [u for u in urls if not (is_url(u) and u.lower().startswith(("http://", "https://")))]
+        with write_lock, fetcher() as f:
+            report = bot.ingestor.ingest_loaded(load_url(u, f) for u in urls if u not in not_web)
+        failed = {e.path: e.reason for e in report.errors}
+        failed.update({u: "only http:// and https:// addresses can be fetched" for u in not_web})
+        notes = {n.path: n.reason for n in report.notes}
+        rows = []
+        for u in urls:
+            key = u if u in failed else normalize_url(u)
+            status = "error" if key in failed else ("added (note)" if key in notes else "added")
+            rows.append([u, status, failed.get(key) or notes.get(key, "")])
+        return rows, library_rows(query), ""
+
+    def follow(url: str, query: str):
+        url = (url or "").strip()
+        if not (is_url(url) and url.lower().startswith(("http://", "https://"))):
+            raise gr.Error("A feed must be an http:// or https:// address.")
+        registry = SourceRegistry(bot.index.catalog)
+        registry.add("feed", normalize_url(url))
+        with write_lock, fetcher() as f:
+            check = check_feed(url, bot.ingestor, f, bot.settings.fetch, registry)
+        if check.error:
+            gr.Warning(f"{check.url}: {check.error} (kept; it is retried on the next check)")
+        else:
+            gr.Info(check.summary())
+        return feed_rows(), library_rows(query), ""
+
+    def unfollow(url: str):
+        if not url or not SourceRegistry(bot.index.catalog).remove(normalize_url(url)):
+            raise gr.Error("Paste the address of a followed feed (see the list).")
+        gr.Info(f"No longer following {normalize_url(url)}; its articles stay in the library.")
+        return feed_rows(), ""
+
+    with gr.Accordion("Add from the web", open=False, elem_id="web-sources"):
+        with gr.Row():
+            with gr.Column():
+                urls = gr.Textbox(label="Page addresses (one per line)", lines=3, elem_id="add-urls")
+                urls_btn = gr.Button("Fetch and add", elem_id="add-urls-go")
+                url_results = gr.Dataframe(headers=["address", "status", "reason"], interactive=False,
+                                           label="Fetch results", elem_id="url-results", wrap=True)
+            with gr.Column():
+                feed_url = gr.Textbox(label="Feed address (RSS or Atom)", elem_id="feed-url")
+                with gr.Row():
+                    follow_btn = gr.Button("Follow feed", elem_id="feed-follow")
+                    unfollow_btn = gr.Button("Stop following", size="sm", elem_id="feed-unfollow")
+        feeds = gr.Dataframe(value=feed_rows, headers=["feed", "title", "last check", "last success", "entries",
+                                                       "error"], interactive=False, label="Followed feeds "
+                             "(`assistant watch` keeps them current)", elem_id="feeds", wrap=True)
+    urls_btn.click(add_urls, [urls, search], [url_results, table, urls], api_name=False)
+    follow_btn.click(follow, [feed_url, search], [feeds, table, feed_url], api_name=False)
+    unfollow_btn.click(unfollow, [feed_url], [feeds, feed_url], api_name=False)
 
 
 def _plain(content: Any) -> str:
@@ -338,6 +416,7 @@ def serve(bot: Assistant, host: str | None = None, port: int | None = None) -> N
     port = port or s.port
     password = s.password.get_secret_value() if s.password else None
     check_bind(host, s.username, password, s.allow_unauthenticated_remote)
+    s.host = host  # fetches from the Library tab refuse private addresses when this is not loopback
     bot.index  # noqa: B018  (open the index and load the models before the first visitor)
     bot.embeddings.embed_query("warm up")
     demo = build(bot)
