@@ -115,9 +115,12 @@ def referents(previous: str, answer: str, reciprocal: bool = False) -> Referents
     asked = analyse(previous)
     in_question = [n for n in names(previous) if not _is_place(n)]
     own = {w.lower() for w in words(previous)}
-    given = [n for n in names(answer) if not all(w.lower() in own for w in n.split()) and not _is_place(n)]
+    given = [n for n in names(answer) if not all(w.lower() in own for w in n.split()) and not _is_place(n)
+             and not re.search(rf"\b{re.escape(n)}['’]s [A-Z]", answer)]  # "IBM's Blue Gene": the owner
     places = [n for n in names(previous) + names(answer) if _is_place(n)]
-    who_is = re.match(r"^\s*(?i:who) (is|was|are|were) ([A-Z][^?]*)\?*\s*$", previous)
+    # "Who is Jose Barrionuevo?" is about the name asked; "Who is Mubanga's lawyer?" is not.
+    who_is = re.match(r"^\s*(?i:who) (is|was|are|were) ([A-Z][^?]*?)\?*\s*$", previous)
+    who_is = who_is if who_is and who_is.group(2).strip() in in_question else None
     if reciprocal and in_question:
         # "What did Wang Yi ask of the Taliban?" -> "in return": the other party answers.
         other = in_question[1:] or in_question

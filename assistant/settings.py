@@ -144,6 +144,18 @@ class AnswerSettings(BaseModel):
     history_turns: int = 3
 
 
+class ShortAnswerSettings(BaseModel):
+    # The direct answer first (assistant/short_answer.py): a span copied from a cited sentence.
+    enabled: bool = True
+    # Show no short answer below this score (≈ P(span is the answer)). None: the floor stored in
+    # assistant/short_answer_model.json, chosen on the dev split's cross-validation to keep 95% of
+    # the right short answers (python bench/train_short_answer.py).
+    min_score: float | None = None
+    # Re-score the lexical ranker's best spans with all-MiniLM-L6-v2 similarities (the model was
+    # fitted with that embedder; turn off with another embeddings backend).
+    use_embeddings: bool = True
+
+
 class VerifySettings(BaseModel):
     # support = lexical_weight * lexical + (1 - lexical_weight) * cosine
     lexical_weight: float = 0.5
@@ -236,6 +248,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
     verify: VerifySettings = VerifySettings()
+    short_answer: ShortAnswerSettings = ShortAnswerSettings()
     brief: BriefSettings = BriefSettings()
     server: ServerSettings = ServerSettings()
     ingest: IngestSettings = IngestSettings()

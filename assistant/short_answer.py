@@ -565,6 +565,13 @@ class ModelError(RuntimeError):
     pass
 
 
+def has_variant(variant: str, path: Path = MODEL_PATH) -> bool:
+    try:
+        return variant in json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+
+
 @lru_cache(maxsize=8)
 def load_model(variant: str = "lexical", path: Path = MODEL_PATH) -> Model:
     """``variant``: "lexical" (no embeddings) or "embedding" (two similarity features more)."""
@@ -584,6 +591,8 @@ def rank(question: str, candidates: Sequence[Candidate], embed: Embed | None = N
     q = analyse(question)
     rows = spans(q, candidates)
     lexical = load_model("lexical")
+    if embed is not None and model is None and not has_variant("embedding"):
+        embed = None  # a model file fitted without embeddings
     probs = lexical.score([r.features for r in rows])
     if embed is not None and rows:
         top = sorted(range(len(rows)), key=lambda k: (-probs[k], len(rows[k].text)))[:RESCORE_TOP]
@@ -606,6 +615,8 @@ def short_answer(question: str, candidates: Sequence[Candidate], embed: Embed | 
     with, e.g. ``CachedEmbeddings.embed_texts``); without it the lexical model is used."""
     if not question.strip() or not candidates:
         return None
+    if embed is not None and model is None and not has_variant("embedding"):
+        embed = None
     model = model or load_model("embedding" if embed is not None else "lexical")
     ranked = rank(question, candidates, embed, model)
     if not ranked:
