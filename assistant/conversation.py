@@ -19,12 +19,12 @@ Measured with bench/followups.py in evidence mode (no model runs: the first answ
 history is its two best evidence sentences; library = samples + 12 BBC articles + 100 BBC
 distractors): share of follow-ups whose key fact is in the top-2 evidence sentences / in the
 whole evidence list, the previous heuristic (append the previous question) -> this one:
-dev (followups_dev.yaml, 41 pairs, 12 articles)   0.78 -> 0.78 / 0.878 -> 0.927;
-samples (followups.yaml, 12 pairs, held out)      0.75 -> 0.67 / 0.833 -> 0.917.
-(bench/results/followups_evidence.json; run at f32a9c3, before the two fixes after it: "Who is
-X's lawyer?" is not about X, and "IBM's Blue Gene" names the machine, not IBM, which was the
-samples' top-2 loss.) The Tianjin pair is not solved: "the delegation assured China ..." shares
-no word with "What did the Taliban promise?" and is not in the evidence either way.
+dev (followups_dev.yaml, 41 pairs, 12 articles)   0.78 -> 0.78 / 0.878 -> 0.927 (run at f32a9c3);
+samples (followups.yaml, 12 pairs, held out)      0.75 -> 0.75 / 0.833 -> 0.917 (run at 9bfe794).
+(bench/results/followups_evidence.json. The dev run predates two fixes: "Who is X's lawyer?" is
+not about X; a possessor ("IBM's Blue Gene") is not the thing asked about.)
+The Tianjin pair is not solved: "the delegation assured China ..." shares no word with
+"What did the Taliban promise?" and is not in the evidence either way.
 "llm": the chat model rewrites it (prompts/condense.txt); the rewrite is accepted only if
 it keeps the follow-up's own content words, otherwise the heuristic is used.
 """
