@@ -179,6 +179,13 @@ def main() -> None:
             result[name] = evidence_set(bot, name)
             print(f"{name}: before {result[name]['before']} after {result[name]['after']}", flush=True)
     out = ROOT / "bench" / "results" / f"followups_{mode}.json"
+    if out.exists():  # sets not run this time keep their earlier numbers (and say from which commit)
+        earlier = json.loads(out.read_text(encoding="utf-8"))
+        for name in SETS:
+            if name not in args.sets and name in earlier:
+                result[name] = dict(earlier[name], commit=earlier[name].get("commit", earlier.get("commit")))
+    for name in args.sets:
+        result[name]["commit"] = commit
     out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {out}")
 
