@@ -133,9 +133,11 @@ class QAChain:
         if not selection.evidence:
             return "nothing relevant was retrieved"
         p = selection.p_answerable
-        floor = self.settings.answer.abstain_below
-        if p is not None and p < floor:
-            return f"the closest passages do not answer it (confidence {p:.0%}, below {floor:.0%})"
+        s = self.settings.answer
+        if p is not None and p < s.abstain_below:
+            return f"the closest passages do not answer it (confidence {p:.0%}, below {s.abstain_below:.0%})"
+        if p is not None and selection.unknown_names and p < s.abstain_unknown_name_below:
+            return f"no article in the library mentions {', '.join(selection.unknown_names)}"
         return None
 
     def short_answer(self, question: str, answer: Answer, evidence: list[Evidence]) -> ShortAnswer | None:

@@ -150,11 +150,12 @@ class EvidenceSelector:
         if self.judge is not None:
             info, cands, ranked = self.judge_inputs(question, chunks, query_vector, context, standalone)
             p, p_answerable = self.judge.score(info, cands)
+            unknown = info.unknown
             for ev, pe in zip(ranked, p, strict=True):
                 ev.p_answer = float(pe)
             ranked.sort(key=lambda e: e.p_answer, reverse=True)
         else:
-            ranked, p_answerable = self.candidates(question, chunks, query_vector, context), None
+            ranked, p_answerable, unknown = self.candidates(question, chunks, query_vector, context), None, []
         picked: list[Evidence] = []
         used = 0
         for ev in ranked:
@@ -169,7 +170,7 @@ class EvidenceSelector:
             used += cost
         for n, ev in enumerate(picked, start=1):
             ev.n = n
-        return Selection(picked, p_answerable)
+        return Selection(picked, p_answerable, unknown)
 
 
 @dataclass
@@ -177,6 +178,8 @@ class Selection:
     evidence: list[Evidence]
     # The judge's P(the library answers the question); None without a judge.
     p_answerable: float | None
+    # Names in the question that no chunk of the library contains.
+    unknown_names: list[str] = field(default_factory=list)
 
 
 def _near_duplicate(a: Evidence, b: Evidence) -> bool:

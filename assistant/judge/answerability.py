@@ -48,6 +48,7 @@ class QuestionInfo:
     idf: dict[str, float]  # per term; a term the library never uses weighs as the rarest
     name_terms: list[set[str]]  # the terms of each capitalised name in the question
     unknown_names: int = 0  # names no chunk of the library contains
+    unknown: list[str] = field(default_factory=list)  # ... and which
 
     @property
     def total_idf(self) -> float:
@@ -79,8 +80,8 @@ def question_info(question: str, idf: dict[str, float], library_has: dict[str, b
     rarest = max((v for v in idf.values() if v > 0), default=1.0)
     weights = {t: (idf.get(t, 0.0) if idf.get(t, 0.0) > 0 else rarest) for t in wanted}
     names = [set(terms(n)) for n in dict.fromkeys(proper_nouns(question)) if terms(n)]
-    unknown = sum(1 for n, known in (library_has or {}).items() if not known)
-    return QuestionInfo(question, question_type(question), wanted, weights, names, unknown)
+    unknown = [n for n, known in (library_has or {}).items() if not known]
+    return QuestionInfo(question, question_type(question), wanted, weights, names, len(unknown), unknown)
 
 
 # What the judge computes per sentence. The sentence model uses a subset (its file names them):
