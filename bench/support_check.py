@@ -24,6 +24,7 @@ import json
 import random
 import sys
 from collections import defaultdict
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -111,7 +112,7 @@ def summary_metrics(supported: list[list[bool]], factuality: np.ndarray) -> dict
 def reliability(probs: np.ndarray, labels: np.ndarray, bins: int = 10) -> dict:
     edges = np.linspace(0, 1, bins + 1)
     rows, ece = [], 0.0
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+    for lo, hi in pairwise(edges):
         m = (probs >= lo) & (probs < hi if hi < 1 else probs <= hi)
         if m.sum():
             rows.append({"bin": f"{lo:.1f}-{hi:.1f}", "n": int(m.sum()), "mean_score": round(float(probs[m].mean()), 3),

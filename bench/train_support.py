@@ -9,7 +9,7 @@ Training data, all dev:
   labels; partial ones are left out of training (bench/support_check.py still scores them).
   Many systems wrote lower-case, tokenised text ("spain 's coach ,"): it is detokenised and
   true-cased from the article so that names read as names, as in the product's claims.
-- Synthetic pairs from article sentences (frank-dev articles and 200 BBC articles):
+- Synthetic pairs from article sentences (2 per frank-dev article, 4 per 40 BBC articles):
   negatives with a swapped name, changed number or date, flipped negation, two names
   swapped (subject/object), a sentence of another article, a sentence spliced from two;
   positives that are the sentence itself or a compression of it (a clause dropped).
@@ -48,7 +48,8 @@ JUDGE_DIR = ROOT / "assistant" / "judge"
 CACHE = Path.home() / ".cache" / "news-assistant-bench"
 POOL_SIZE = 2  # VerifySettings.max_citations: a claim may cite two passages of one article
 SYNTHETIC_WEIGHT = 0.5
-BBC_SYNTHETIC_ARTICLES = 200
+BBC_SYNTHETIC_ARTICLES = 40
+FRANK_SYNTHETIC_SENTENCES = 2  # sentences per frank-dev article turned into synthetic pairs
 SEED = 14
 
 
@@ -159,7 +160,7 @@ def bbc_articles(limit: int | None = None, seed: int = SEED) -> dict[str, list[s
 # ---- synthetic pairs -----------------------------------------------------------------------
 _AUX = re.compile(r"\b(is|was|are|were|has|have|had|will|would|can|could|did|does|do|should|may|might|must)\b")
 _NEG = re.compile(r"\b(not|never) |n't\b")
-_MONTHS = ("January February March April May June July August September October November December "
+_MONTHS = ("January February March April May June July August September October November December "  # noqa: SIM905
            "Monday Tuesday Wednesday Thursday Friday Saturday Sunday").split()
 
 
@@ -254,12 +255,12 @@ class Embedder:
                 from assistant.settings import EmbeddingSettings
 
                 self._model = build_embeddings(EmbeddingSettings())
-            for i in range(0, len(missing), 512):
-                batch = missing[i:i + 512]
+            for i in range(0, len(missing), 1024):
+                batch = missing[i:i + 1024]
                 for t, v in zip(batch, self._model.inner.embed_documents(batch), strict=True):
                     self.vectors[self.key(t)] = np.asarray(v, dtype=np.float32)
-                print(f"  embedded {min(i + 512, len(missing))}/{len(missing)}", file=sys.stderr)
-            self.save()
+                self.save()  # a long first run can be stopped and resumed
+                print(f"  embedded {min(i + 1024, len(missing))}/{len(missing)}", file=sys.stderr, flush=True)
         return np.stack([self.vectors[self.key(t)] for t in texts]) if texts else np.zeros((0, 384))
 
     def save(self) -> None:
@@ -320,7 +321,7 @@ def training_set(corpus: Corpus, bbc: dict[str, list[str]], articles: set[str] |
     for k in keys + sorted(bbc):
         sents = corpus.articles.get(k) or bbc[k]
         other = [s for s in rng.sample(pool, 50) if s not in sents]
-        out += synthetic(k, sents, other, rng)
+        out += synthetic(k, sents, other, rng, FRANK_SYNTHETIC_SENTENCES if k in corpus.articles else 4)
     return out
 
 

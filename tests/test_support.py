@@ -35,12 +35,14 @@ FEATURE_CASES = [
      "the claim negates what the passage states"),
     ("The mayor never approved the budget.", "The mayor did not approve the budget.", "neg_mismatch", 0.0,
      "both negated"),
-    ("Leeds signed the striker from Brentford.", "Millwall signed the striker from Brentford.",
+    ("The striker joined Leeds from Brentford.", "The striker joined Millwall from Brentford.",
      "name_missing_pool", 1.0, "a name the passage does not mention"),
+    ("Leeds signed the striker.", "Millwall signed the striker.", "name_missing_pool", 0.0,
+     "a sentence's first word is not read as a name (every sentence starts with a capital)"),
     ("Brentford beat Millwall in the final.", "Brentford beat Millwall in the final.", "bigram_pool", 1.0,
      "same order of terms"),
-    ("Millwall beat Brentford in the final.", "Brentford beat Millwall in the final.", "bigram_pool", 0.5,
-     "roles swapped: half of the term pairs are not in the passage"),
+    ("Millwall beat Brentford in the final.", "Brentford beat Millwall in the final.", "bigram_pool", 0.0,
+     "roles swapped: none of the claim's term pairs is in the passage"),
     ("Ministers approved the bridge.", "Ministers approved the new bridge over the river.", "cov_best", 1.0,
      "every claim term is in the passage"),
 ]
@@ -52,12 +54,12 @@ def test_feature_table(claim, passage, feature, expected, why):
 
 
 def test_names_may_come_from_context_only_when_the_passage_refers_back():
-    claim = analyse("Ana Costa promised new trains.")
+    claim = analyse("Yesterday Ana Costa promised new trains.")
     context = "Transport chief Ana Costa spoke on Friday."
     refers = analyse("She promised new trains for the line.", context)
     plain = analyse("The ministry promised new trains for the line.", context)
     assert features(claim, [refers], [0.8], [0], [0])["name_missing_pool"] == 0
-    assert features(claim, [plain], [0.8], [0], [0])["name_missing_pool"] == 2
+    assert features(claim, [plain], [0.8], [0], [0])["name_missing_pool"] == 2  # ana, costa
 
 
 # ---- the shipped model file --------------------------------------------------------------
@@ -86,7 +88,7 @@ def test_model_file_matches_the_feature_code_or_fails_by_name(tmp_path):
     data["features"] = data["features"][:-1]
     bad = tmp_path / "model.json"
     bad.write_text(json.dumps(data))
-    with pytest.raises(SupportModelError, match="model.json"):
+    with pytest.raises(SupportModelError, match=r"model\.json"):
         SupportModel.load(bad)
 
 

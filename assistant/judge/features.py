@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from itertools import pairwise
 
 from assistant.text import numbers, proper_nouns, terms, words
 
@@ -36,9 +37,8 @@ FEATURES: tuple[str, ...] = (
 
 # Words that turn a statement around. "not", "no", "never" are stop words for retrieval,
 # so negation is read from the raw words.
-_NEGATIONS = frozenset("not no never n't nobody none nothing neither nor without cannot "
-                       "didn't doesn't don't isn't wasn't weren't aren't won't wouldn't hasn't haven't hadn't "
-                       "couldn't shouldn't can't".split())
+_NEGATIONS = frozenset("""not no never n't nobody none nothing neither nor without cannot didn't doesn't don't
+isn't wasn't weren't aren't won't wouldn't hasn't haven't hadn't couldn't shouldn't can't""".split())  # noqa: SIM905
 _NT = re.compile(r"n['’]t\b", re.I)
 # A passage that refers back ("he said", "the firm") may take its names from the sentence
 # before it; one that does not must name its subjects itself.
@@ -129,8 +129,8 @@ def features(claim: Text, passages: Sequence[Text], cosines: Sequence[float], po
     novel_all = [t for t in cset if t not in all_terms]
     novel_pool = [t for t in cset if t not in pool_terms]
     _, unseen = idf_table()
-    bigrams = list(zip(ct, ct[1:], strict=False))
-    pool_bigrams = {bg for i in pool for bg in zip(passages[i].terms, passages[i].terms[1:], strict=False)}
+    bigrams = list(pairwise(ct))
+    pool_bigrams = {bg for i in pool for bg in pairwise(passages[i].terms)}
     pool_seq = [t for i in sorted(pool) for t in passages[i].terms]
     n = max(len(ct), 1)
     return {
