@@ -148,6 +148,7 @@ def main() -> None:
 
     # Every summary sentence: features, cited pool, veto, legacy check, word overlap.
     checker = SupportChecker(_Vectors(feat.embed), _settings(), model=_placeholder_model())
+    feat.embed([c for s in corpus.summaries for c in s.claims])  # one batch for the cache
     claims = []  # (summary index, features row, veto, legacy ok, overlap)
     for si, s in enumerate(corpus.summaries):
         sents = corpus.articles[s.article]
