@@ -213,6 +213,11 @@ def main() -> None:
                          ("word_overlap", oof["overlap"]), ("main_90db1bf", c_legacy)):
             sup = [v for v, keep in zip(per_summary(ok), m, strict=True) if keep]
             rows[name] = summary_metrics(sup, s_fact[m])
+        shipped = _settings().threshold  # VerifySettings.threshold, one fixed operating point
+        for name, ok in (("learned_at_settings_threshold", ~c_veto & (probs >= shipped)),
+                         ("learned_no_veto_at_settings_threshold", probs >= shipped)):
+            sup = [v for v, keep in zip(per_summary(ok), m, strict=True) if keep]
+            rows[name] = {**summary_metrics(sup, s_fact[m]), "threshold": shipped}
         mean_p = np.asarray([probs[c_summary == i].mean() for i in np.flatnonzero(m)])
         rows["learned"]["spearman_mean_score"] = round(float(spearmanr(mean_p, s_fact[m]).statistic), 3)
         rows["learned"]["fold_thresholds"] = thresholds["learned"][dataset]
