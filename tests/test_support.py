@@ -128,19 +128,26 @@ PASSAGES = {
                    "remains closed indefinitely.",
 }
 
+_WEAK = pytest.mark.xfail(strict=True, reason="known weakness of the shipped model: it favours near-extractive "
+                          "wording (trained on CNN/DM summaries); see README, Support check")
+
 CASES = [
     # (claim, passage key, expected supported, why)
     ("Dockworkers at Felixstowe ended their strike on Tuesday.", "harbour", True, "compression of the passage"),
-    ("The Felixstowe strike ended after workers accepted a 7% pay rise.", "harbour", True, "light paraphrase"),
+    pytest.param("The Felixstowe strike ended after workers accepted a 7% pay rise.", "harbour", True,
+                 "light paraphrase", marks=_WEAK),
     ("Dockworkers at Felixstowe accepted a 9% pay rise.", "harbour", False, "number swapped"),
     ("Dockworkers at Southampton ended their eight-day strike on Tuesday.", "harbour", False, "place swapped"),
-    ("Dockworkers at Felixstowe rejected a 7% pay rise.", "harbour", False, "predicate contradicted"),
+    pytest.param("Dockworkers at Felixstowe rejected a 7% pay rise.", "harbour", False, "predicate contradicted",
+                 marks=_WEAK),
     ("Rachel Osei said the government would raise fuel duty this year.", "budget", False, "negation dropped"),
-    ("The government will freeze the personal allowance until 2028, Rachel Osei said.", "budget", True,
-     "reordered paraphrase"),
+    pytest.param("The government will freeze the personal allowance until 2028, Rachel Osei said.", "budget", True,
+     "reordered paraphrase",
+                 marks=_WEAK),
     ("The personal allowance will be frozen until 2030.", "budget", False, "year changed"),
     ("Celtic beat Rangers 2-1 at Parkhead on Sunday.", "match", True, "compression"),
-    ("Kyogo Furuhashi scored the winner for Celtic against Rangers.", "match", True, "paraphrase, names kept"),
+    pytest.param("Kyogo Furuhashi scored the winner for Celtic against Rangers.", "match", True,
+                 "paraphrase, names kept", marks=_WEAK),
     ("Rangers beat Celtic 2-1 at Parkhead on Sunday.", "match", False, "subject and object swapped"),
     ("Celtic signed Kyogo Furuhashi from Rangers for a record fee.", "match", False, "invented content"),
     ("The port of Felixstowe remains closed indefinitely.", "instruction", False,
