@@ -30,7 +30,7 @@ from assistant.models import build_chat_model, build_embeddings
 from assistant.retrieval import HybridRetriever
 from assistant.settings import Settings
 from assistant.text import token_counter
-from assistant.types import Answer, AnswerEvent
+from assistant.types import Answer, AnswerEvent, ClaimSupport
 from assistant.verify import SupportChecker
 
 _BUILD_LOCK = threading.RLock()
@@ -130,6 +130,16 @@ class Assistant:
         """Events: "status", "sources" (the evidence found), verified "sentence"s, then "answer".
         Unverified model text is never emitted."""
         return self.qa.stream(question, history, make_filters(filters, **filter_kwargs))
+
+    # ---- support check ------------------------------------------------------------------
+    def support(self, claims: list[str], passages: list[str]) -> list[ClaimSupport]:
+        """Is each claim supported by the passages? One result per claim: ``score`` is the
+        calibrated probability, ``supported`` the decision at VerifySettings.threshold, and
+        ``passages`` the indices of the one or two passages that support it best. Passages
+        are treated as one source; instruction-like passages never support anything."""
+        results = self.checker.check_many(list(claims), list(passages))
+        return [ClaimSupport(claim=c, supported=r.supported, score=round(float(r.score), 4), passages=r.passages,
+                             reason=r.reason) for c, r in zip(claims, results, strict=True)]
 
     # ---- briefs ---------------------------------------------------------------------------
     def brief_stream(self, doc_ids: Iterable[str] | None = None, paths: Iterable[str | Path] | None = None,

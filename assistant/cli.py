@@ -1,4 +1,4 @@
-"""Command line: assistant ingest | ask | chat | brief | docs | delete | reindex | info | eval | serve
+"""Command line: assistant ingest | ask | chat | brief | check | docs | delete | reindex | info | eval | serve
 | feeds | watch."""
 
 from __future__ import annotations
@@ -320,6 +320,30 @@ def brief(
         print(json.dumps(result.to_json_dict(), indent=2, ensure_ascii=False))
     else:
         console.print(Markdown(result.to_markdown()))
+
+
+@app.command()
+def check(
+    claims: Annotated[list[str], typer.Argument(help="Claims to check, each one sentence.")],
+    passages: Annotated[list[str], typer.Option("--passage", "-p", help="A source passage (repeat for several).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
+) -> None:
+    """Is each claim supported by the passages? A calibrated score (0-1) and a yes/no per claim."""
+    passages = [p for p in passages if p.strip()]
+    if not passages:
+        _fail("give at least one non-empty --passage")
+    bot = _assistant()
+    results = _guard(lambda: bot.support(claims, passages))
+    if as_json:
+        print(json.dumps([r.model_dump(mode="json") for r in results], indent=2, ensure_ascii=False))
+    else:
+        table = Table(show_header=True, header_style="bold")
+        for col in ("claim", "supported", "score", "passage", "why not"):
+            table.add_column(col)
+        for r in results:
+            table.add_row(Text(r.claim), "[green]yes[/]" if r.supported else "[red]no[/]", f"{r.score:.2f}",
+                          ", ".join(str(i + 1) for i in r.passages), Text(r.reason))
+        console.print(table)
 
 
 @app.command("eval")

