@@ -321,13 +321,15 @@ def keys_add(
     name: Annotated[str, typer.Argument(help="Who or what uses the key (shown in logs instead of the key).")],
     rate: Annotated[float | None, typer.Option("--rate", help="Requests per minute for this key "
                                                                "(default ASSISTANT_API__RATE_PER_MINUTE).")] = None,
+    burst: Annotated[int | None, typer.Option("--burst", help="Requests at once for this key "
+                                                              "(default ASSISTANT_API__BURST).")] = None,
 ) -> None:
     """Make a new API key. It is printed once, on stdout; only its hash is kept."""
     from assistant.http.auth import KeyPolicyError, add_key
 
     path = _assistant().settings.api_keys_file
     try:
-        key = add_key(path, name, rate)
+        key = add_key(path, name, rate, burst)
     except (ValueError, KeyPolicyError) as exc:
         _fail(str(exc))
     err.print(f"key [bold]{name}[/] created; its SHA-256 is stored in {path}. Copy the key now: it is not shown again.")

@@ -197,8 +197,10 @@ class ApiKey(BaseModel):
 
     name: str
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    # Requests per minute for this key (token bucket); empty means api.rate_per_minute.
+    # This key's token bucket (requests per minute, requests at once); empty means
+    # api.rate_per_minute and api.burst.
     rate_per_minute: float | None = None
+    burst: int | None = None
 
 
 class ApiSettings(BaseModel):

@@ -4,16 +4,18 @@ Keys are random 256-bit tokens shown once (``assistant keys add NAME``); only th
 is kept, in settings (``api.keys``) or the keys file under the data dir (0600), so a leaked
 settings file or backup does not leak a usable key. A key is required whenever the server
 listens beyond loopback; on loopback it is optional unless ``api.require_key`` is set (a key
-that is sent is checked either way). Keys are read from the Authorization header only
+that is sent is checked once any key exists; before that, the placeholder key that OpenAI
+clients insist on sending is ignored). Keys are read from the Authorization header only
 (``Bearer KEY``, what OpenAI clients send) or ``X-API-Key``, never from the URL, so they do
 not reach access logs; this module logs key names, never keys.
 
 Each key (each client address for keyless loopback requests) has a token bucket:
-``api.rate_per_minute`` sustained, ``api.burst`` at once; a key may carry its own rate.
+``api.rate_per_minute`` sustained, ``api.burst`` at once; a key may carry its own of both.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -89,7 +91,7 @@ def _rows(path: Path) -> list[dict]:
     return json.loads(path.read_text(encoding="utf-8"))["keys"] if path.exists() else []
 
 
-def add_key(path: Path, name: str, rate_per_minute: float | None = None) -> str:
+def add_key(path: Path, name: str, rate_per_minute: float | None = None, burst: int | None = None) -> str:
     """Create a key called ``name``, store its hash in ``path``; return the key (shown once)."""
     name = name.strip()
     if not name:
@@ -103,6 +105,8 @@ def add_key(path: Path, name: str, rate_per_minute: float | None = None) -> str:
     row = {"name": name, "sha256": hash_key(key), "created": datetime.now(UTC).isoformat(timespec="seconds")}
     if rate_per_minute is not None:
         row["rate_per_minute"] = rate_per_minute
+    if burst is not None:
+        row["burst"] = burst
     _write_keys_file(path, [*rows, row])
     return key
 
@@ -144,10 +148,8 @@ class KeyRing:
 
     @property
     def keys(self) -> list[ApiKey]:
-        try:
+        with contextlib.suppress(KeyPolicyError):  # keep the last good set while the file is broken
             self.refresh()
-        except KeyPolicyError:
-            pass  # keep the last good set; startup already refused a broken file
         return self._keys
 
     def match(self, key: str) -> ApiKey | None:
@@ -176,15 +178,16 @@ class RateLimiter:
         self._buckets: dict[str, _Bucket] = {}
         self._lock = threading.Lock()
 
-    def take(self, identity: str, per_minute: float | None = None) -> float:
+    def take(self, identity: str, per_minute: float | None = None, burst: int | None = None) -> float:
         """Take one token. Returns 0 when allowed, else the seconds until a token is free."""
         rate = (per_minute if per_minute is not None else self.per_minute) / 60.0
+        size = float(max(1, burst if burst is not None else self.burst))
         now = self.clock()
         with self._lock:
             bucket = self._buckets.get(identity)
             if bucket is None:
-                bucket = self._buckets[identity] = _Bucket(float(self.burst), now)
-            bucket.tokens = min(float(self.burst), bucket.tokens + (now - bucket.stamp) * rate)
+                bucket = self._buckets[identity] = _Bucket(size, now)
+            bucket.tokens = min(size, bucket.tokens + (now - bucket.stamp) * rate)
             bucket.stamp = now
             if bucket.tokens >= 1.0:
                 bucket.tokens -= 1.0
@@ -207,18 +210,21 @@ async def require_caller(request: Request,
     """Who is calling (checked key or anonymous loopback), after their rate limit."""
     state = request.app.state
     key = credentials.credentials if credentials else request.headers.get("x-api-key")
+    if key and not state.require_key and not state.keys.keys:
+        key = None  # keys are optional here and none exist: OpenAI clients send a placeholder ("none")
     if key:
         found = state.keys.match(key.strip())
         if found is None:
-            raise ApiError(401, "invalid API key (keys are made with `assistant keys add NAME`)", code="invalid_api_key")
-        caller, per_minute = Caller(found.name, f"key:{found.name}"), found.rate_per_minute
+            raise ApiError(401, "invalid API key (keys are made with `assistant keys add NAME`)",
+                           code="invalid_api_key")
+        caller, per_minute, burst = Caller(found.name, f"key:{found.name}"), found.rate_per_minute, found.burst
     elif state.require_key:
         raise ApiError(401, "this server requires an API key: send 'Authorization: Bearer KEY' "
                             "(make one with `assistant keys add NAME`)", code="missing_api_key")
     else:
         host = request.client.host if request.client else "local"
-        caller, per_minute = Caller("anonymous", f"addr:{host}"), None
-    wait = state.rate.take(caller.identity, per_minute)
+        caller, per_minute, burst = Caller("anonymous", f"addr:{host}"), None, None
+    wait = state.rate.take(caller.identity, per_minute, burst)
     if wait > 0:
         raise ApiError(429, f"rate limit reached for {caller.name!r}: try again in {wait:.1f} s "
                             "(ASSISTANT_API__RATE_PER_MINUTE, ASSISTANT_API__BURST)",

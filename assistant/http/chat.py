@@ -13,6 +13,7 @@ which clients ignore and which keep proxies from timing the stream out.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import time
@@ -77,7 +78,7 @@ def conversation(messages: list[ChatMessage], max_chars: int) -> tuple[str, list
         raise ApiError(400, f"the question is {len(question)} characters, over the {max_chars} allowed "
                             "(ASSISTANT_API__MAX_QUESTION_CHARS)", param="messages")
     history: list[tuple[str, str]] = []
-    for asked, reply in zip(turns[:-1], turns[1:-1], strict=False):
+    for asked, reply in itertools.pairwise(turns[:-1]):
         if asked.role == "user" and reply.role == "assistant":
             history.append((asked.text(), reply.text()))
     return question, history
@@ -153,7 +154,8 @@ async def _sse(request: Request, events, completion_id: str, created: int, inclu
                 yield chunk(Delta(), finish=True, **extras(answer))
                 if include_usage:
                     payload = ChatCompletionChunk(id=completion_id, created=created, choices=[], usage=usage(answer))
-                    yield f"data: {payload.model_dump_json(include={'id', 'object', 'created', 'model', 'choices', 'usage'})}\n\n"
+                    fields = {"id", "object", "created", "model", "choices", "usage"}
+                    yield f"data: {payload.model_dump_json(include=fields)}\n\n"
     except Exception as exc:  # the response has started: report in the stream, OpenAI style
         error = exc if isinstance(exc, ApiError) else backend_error(exc)
         if error is None:

@@ -12,7 +12,7 @@ import logging
 import uuid
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -84,7 +84,8 @@ def install(app: FastAPI) -> None:
             message = f"no such endpoint: {request.method} {request.url.path} (see /v1/openapi.json)"
         elif exc.status_code == 405:
             message = f"{request.method} is not allowed on {request.url.path} (see /v1/openapi.json)"
-        return ApiError(exc.status_code, message, headers=getattr(exc, "headers", None)).response()
+        code = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(exc.status_code)
+        return ApiError(exc.status_code, message, code=code, headers=getattr(exc, "headers", None)).response()
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -98,8 +99,12 @@ def install(app: FastAPI) -> None:
                              "server log)", code="internal_error").response()
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(HTTPException):
+    """Raised while reading a body past its limit; an HTTPException, so FastAPI's body parsing
+    passes it through (instead of calling it a parse error) and the handler above answers 413."""
+
+    def __init__(self, message: str):
+        super().__init__(413, message)
 
 
 class BodyLimit:
@@ -123,7 +128,8 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         limit, setting = self.limit_for(scope)
-        too_large = ApiError(413, f"request body over the {_size(limit)} limit ({setting})", code="body_too_large")
+        message = f"request body over the {_size(limit)} limit ({setting})"
+        too_large = ApiError(413, message, code="body_too_large")
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
@@ -143,7 +149,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise BodyTooLarge
+                    raise BodyTooLarge(message)
             return message
 
         async def tracking_send(message: Message) -> None:

@@ -29,6 +29,8 @@ def check_api_bind(bot: Assistant, host: str) -> bool:
 
 def build_server(bot: Assistant, host: str):
     """The FastAPI app with the API under /v1 and the web app at /."""
+    required = check_api_bind(bot, host)
+
     import gradio as gr
     from fastapi import FastAPI
 
@@ -38,7 +40,6 @@ def build_server(bot: Assistant, host: str):
     s = bot.settings.server
     password = s.password.get_secret_value() if s.password else None
     check_bind(host, s.username, password, s.allow_unauthenticated_remote)
-    required = check_api_bind(bot, host)
     if bot.settings.api.enabled:
         app = create_app(bot, require_key=required)
     else:
