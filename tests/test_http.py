@@ -27,6 +27,14 @@ from conftest import ROOT, SAMPLES, SEED
 DATA = ROOT / "tests" / "data"
 CLI = [sys.executable, "-m", "assistant.cli"]
 
+
+
+def SLOW(fn):
+    """Loads the models. Setup (two ingests, two model loads) counts against the first slow
+    test's timeout, hence more than the default on a loaded 2-core box."""
+    return pytest.mark.slow(pytest.mark.timeout(1800)(fn))
+
+
 QUESTIONS = [
     "What did Blinken warn about?",
     "What did Wang Yi ask of the Taliban?",
@@ -149,6 +157,7 @@ def test_errors_are_openai_shaped(api):
     assert "ingestion work" in _error(api.post("/v1/documents/urls", json={"urls": ["https://example.org"]}),
                                       501)["message"]
     assert _error(api.get("/v1/nothing"), 404)["code"] == "not_found"
+    assert "use POST" in _error(api.get("/v1/chat/completions"), 405)["message"]
 
 
 def test_request_size_limits(api):
@@ -262,7 +271,7 @@ def server(tmp_path_factory):
         proc = subprocess.Popen([*CLI, "serve", "--port", str(port)], env=env, cwd=ROOT, stdout=log,
                                 stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
+    deadline = time.monotonic() + 600  # loading models on a loaded 2-core CI box
     while True:
         try:
             if httpx.get(f"{base}/v1/health", timeout=2).status_code == 200:
@@ -299,7 +308,7 @@ def _citations(items) -> list[dict]:
     return [c if isinstance(c, dict) else c.model_dump() for c in items]
 
 
-@pytest.mark.slow
+@SLOW
 def test_models_and_keys_over_http(server):
     import openai
 
@@ -310,7 +319,7 @@ def test_models_and_keys_over_http(server):
     assert httpx.get(f"{server['base']}/v1/health").json()["library"]["documents"] == 10
 
 
-@pytest.mark.slow
+@SLOW
 def test_chat_matches_assistant_ask(server, expected):
     client = openai_client(server)
     for question in QUESTIONS[:3] + QUESTIONS[-1:]:
@@ -325,7 +334,7 @@ def test_chat_matches_assistant_ask(server, expected):
     assert expected[QUESTIONS[-1]].abstained  # the set holds an abstention, so both paths are compared
 
 
-@pytest.mark.slow
+@SLOW
 def test_streaming_carries_only_the_verified_answer(server, expected):
     client = openai_client(server)
     for question in QUESTIONS[:2] + QUESTIONS[-1:]:
@@ -352,7 +361,7 @@ def test_streaming_carries_only_the_verified_answer(server, expected):
         assert usage_seen is not None and usage_seen.total_tokens >= 0
 
 
-@pytest.mark.slow
+@SLOW
 def test_history_and_filters(server, sample_bot, expected):
     client = openai_client(server)
     first = QUESTIONS[1]
@@ -372,7 +381,7 @@ def test_history_and_filters(server, sample_bot, expected):
     assert all(c["date"] >= "2024-01-01" for c in _citations(got.citations))
 
 
-@pytest.mark.slow
+@SLOW
 def test_ask_and_brief_return_the_cli_json(server, sample_bot, expected):
     with rest(server) as http:
         for question in (QUESTIONS[0], QUESTIONS[-1]):
@@ -397,7 +406,7 @@ def test_ask_and_brief_return_the_cli_json(server, sample_bot, expected):
             "no such document")
 
 
-@pytest.mark.slow
+@SLOW
 def test_rate_limit_per_key(server):
     import openai
 
@@ -411,7 +420,7 @@ def test_rate_limit_per_key(server):
     openai_client(server).models.list()  # another key is not held back
 
 
-@pytest.mark.slow
+@SLOW
 def test_sixteen_concurrent_clients(server, expected):
     """16 clients at once (chat, streamed chat, /v1/ask): no errors, each answer its own; the
     web page and health answer meanwhile."""
@@ -444,7 +453,7 @@ def test_sixteen_concurrent_clients(server, expected):
         assert answer == expected[question].answer, question
 
 
-@pytest.mark.slow
+@SLOW
 def test_langchain_chat_openai(server, expected):
     from langchain_openai import ChatOpenAI
 
@@ -455,7 +464,7 @@ def test_langchain_chat_openai(server, expected):
     assert "".join(chunk.content for chunk in llm.stream(question)) == expected[question].answer
 
 
-@pytest.mark.slow
+@SLOW
 def test_documents_rest(server, expected):
     with rest(server) as http:
         page = http.get("/v1/documents", params={"limit": 3}).json()
@@ -492,7 +501,7 @@ def test_documents_rest(server, expected):
         assert report["report"]["documents_added"] == 10 and report["library"]["documents"] == 10
 
 
-@pytest.mark.slow
+@SLOW
 def test_no_key_in_the_server_log(server):
     log = Path(server["log"]).read_text(errors="replace")
     assert "/v1/chat/completions" in log  # the log is the one written during these tests

@@ -9,11 +9,13 @@ from __future__ import annotations
 import threading
 
 import anyio
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.routing import APIRoute
 
 from assistant.api import Assistant
 from assistant.http import ask, briefs, chat, errors, health, library
 from assistant.http.auth import KeyRing, RateLimiter
+from assistant.http.errors import ApiError
 from assistant.http.health import VERSION
 
 DESCRIPTION = """\
@@ -45,8 +47,21 @@ def create_app(bot: Assistant, require_key: bool = False) -> FastAPI:
     app.state.answer_limiter = anyio.CapacityLimiter(max(1, settings.api.max_concurrent_answers))
     app.state.write_lock = threading.Lock()
     errors.install(app)
-    for module in (chat, ask, briefs, library, health):
-        app.include_router(module.router)
+    routers = [m.router for m in (chat, ask, briefs, library, health)]
+    for router in routers:
+        app.include_router(router)
+
+    @app.api_route("/v1/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    async def unknown(rest: str, request: Request):
+        """Unknown /v1 paths answer in the API's shape (the web app mounted at / would otherwise)."""
+        path = request.url.path
+        allowed = sorted({m for router in routers for r in router.routes
+                          if isinstance(r, APIRoute) and r.path_regex.match(path) for m in r.methods or ()})
+        if allowed:
+            raise ApiError(405, f"{request.method} is not allowed on {path}; use {', '.join(allowed)}",
+                           code="method_not_allowed")
+        raise ApiError(404, f"no such endpoint: {request.method} {path} (see /v1/openapi.json)", code="not_found")
+
     app.add_middleware(errors.BodyLimit, json_bytes=settings.api.max_json_kb * 2**10,
                        upload_bytes=settings.api.max_upload_mb * 2**20)
     return app
