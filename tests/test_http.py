@@ -425,32 +425,39 @@ def test_sixteen_concurrent_clients(server, expected):
     """16 clients at once (chat, streamed chat, /v1/ask): no errors, each answer its own; the
     web page and health answer meanwhile."""
     questions = [QUESTIONS[i % len(QUESTIONS)] for i in range(16)]
+    finished: list[float] = []
 
     def one(i: int) -> tuple[str, str]:
         question = questions[i]
+        messages = [{"role": "user", "content": question}]
         if i % 3 == 0:
             with rest(server) as http:
-                return question, http.post("/v1/ask", json={"question": question}).raise_for_status().json()["answer"]
-        client = openai_client(server)
-        messages = [{"role": "user", "content": question}]
-        if i % 3 == 1:
-            stream = client.chat.completions.create(model="news-assistant", messages=messages, stream=True)
-            return question, "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
-        return question, client.chat.completions.create(model="news-assistant", messages=messages
-                                                        ).choices[0].message.content
+                answer = http.post("/v1/ask", json={"question": question}).raise_for_status().json()["answer"]
+        elif i % 3 == 1:
+            stream = openai_client(server).chat.completions.create(model="news-assistant", messages=messages,
+                                                                   stream=True)
+            answer = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+        else:
+            answer = openai_client(server).chat.completions.create(model="news-assistant", messages=messages
+                                                                   ).choices[0].message.content
+        finished.append(time.monotonic())
+        return question, answer
 
+    started = time.monotonic()
     with ThreadPoolExecutor(16) as pool:
         futures = [pool.submit(one, i) for i in range(16)]
-        time.sleep(1.0)
-        started = time.perf_counter()
-        page = httpx.get(server["base"] + "/", timeout=60)
-        health = httpx.get(server["base"] + "/v1/health", timeout=60)
-        page_seconds = time.perf_counter() - started
+        time.sleep(0.5)
+        page = httpx.get(server["base"] + "/", timeout=300)
+        health = httpx.get(server["base"] + "/v1/health", timeout=300)
+        served = time.monotonic()
         results = [f.result() for f in futures]
     assert page.status_code == 200 and health.status_code == 200
-    assert page_seconds < 10, f"the web page and health took {page_seconds:.1f} s under load"
+    # The page did not wait for the answers: most of them were still being worked on.
+    assert sum(t > served for t in finished) >= 8, (
+        f"page after {served - started:.1f} s; answers done at {sorted(round(t - started, 1) for t in finished)}")
     for question, answer in results:
         assert answer == expected[question].answer, question
+    print(f"16 clients: {max(finished) - started:.1f} s in all; page and health served in {served - started - 0.5:.2f} s")
 
 
 @SLOW
