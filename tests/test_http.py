@@ -457,7 +457,7 @@ def test_sixteen_concurrent_clients(server, expected):
         f"page after {served - started:.1f} s; answers done at {sorted(round(t - started, 1) for t in finished)}")
     for question, answer in results:
         assert answer == expected[question].answer, question
-    print(f"16 clients: {max(finished) - started:.1f} s in all; page and health served in {served - started - 0.5:.2f} s")
+    print(f"16 clients: {max(finished) - started:.1f} s in all; page and health in {served - started - 0.5:.2f} s")
 
 
 @SLOW
