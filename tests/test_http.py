@@ -257,7 +257,8 @@ def server(tmp_path_factory):
     """`assistant serve` on loopback with the samples, keys required (ASSISTANT_API__REQUIRE_KEY)."""
     root = tmp_path_factory.mktemp("http")
     env = {**os.environ, "ASSISTANT_DATA_DIR": str(root / "data"), "ASSISTANT_API__REQUIRE_KEY": "true",
-           "ASSISTANT_API__RATE_PER_MINUTE": "6000", "ASSISTANT_API__BURST": "200"}
+           "ASSISTANT_API__RATE_PER_MINUTE": "6000", "ASSISTANT_API__BURST": "200",
+           "ASSISTANT_LLM__MAX_SECONDS": NO_TIME_CAP}
     subprocess.run([*CLI, "ingest", str(SAMPLES)], env=env, cwd=ROOT, check=True, capture_output=True)
     keys = {}
     for name, extra in (("ci", []), ("tiny", ["--rate", "1", "--burst", "2"])):
@@ -285,6 +286,23 @@ def server(tmp_path_factory):
     yield {"base": base, "keys": keys, "log": log_path, "env": env}
     proc.terminate()
     proc.wait(timeout=30)
+
+
+# Generation stops after llm.max_seconds; on a loaded box that cut would fall at different
+# words in the two processes, so both get a cap they never reach.
+NO_TIME_CAP = "600"
+
+
+@pytest.fixture(scope="module")
+def sample_bot(tmp_path_factory):
+    """The bundled samples in this process, with the server's settings."""
+    from assistant.api import Assistant
+    from assistant.settings import Settings
+
+    bot = Assistant(Settings(data_dir=tmp_path_factory.mktemp("local") / "data",
+                             llm={"max_seconds": float(NO_TIME_CAP)}))
+    assert not bot.ingest([SAMPLES]).errors
+    return bot
 
 
 @pytest.fixture(scope="module")
