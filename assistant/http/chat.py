@@ -137,7 +137,7 @@ async def _sse(request: Request, events, completion_id: str, created: int, inclu
     try:
         async for event in iterate(request, events):
             if event.type == "status":
-                yield f": {event.text}\n\n"
+                yield ": " + " ".join(event.text.split()) + "\n\n"
             elif event.type == "sentence" and event.text:
                 piece = f" {event.text}" if sent else event.text
                 sent += piece
