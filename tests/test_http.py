@@ -305,10 +305,21 @@ def sample_bot(tmp_path_factory):
     return bot
 
 
+class Expected(dict):
+    """Assistant.ask in this process, on the same sample articles, asked when first needed."""
+
+    def __init__(self, bot):
+        super().__init__()
+        self.bot = bot
+
+    def __missing__(self, question: str):
+        self[question] = self.bot.ask(question)
+        return self[question]
+
+
 @pytest.fixture(scope="module")
 def expected(sample_bot):
-    """Assistant.ask in this process, on the same sample articles."""
-    return {q: sample_bot.ask(q) for q in QUESTIONS}
+    return Expected(sample_bot)
 
 
 def openai_client(server, key: str | None = None):
