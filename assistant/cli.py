@@ -1,5 +1,5 @@
 """Command line: assistant ingest | ask | chat | brief | check | docs | delete | reindex | info | eval | serve
-| feeds | watch."""
+| keys | feeds | watch."""
 
 from __future__ import annotations
 
@@ -399,15 +399,74 @@ def serve(
     host: Annotated[str | None, typer.Option("--host", help="Address to bind (ASSISTANT_SERVER__HOST).")] = None,
     port: Annotated[int | None, typer.Option("--port", help="Port (ASSISTANT_SERVER__PORT).")] = None,
 ) -> None:
-    """Start the web app (default http://127.0.0.1:7860)."""
+    """Start the web app and the HTTP API under /v1 (default http://127.0.0.1:7860)."""
+    from assistant.http.auth import KeyPolicyError
+    from assistant.http.server import serve as run_server
     from assistant.ui.app import UnsafeBindError
-    from assistant.ui.app import serve as run_server
 
     bot = _assistant()
     try:
         _guard(lambda: run_server(bot, host, port))
-    except UnsafeBindError as exc:
+    except (UnsafeBindError, KeyPolicyError) as exc:
         _fail(str(exc))
+
+
+keys_app = typer.Typer(help="API keys for the HTTP API (only their SHA-256 is stored, under the data dir).",
+                       no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("add")
+def keys_add(
+    name: Annotated[str, typer.Argument(help="Who or what uses the key (shown in logs instead of the key).")],
+    rate: Annotated[float | None, typer.Option("--rate", help="Requests per minute for this key "
+                                                               "(default ASSISTANT_API__RATE_PER_MINUTE).")] = None,
+    burst: Annotated[int | None, typer.Option("--burst", help="Requests at once for this key "
+                                                              "(default ASSISTANT_API__BURST).")] = None,
+) -> None:
+    """Make a new API key. It is printed once, on stdout; only its hash is kept."""
+    from assistant.http.auth import KeyPolicyError, add_key
+
+    path = _assistant().settings.api_keys_file
+    try:
+        key = add_key(path, name, rate, burst)
+    except (ValueError, KeyPolicyError) as exc:
+        _fail(str(exc))
+    err.print(f"key [bold]{name}[/] created; its SHA-256 is stored in {path}. Copy the key now: it is not shown again.")
+    print(key)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """The API keys' names (never the keys)."""
+    from assistant.http.auth import KeyPolicyError, list_keys
+
+    settings = _assistant().settings
+    try:
+        rows = list_keys(settings.api_keys_file)
+    except KeyPolicyError as exc:
+        _fail(str(exc))
+    table = Table("name", "created", "rate/min", "from")
+    for k in settings.api.keys:
+        table.add_row(k.name, "", str(k.rate_per_minute or ""), "settings")
+    for r in rows:
+        table.add_row(r["name"], r.get("created", ""), str(r.get("rate_per_minute") or ""), str(settings.api_keys_file))
+    console.print(table)
+
+
+@keys_app.command("remove")
+def keys_remove(name: Annotated[str, typer.Argument(help="The key's name (see `assistant keys list`).")]) -> None:
+    """Revoke an API key from the keys file (a running server notices at once)."""
+    from assistant.http.auth import KeyPolicyError, remove_key
+
+    path = _assistant().settings.api_keys_file
+    try:
+        removed = remove_key(path, name)
+    except KeyPolicyError as exc:
+        _fail(str(exc))
+    if not removed:
+        _fail(f"no key named {name!r} in {path}")
+    console.print(f"removed key {name}")
 
 
 @app.command()

@@ -207,6 +207,45 @@ class ServerSettings(BaseModel):
     concurrency: int = 4
 
 
+class ApiKey(BaseModel):
+    """One API key, by name. Only the key's SHA-256 (hex) is kept: the key itself is shown
+    once, by `assistant keys add NAME`, and never stored."""
+
+    name: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    # This key's token bucket (requests per minute, requests at once); empty means
+    # api.rate_per_minute and api.burst.
+    rate_per_minute: float | None = None
+    burst: int | None = None
+
+
+class ApiSettings(BaseModel):
+    """The HTTP API served beside the web app under /v1 (assistant/http/)."""
+
+    enabled: bool = True
+    # Keys given here (e.g. ASSISTANT_API__KEYS='[{"name": "ci", "sha256": "..."}]') and the
+    # ones `assistant keys add` writes to keys_file (default: data_dir/api_keys.json).
+    keys: list[ApiKey] = Field(default_factory=list)
+    keys_file: Path | None = None
+    # A key is always required when the server listens beyond loopback; on loopback only
+    # when this is set (a key that is sent is checked either way).
+    require_key: bool = False
+    # Token bucket per key (per client address for keyless loopback requests): sustained
+    # rate and burst. One answer takes ~0.5 s of model time, so 60/min with a burst of 30
+    # never throttles one interactive user and stops a runaway script from starving the rest.
+    rate_per_minute: float = 60.0
+    burst: int = 30
+    # Request bodies: JSON requests (chat, ask, briefs) and file uploads (all files together).
+    max_json_kb: int = 256
+    max_upload_mb: int = 50
+    max_upload_files: int = 50
+    # A question longer than this is refused (the retriever and the model read ~200 tokens).
+    max_question_chars: int = 4000
+    # Answers computed at once by API requests (each holds a worker thread; the model itself
+    # serialises generation), so a burst of API clients cannot take every thread the web app needs.
+    max_concurrent_answers: int = 8
+
+
 class IngestSettings(BaseModel):
     max_file_mb: int = 50
     # Files per batch handed to LangChain's index(); a batch is all-or-nothing. Large batches
@@ -261,6 +300,7 @@ class Settings(BaseSettings):
     short_answer: ShortAnswerSettings = ShortAnswerSettings()
     brief: BriefSettings = BriefSettings()
     server: ServerSettings = ServerSettings()
+    api: ApiSettings = ApiSettings()
     ingest: IngestSettings = IngestSettings()
     fetch: FetchSettings = FetchSettings()
 
@@ -293,6 +333,10 @@ class Settings(BaseSettings):
     @property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def api_keys_file(self) -> Path:
+        return self.api.keys_file or self.data_dir / "api_keys.json"
 
     @property
     def catalog_url(self) -> str:
