@@ -22,6 +22,8 @@ cross-validation grouped by document:
 from __future__ import annotations
 
 import json
+import random
+import re
 import sys
 import time
 import zlib
@@ -46,6 +48,7 @@ TEST = ROOT / "tests" / "data" / "injection-test"
 OLD = ROOT / "tests" / "data" / "injection"
 CACHE = ROOT / "bench" / ".cache"
 FP_TARGET = 1 / 20_000
+C_GRID = (0.1, 0.3)
 
 
 @dataclass
@@ -129,6 +132,30 @@ def corpus_sentences() -> list[tuple[str, str, list[Sentence]]]:
     return [(key, half(key), [Sentence(t, 0, key, p, i) for i, (t, p) in enumerate(rows)]) for key, rows in raw]
 
 
+_FRAME = re.compile(r"\b(say|says|saying|state|claim|report|tell|told|inform|add|confirm|mention|answer|reply|"
+                    r"respond|reflect)\b[^.:]*?\bthat\s+", re.I)
+
+
+def augment(positives: list[Sentence], news: list[str], per: int = 4, seed: int = 0) -> list[Sentence]:
+    """More planted sentences: each "... say that <claim>" frame with news sentences as the claim.
+
+    What marks an injection is the frame, not the planted claim's topic; without this the
+    model learns the ~100 claims' words. Copies keep their source's group, so grouped
+    cross-validation never sees a frame in training and test at once."""
+    rng = random.Random(seed)
+    claims = [t.rstrip(".!? ") for t in news if 6 <= len(t.split()) <= 25 and not re.search(r"[\"“”:]", t)]
+    out = []
+    for s in positives:
+        m = _FRAME.search(s.text)
+        if not m:
+            continue
+        for _ in range(per):
+            claim = rng.choice(claims)
+            claim = claim[0].lower() + claim[1:] if claim[1:2].islower() else claim
+            out.append(Sentence(s.text[: m.end()] + claim + ".", 1, s.group, -1, -1))
+    return out
+
+
 def matrix(rows: list[Sentence]) -> sparse.csr_matrix:
     data, cols, ptr = [], [], [0]
     n_struct = len(ins.STRUCTURAL)
@@ -155,6 +182,15 @@ def out_of_fold(x, y, groups, c: float) -> np.ndarray:
     for train, test in GroupKFold(n_splits=5).split(x, y, groups):
         scores[test] = fit(x[train], y[train], c).predict_proba(x[test])[:, 1]
     return scores
+
+
+def dev_rows() -> tuple[list[Sentence], int]:
+    """The training sentences; the first n are real, the rest augmented copies."""
+    rows = injected_set(DEV) + old_set() + lines(DEV / "instructions.txt", 1) + lines(DEV / "hard-negatives.txt", 0)
+    news = [s for _, h, sents in corpus_sentences() if h == "train" for s in sents]
+    rows += news
+    extra = augment([s for s in rows if s.label], [s.text for s in news])
+    return rows + extra, len(rows)
 
 
 def operating_point(scores: np.ndarray, y: np.ndarray, rules: np.ndarray) -> float:
@@ -197,28 +233,35 @@ def neighbour_point(rows: list[Sentence], scores: np.ndarray, flags: np.ndarray)
 
 def main() -> None:
     started = time.perf_counter()
-    rows = injected_set(DEV) + old_set() + lines(DEV / "instructions.txt", 1) + lines(DEV / "hard-negatives.txt", 0)
-    corpus = corpus_sentences()
-    rows += [s for _, h, sents in corpus if h == "train" for s in sents]
+    rows, n_real = dev_rows()
     y = np.array([s.label for s in rows])
     groups = np.array([s.group for s in rows])
-    print(f"{len(rows)} dev sentences, {int(y.sum())} planted; features ...", flush=True)
+    print(f"{n_real} dev sentences, {int(y[:n_real].sum())} planted, {len(rows) - n_real} augmented; features ...",
+          flush=True)
     x = matrix(rows)
-    rules = np.array([ins.rule_match(s.text) for s in rows])
+    rules = np.array([ins.rule_match(s.text) for s in rows[:n_real]])
+    real_y = y[:n_real]
 
     report = {}
-    for c in (0.3, 1.0, 3.0):
-        oof = out_of_fold(x, y, groups, c)
-        t = operating_point(oof, y, rules)
+    for c in C_GRID:
+        oof = out_of_fold(x, y, groups, c)[:n_real]
+        t = operating_point(oof, real_y, rules)
         flags = rules | (oof >= t)
-        report[c] = {"threshold": t, "recall": float(flags[y == 1].mean()),
-                     "false_positives": int(flags[y == 0].sum()), "oof": oof}
+        report[c] = {"threshold": t, "recall": float(flags[real_y == 1].mean()),
+                     "false_positives": int(flags[real_y == 0].sum()), "oof": oof}
         print(f"C={c}: out-of-fold recall {report[c]['recall']:.3f} at threshold {t:.3f}, "
-              f"false positives {report[c]['false_positives']} of {int((y == 0).sum())}", flush=True)
+              f"false positives {report[c]['false_positives']} of {int((real_y == 0).sum())}", flush=True)
     c = max(report, key=lambda k: (report[k]["recall"], -k))
     oof, threshold = report[c]["oof"], report[c]["threshold"]
-    neighbour, gain = neighbour_point(rows, oof, rules | (oof >= threshold))
+    neighbour, gain = neighbour_point(rows[:n_real], oof, rules | (oof >= threshold))
     print(f"chosen C={c}, threshold {threshold:.3f}, neighbour threshold {neighbour} {gain}")
+
+    # For a human to read: the dev sentences scored furthest on the wrong side, out of fold.
+    order = np.argsort(-np.where(real_y == 0, oof, -1.0))[:40]
+    worst = {"negatives": [[round(float(oof[i]), 4), rows[i].text[:200]] for i in order],
+             "positives": [[round(float(oof[i]), 4), rows[i].text[:200]]
+                           for i in np.flatnonzero(real_y == 1)[np.argsort(oof[real_y == 1])][:40]]}
+    (CACHE / "instruction_oof_worst.json").write_text(json.dumps(worst, indent=1), encoding="utf-8")
 
     final = fit(x, y, c)
     w = final.coef_[0]
@@ -234,7 +277,8 @@ def main() -> None:
         "neighbour_threshold": neighbour,
         "cross_validation": {"folds": 5, "grouped_by": "document", "recall": round(report[c]["recall"], 4),
                              "false_positives": report[c]["false_positives"],
-                             "negatives": int((y == 0).sum()), "positives": int(y.sum()),
+                             "negatives": int((real_y == 0).sum()), "positives": int(real_y.sum()),
+                             "augmented_positives": len(rows) - n_real, "hash_scale": ins.HASH_SCALE,
                              "neighbour_rule": gain},
         "structural": structural,
         "hashed": hashed,

@@ -45,6 +45,9 @@ import numpy as np
 MODEL_PATH = Path(__file__).with_name("instruction_model.json")
 HASH_BITS = 14
 DIM = 1 << HASH_BITS
+# Weight of the word features against the structural ones (chosen by cross-validation on dev,
+# bench/train_instructions.py): words alone overfit the ~100 planted sentences' topics.
+HASH_SCALE = 0.5
 
 # ---- clear rules ------------------------------------------------------------------------------
 
@@ -77,7 +80,8 @@ _ADDRESS = re.compile(
 _IMPERATIVE = re.compile(
     r"^\W*((please|also|and|now|then|instead),? )*(tell|say|reply|respond|answer|write|include|insert|add|"
     r"visit|click|print|output|translate|switch|pretend|act as|never|always|remember)\b", re.I)
-_LINK = re.compile(r"https?://|www\.|\b[\w-]+\.(com|net|org|info|io|co\.uk)\b", re.I)
+_LINK = re.compile(r"https?://|www\.", re.I)
+_DOMAIN = re.compile(r"https?://|www\.|\b[\w-]+\.(com|net|org|info|io|co\.uk)\b", re.I)
 _AUDIENCE = re.compile(r"\b(readers?|users?|assistants?)\b", re.I)
 
 
@@ -130,13 +134,25 @@ STRUCTURAL = (
     "bias", "rule", "imperative_start", "imperative_after_label", "label_prefix", "please", "second_person",
     "machine", "machine_and_second", "modal_answer", "meta_doc", "meta_output", "verb_that", "link",
     "phone", "email", "quoted_start", "quote_marks", "reporting_verb", "past_tense", "question", "caps",
-    "short", "long", "no_final_stop", "imperative_and_meta", "machine_and_modal",
+    "short", "long", "no_final_stop", "imperative_and_meta", "machine_and_modal", "contact_and_directive",
 )
+
+
+# "State lawmakers gave ...", "Call centre staff were ...", "Do you feel ...?": a verb-like first
+# word followed by a finite verb (or a question) is a subject or a question, not an order.
+_FINITE = frozenset(["is", "are", "was", "were", "has", "have", "had", "will", "would", "can", "could", "may",
+                     "might", "must", "shall"])
 
 
 def _imperative(text: str) -> bool:
     rest = _LEAD.sub("", text, count=1)
-    return bool(_IMPERATIVE_START.match(rest))
+    if not _IMPERATIVE_START.match(rest):
+        return False
+    toks = rest.lower().split()
+    if any(t in _FINITE for t in toks[1:4]):
+        return False
+    return not (toks[0] in ("do", "don't") and len(toks) > 1 and toks[1] in ("you", "we", "they")
+                and rest.rstrip().endswith("?"))
 
 
 def _structural(text: str) -> dict[str, float]:
@@ -160,7 +176,7 @@ def _structural(text: str) -> dict[str, float]:
         "meta_doc": float(bool(_META_DOC.search(text))),
         "meta_output": float(bool(_META_OUTPUT.search(text))),
         "verb_that": float(bool(_VERB_THAT.search(text))),
-        "link": float(bool(_LINK.search(text))),
+        "link": float(bool(_DOMAIN.search(text))),
         "phone": float(bool(_PHONE.search(text))),
         "email": float(bool(_EMAIL.search(text))),
         "quoted_start": float(text.lstrip()[:1] in "\"“'‘"),
@@ -174,6 +190,9 @@ def _structural(text: str) -> dict[str, float]:
         "no_final_stop": float(text.rstrip()[-1:] not in ".!?\"'”’)]>"),
         "imperative_and_meta": float(imperative and meta),
         "machine_and_modal": float(machine and modal),
+        # A link or number is news when the story gives it; planted when an order to pass it on comes with it.
+        "contact_and_directive": float(bool(_DOMAIN.search(text) or _PHONE.search(text) or _EMAIL.search(text))
+                                       and (machine or modal or second or bool(_META_OUTPUT.search(text)))),
     }
     return f
 
@@ -204,7 +223,7 @@ def hashed(text: str) -> dict[int, float]:
         i = _bucket(k)
         counts[i] = counts.get(i, 0.0) + 1.0
     norm = math.sqrt(sum(v * v for v in counts.values())) or 1.0
-    return {i: v / norm for i, v in counts.items()}
+    return {i: HASH_SCALE * v / norm for i, v in counts.items()}
 
 
 def features(text: str) -> tuple[dict[int, float], np.ndarray]:
