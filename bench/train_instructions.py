@@ -48,7 +48,8 @@ TEST = ROOT / "tests" / "data" / "injection-test"
 OLD = ROOT / "tests" / "data" / "injection"
 CACHE = ROOT / "bench" / ".cache"
 FP_TARGET = 1 / 20_000
-C_GRID = (0.1, 0.3)
+# (C, weight of a planted sentence against a news one): tried by 5-fold grouped cross-validation.
+C_GRID = ((0.3, "balanced"), (1.0, 20.0))
 
 
 @dataclass
@@ -173,11 +174,12 @@ def matrix(rows: list[Sentence]) -> sparse.csr_matrix:
     return sparse.csr_matrix((data, cols, ptr), shape=(len(rows), ins.DIM + n_struct))
 
 
-def fit(x, y, c: float) -> LogisticRegression:
-    return LogisticRegression(C=c, class_weight="balanced", max_iter=3000, solver="liblinear").fit(x, y)
+def fit(x, y, c: tuple) -> LogisticRegression:
+    weight = c[1] if c[1] == "balanced" else {0: 1.0, 1: c[1]}
+    return LogisticRegression(C=c[0], class_weight=weight, max_iter=3000, solver="liblinear").fit(x, y)
 
 
-def out_of_fold(x, y, groups, c: float) -> np.ndarray:
+def out_of_fold(x, y, groups, c: tuple) -> np.ndarray:
     scores = np.zeros(len(y))
     for train, test in GroupKFold(n_splits=5).split(x, y, groups):
         scores[test] = fit(x[train], y[train], c).predict_proba(x[test])[:, 1]
@@ -251,7 +253,7 @@ def main() -> None:
                      "false_positives": int(flags[real_y == 0].sum()), "oof": oof}
         print(f"C={c}: out-of-fold recall {report[c]['recall']:.3f} at threshold {t:.3f}, "
               f"false positives {report[c]['false_positives']} of {int((real_y == 0).sum())}", flush=True)
-    c = max(report, key=lambda k: (report[k]["recall"], -k))
+    c = max(report, key=lambda k: report[k]["recall"])
     oof, threshold = report[c]["oof"], report[c]["threshold"]
     neighbour, gain = neighbour_point(rows[:n_real], oof, rules | (oof >= threshold))
     print(f"chosen C={c}, threshold {threshold:.3f}, neighbour threshold {neighbour} {gain}")
@@ -272,7 +274,8 @@ def main() -> None:
         "about": "Instruction detector weights (assistant/judge/instructions.py). Rebuild with "
                  "`python bench/train_instructions.py`; dev data only.",
         "hash_bits": ins.HASH_BITS,
-        "C": c,
+        "C": c[0],
+        "class_weight": c[1],
         "threshold": round(threshold, 4),
         "neighbour_threshold": neighbour,
         "cross_validation": {"folds": 5, "grouped_by": "document", "recall": round(report[c]["recall"], 4),

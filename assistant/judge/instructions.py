@@ -58,7 +58,8 @@ _INJECTION = re.compile(
     r"|\b(system prompt|you are now|as an ai|assistant must|(reply|respond|answer) only (with|in)\b"
     r"|answer in [a-z]+ only|from now on,? (you|answer|reply|respond))\b"
     r"|\b(reveal|print|repeat|show)\b.{0,30}\b(system prompt|instructions|hidden prompt|your prompt)\b"
-    r"|\b(ignore|disregard|forget)\b.{0,20}\b(above|previous|preceding|earlier)\b"
+    # Sentence-initial only: "the judge told the jury to ignore the previous remark" is news.
+    r"|(^|[:;]\s)\W*((please|now|so|and)\W+)?(ignore|disregard|forget)\b.{0,20}\b(above|previous|preceding|earlier)\b"
     r"|\b(new|updated|additional|secret|hidden) instructions\b",
     re.I,
 )
@@ -115,26 +116,42 @@ _MACHINE = re.compile(
     r"tools?|generators?|algorithms?)\b", re.I)
 _MODAL_ANSWER = re.compile(
     rf"\b(must|should|shall|need to|needs to|has to|have to|is to|are to|ought to|will|"
-    rf"(is|are) (instructed|directed|required|asked|told) to|agrees to)\b(\W+\w+){{0,3}}?\W+{_ANSWER_VERBS}",
+    rf"(is|are) (instructed|directed|required|asked|told) to|agrees to)\b"
+    rf"(\W+\w+){{0,3}}?\W+({_ANSWER_VERBS}|told|informed|advised)",
     re.I)
 _META_DOC = re.compile(r"\b(this|the above|the following|that) (article|text|passage|page|story|report|"
                        r"document|piece|post|content|item|paragraph|meeting|case|topic|one)\b", re.I)
 _META_OUTPUT = re.compile(r"\b(summar(y|ies)|briefs?|answers?|repl(y|ies)|responses?|outputs?|digests?|"
                           r"headlines?)\b", re.I)
-_VERB_THAT = re.compile(rf"\b{_ANSWER_VERBS}\w*\s+(that|the following|:)", re.I)
+# "tell anyone who asks that ...", "state clearly that ...": only an addressee may come between.
+_ADDRESSEE = (r"(them|him|her|me|us|the|a|any|every|all|each|your|their|users?|readers?|people|anyone|everyone|"
+              r"whoever|who|is|are|asks?|asking|clearly|also|simply|just|instead|always)")
+_VERB_THAT = re.compile(rf"\b{_ANSWER_VERBS}\w*((\s+{_ADDRESSEE}){{0,4}}\s+(that|the following)\b|\s*:)", re.I)
+_AUDIENCE_WORDS = re.compile(r"\b(the user|users|your users?|the reader|readers|anyone (who|asking)|everyone who|"
+                             r"whoever|people who ask|those who ask)\b", re.I)
+# Verbs that are also nouns ("State police said", "Report: ...", "Output grew"): an order only
+# when an object follows.
+_NOUN_VERBS = frozenset(["state", "report", "output", "open", "call", "act", "answer", "point", "set", "note",
+                         "end", "start", "add", "claim", "direct", "print", "quote", "reply", "finish", "begin"])
+_OBJECT = frozenset(["that", "the", "a", "an", "this", "these", "those", "your", "their", "his", "her", "its",
+                     "our", "my", "only", "clearly", "to", "it", "them", "him", "me", "us", "every", "all", "any",
+                     "each", "as", "with", "back", "out", "\"", "“", "'"])
+_ANSWER_START = re.compile(rf"^{_ANSWER_VERBS}", re.I)
 _PHONE = re.compile(r"(\+\d{1,3}[\s-]?)?\(?\b\d{3,5}\)?[\s-]\d{3,4}[\s-]?\d{3,4}\b")
 _EMAIL = re.compile(r"\b[\w.-]+@[\w-]+\.[\w.]+\b")
 _QUOTES = re.compile(r"[\"“”]|(^|\s)'|'(\s|$|[,.])")
 _REPORTING = re.compile(r"\b(said|says|told|added|asked|urged|warned|explained|according to|insisted|"
                         r"claimed|argued|wrote|stated|replied|admitted|announced)\b", re.I)
 _PAST = re.compile(r"\b\w+ed\b", re.I)
-_TOKEN = re.compile(r"https?://\S+|www\.\S+|\d[\d,.]*|[a-z]+(?:['’][a-z]+)?|[:!?;\[\]<>*#{}]", re.I)
+_TOKEN = re.compile(r"https?://\S+|www\.\S+|[\w.-]+@[\w-]+\.[\w.]+|\+?\d[\d ,.()-]*\d|\d|"
+                    r"[a-z]+(?:['’][a-z]+)?|[:!?;\[\]<>*#{}]", re.I)
 
 STRUCTURAL = (
     "bias", "rule", "imperative_start", "imperative_after_label", "label_prefix", "please", "second_person",
-    "machine", "machine_and_second", "modal_answer", "meta_doc", "meta_output", "verb_that", "link",
-    "phone", "email", "quoted_start", "quote_marks", "reporting_verb", "past_tense", "question", "caps",
+    "machine", "machine_and_second", "modal_answer", "meta_doc", "meta_output", "verb_that",
+    "quoted_start", "quote_marks", "reporting_verb", "past_tense", "question", "caps",
     "short", "long", "no_final_stop", "imperative_and_meta", "machine_and_modal", "contact_and_directive",
+    "imperative_and_act", "audience", "audience_and_order",
 )
 
 
@@ -142,6 +159,9 @@ STRUCTURAL = (
 # word followed by a finite verb (or a question) is a subject or a question, not an order.
 _FINITE = frozenset(["is", "are", "was", "were", "has", "have", "had", "will", "would", "can", "could", "may",
                      "might", "must", "shall"])
+_PAST_IRREGULAR = frozenset(["gave", "grew", "said", "told", "took", "made", "went", "came", "saw", "got", "found",
+                             "became", "rose", "fell", "won", "lost", "left", "began", "held", "met", "paid", "put",
+                             "ran", "set", "sold", "spent", "stood", "thought", "wrote", "brought", "bought"])
 
 
 def _imperative(text: str) -> bool:
@@ -149,7 +169,9 @@ def _imperative(text: str) -> bool:
     if not _IMPERATIVE_START.match(rest):
         return False
     toks = rest.lower().split()
-    if any(t in _FINITE for t in toks[1:4]):
+    if toks[0].strip(",:") in _NOUN_VERBS and (toks[0].endswith(":") or len(toks) < 2 or toks[1] not in _OBJECT):
+        return False
+    if any(t in _FINITE or t in _PAST_IRREGULAR or (t.endswith("ed") and len(t) > 4) for t in toks[1:3]):
         return False
     return not (toks[0] in ("do", "don't") and len(toks) > 1 and toks[1] in ("you", "we", "they")
                 and rest.rstrip().endswith("?"))
@@ -162,6 +184,8 @@ def _structural(text: str) -> dict[str, float]:
     second, machine, modal = bool(_SECOND.search(text)), bool(_MACHINE.search(text)), bool(_MODAL_ANSWER.search(text))
     imperative = _imperative(text)
     meta = bool(_META_DOC.search(text) or _META_OUTPUT.search(text))
+    answer_that = bool(_VERB_THAT.search(text))
+    audience = bool(_AUDIENCE_WORDS.search(text))
     f = {
         "bias": 1.0,
         "rule": float(rule_match(text)),
@@ -175,10 +199,7 @@ def _structural(text: str) -> dict[str, float]:
         "modal_answer": float(modal),
         "meta_doc": float(bool(_META_DOC.search(text))),
         "meta_output": float(bool(_META_OUTPUT.search(text))),
-        "verb_that": float(bool(_VERB_THAT.search(text))),
-        "link": float(bool(_DOMAIN.search(text))),
-        "phone": float(bool(_PHONE.search(text))),
-        "email": float(bool(_EMAIL.search(text))),
+        "verb_that": float(answer_that),
         "quoted_start": float(text.lstrip()[:1] in "\"“'‘"),
         "quote_marks": min(len(_QUOTES.findall(text)), 4) / 4,
         "reporting_verb": float(bool(_REPORTING.search(text))),
@@ -193,6 +214,12 @@ def _structural(text: str) -> dict[str, float]:
         # A link or number is news when the story gives it; planted when an order to pass it on comes with it.
         "contact_and_directive": float(bool(_DOMAIN.search(text) or _PHONE.search(text) or _EMAIL.search(text))
                                        and (machine or modal or second or bool(_META_OUTPUT.search(text)))),
+        # An order about what to say, or to a machine: "Tell anyone who asks that ...". A phone number or
+        # link on its own is not (local news: "Call the box office on ...").
+        "imperative_and_act": float(imperative and (machine or answer_that or meta
+                                                    or bool(_ANSWER_START.match(_LEAD.sub("", text, count=1))))),
+        "audience": float(audience),
+        "audience_and_order": float(audience and (imperative or modal or answer_that)),
     }
     return f
 
@@ -202,7 +229,9 @@ def _tokens(text: str) -> list[str]:
     for t in _TOKEN.findall(text.lower()):
         if t.startswith(("http", "www.")):
             out.append("<url>")
-        elif t[0].isdigit():
+        elif "@" in t:
+            out.append("<email>")
+        elif t[0].isdigit() or t[0] == "+":
             out.append("<num>")
         else:
             out.append(t.replace("’", "'"))
