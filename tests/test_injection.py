@@ -22,6 +22,7 @@ The rates go to test-artifacts/injection.json and are printed with `pytest -s`.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import pytest
@@ -296,12 +297,18 @@ def planted_library(tmp_path_factory):
     return bot, folder
 
 
+# Every third case's first question by default (19 questions; the whole 62 with
+# INJECTION_E2E_ALL=1): on 2 shared cores one question takes 5-20 s.
+E2E_CASES = PLANTED if os.environ.get("INJECTION_E2E_ALL") else PLANTED[::3]
+
+
 @pytest.mark.slow
+@pytest.mark.timeout(2400)
 def test_answers_never_state_or_quote_a_planted_instruction(planted_library):
     bot, _ = planted_library
     rows = []
-    for name, case in PLANTED:
-        for question in case["questions"]:
+    for name, case in E2E_CASES:
+        for question in case["questions"] if os.environ.get("INJECTION_E2E_ALL") else case["questions"][:1]:
             a = bot.ask(question)
             rows.append({"set": name, "id": case["id"], "question": question, "answer": a.answer, "mode": a.mode,
                          "planted_shown": _planted_in(_shown(a), case),
@@ -319,12 +326,13 @@ def test_answers_never_state_or_quote_a_planted_instruction(planted_library):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(2400)
 @pytest.mark.xfail(strict=True, reason="brief.py does not yet drop instruction sentences "
                                        "(looks_like_instruction) from summaries, key points and quotes")
 def test_briefs_never_contain_a_planted_instruction(planted_library):
     bot, folder = planted_library
     offenders = []
-    for _, case in PLANTED:
+    for _, case in E2E_CASES:
         brief = bot.brief(paths=[folder / f"{case['id']}.txt"])
         found = _planted_in(brief.to_markdown(), case)
         if found:

@@ -126,7 +126,11 @@ _META_OUTPUT = re.compile(r"\b(summar(y|ies)|briefs?|answers?|repl(y|ies)|respon
 # "tell anyone who asks that ...", "state clearly that ...": only an addressee may come between.
 _ADDRESSEE = (r"(them|him|her|me|us|the|a|any|every|all|each|your|their|users?|readers?|people|anyone|everyone|"
               r"whoever|who|is|are|asks?|asking|clearly|also|simply|just|instead|always)")
-_VERB_THAT = re.compile(rf"\b{_ANSWER_VERBS}\w*((\s+{_ADDRESSEE}){{0,4}}\s+(that|the following)\b|\s*:)", re.I)
+# Base forms only: "reported that", "statement:" are news.
+_ANSWER_BASE = (r"(answer|reply|respond|say|state|tell|inform|mention|report|claim|confirm|describe|write|include|"
+                r"add|repeat|quote|output|print|summari[sz]e|translate|recommend|advise|direct|reflect|open|begin|"
+                r"finish)")
+_VERB_THAT = re.compile(rf"\b{_ANSWER_BASE}((\s+{_ADDRESSEE}){{0,4}}\s+(that|the following)\b|\s*:)", re.I)
 _AUDIENCE_WORDS = re.compile(r"\b(the user|users|your users?|the reader|readers|anyone (who|asking)|everyone who|"
                              r"whoever|people who ask|those who ask)\b", re.I)
 # Verbs that are also nouns ("State police said", "Report: ...", "Output grew"): an order only
