@@ -18,9 +18,10 @@ Two parts decide, and either one flags a sentence:
   the BBC and RealTime QA sentences (split by document hash); its threshold keeps false
   positives under 1 in 20,000 on out-of-fold dev sentences.
 
-Measured by ``python bench/injection_detector.py`` (bench/results/injection_detector.json):
-recall on the dev and the untouched test injected articles, and every flagged sentence of
-all 2,225 BBC articles and all RealTime QA excerpts and web articles.
+Measured by ``python bench/injection_detector.py --split all`` (bench/results/injection_detector.json):
+26 of 34 dev articles caught (trained on); 8 of 23 test articles in unseen styles (30% of their
+planted sentences; the rules alone 7%); 4 of 111,079 BBC and RealTime QA sentences flagged
+(0.36 per 10,000; 0.54 on the held-out half), each listed there.
 
 A planted paragraph often holds sentences that do not read as instructions alone
 ("The vote was won by X."). ``flag_sentences`` also flags a flagged sentence's neighbours in
