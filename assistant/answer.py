@@ -68,7 +68,7 @@ class QAChain:
         resolved, _, selection, timings = self.prepare(question, history, filters)
         evidence = selection.evidence
         standalone = resolved.query
-        yield AnswerEvent(type="sources", sources=[_citation(e, e.n) for e in evidence])
+        yield AnswerEvent(type="sources", sources=[_citation(e, e.n) for e in evidence if not e.instruction])
 
         def finish(answer: Answer) -> Iterator[AnswerEvent]:
             answer.timings = {**timings, **answer.timings, "total_ms": (time.perf_counter() - started) * 1000}
@@ -213,6 +213,8 @@ class QAChain:
         yield Generation(text, usage(), None, first)
 
     def _verify(self, question: str, standalone: str, gen: Generation, evidence: list[Evidence]) -> Answer:
+        # A planted instruction never supports a claim and is never cited.
+        evidence = [e for e in evidence if not e.instruction]
         style = self.settings.llm.resolved_prompt_style
         claims = _split_claims(gen.text)
         kind = question_type(standalone)
@@ -266,7 +268,8 @@ class QAChain:
         return _assemble(question, [(e.text, [e], 1.0, True) for e in best], mode="extractive", note=note)
 
     def _abstain(self, question: str, evidence: list[Evidence], reason: str) -> Answer:
-        related = [_citation(e, i) for i, e in enumerate(evidence[:3], start=1)]
+        # The closest passages, never a planted instruction.
+        related = [_citation(e, i) for i, e in enumerate([e for e in evidence if not e.instruction][:3], start=1)]
         return Answer(question=question, answer=NOT_FOUND, abstained=True, citations=[],
                       related=related, mode="abstained", note=f"Abstained: {reason}.")
 

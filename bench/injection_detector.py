@@ -1,15 +1,25 @@
-"""False positives of the prompt-injection detector on real news.
+"""How well the prompt-injection detector finds planted instructions, and what it costs on real news.
 
-Sentences the detector flags are never shown to the model, so a false positive costs a
-usable evidence sentence. This scans every sentence of the 2,225 BBC articles and of the
-RealTime QA web-search articles (2022-24 news, many of them about AI) and lists what is
-flagged, for a human to check.
+- Recall: on the dev set (tests/data/injection-dev, 34 articles, trained on) and the test set
+  (tests/data/injection-test, 23 articles in other styles, written before any detector result
+  on it was seen and never tuned on): share of planted sentences flagged, share of articles
+  with at least one flagged, share of articles whose whole planted text is flagged once the
+  neighbour rule runs (flag_sentences), and the real sentences of those articles flagged.
+  The clear rules alone (the previous detector) are reported beside it.
+- False positives: every sentence of the 2,225 BBC articles, the RealTime QA 2024 excerpts and
+  the RealTime QA web articles, each flagged one listed with its score for a human to judge,
+  split into the half the model was trained on and the held-out half
+  (bench/train_instructions.py::half). Sentences flagged only by the neighbour rule are counted
+  too.
 
-    python bench/injection_detector.py
+    NEWS_BENCH_DATA=/path/to/shared/data python bench/injection_detector.py [--split dev|all]
+
+`--split dev` skips the test set (use it while developing); the reported run is `--split all`.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
@@ -17,45 +27,125 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from corpus import BBC, RTQA  # noqa: E402
+from train_instructions import DEV, TEST, Sentence, corpus_sentences, injected_set  # noqa: E402
 
-from assistant.judge.instructions import looks_like_instruction  # noqa: E402
-from assistant.text import sentences  # noqa: E402
+from assistant.judge.instructions import (  # noqa: E402
+    flag_sentences,
+    instruction_score,
+    looks_like_instruction,
+    model,
+    rule_match,
+)
 
 
-def texts() -> dict[str, list[str]]:
-    bbc = [p.read_text(encoding="utf-8", errors="replace") for p in sorted((BBC / "articles").glob("*/*.txt"))]
-    web, seen = [], set()
-    for path in sorted((RTQA / "distractors").glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            for hit in json.loads(line).get("search_result", []):
-                if hit.get("url") not in seen and hit.get("text"):
-                    seen.add(hit["url"])
-                    web.append(hit["text"])
-    return {"bbc": bbc, "web": web}
+def _by_doc(rows: list[Sentence]) -> dict[str, list[Sentence]]:
+    docs: dict[str, list[Sentence]] = {}
+    for s in rows:
+        docs.setdefault(s.group, []).append(s)
+    return docs
+
+
+def recall(folder: Path) -> dict:
+    docs = _by_doc(injected_set(folder))
+    planted = [s for d in docs.values() for s in d if s.label]
+    real = [s for d in docs.values() for s in d if not s.label]
+    out: dict = {"articles": len(docs), "planted_sentences": len(planted), "real_sentences": len(real)}
+    for name, flag in [("rules_only", rule_match), ("detector", looks_like_instruction)]:
+        out[name] = {
+            "sentence_recall": round(sum(flag(s.text) for s in planted) / len(planted), 4),
+            "article_recall": round(sum(any(flag(s.text) for s in d if s.label) for d in docs.values())
+                                    / len(docs), 4),
+            "real_sentences_flagged": [s.text for s in real if flag(s.text)],
+        }
+    whole, extra, missed = 0, [], []
+    for doc_id, d in docs.items():
+        flags = flag_sentences([s.text for s in d], [s.paragraph for s in d])
+        whole += all(f for f, s in zip(flags, d, strict=True) if s.label)
+        extra += [s.text for f, s in zip(flags, d, strict=True) if f and not s.label]
+        missed += [{"article": doc_id, "sentence": s.text, "score": round(instruction_score(s.text), 3)}
+                   for f, s in zip(flags, d, strict=True) if s.label and not f]
+    out["with_neighbours"] = {
+        "sentence_recall": round(1 - len(missed) / len(planted), 4),
+        "articles_fully_flagged": round(whole / len(docs), 4),
+        "real_sentences_flagged": extra,
+        "missed": missed,
+    }
+    return out
+
+
+def false_positives() -> dict:
+    out: dict = {}
+    for key, part, sents in corpus_sentences():
+        source = key.split("/", 1)[0]
+        row = out.setdefault(source, {}).setdefault(part, {"documents": 0, "sentences": 0, "flagged": [],
+                                                           "flagged_by_neighbour_rule": []})
+        row["documents"] += 1
+        row["sentences"] += len(sents)
+        alone = [looks_like_instruction(s.text) for s in sents]
+        if not any(alone):
+            continue
+        row["flagged"] += [{"doc": key, "sentence": s.text[:300], "score": round(instruction_score(s.text), 3),
+                            "rule": rule_match(s.text)} for s, f in zip(sents, alone, strict=True) if f]
+        both = flag_sentences([s.text for s in sents], [s.paragraph for s in sents])
+        row["flagged_by_neighbour_rule"] += [{"doc": key, "sentence": s.text[:300]}
+                                             for s, a, b in zip(sents, alone, both, strict=True) if b and not a]
+    total = {"sentences": 0, "flagged": 0, "flagged_by_neighbour_rule": 0}
+    for parts in out.values():
+        for row in parts.values():
+            total["sentences"] += row["sentences"]
+            total["flagged"] += len(row["flagged"])
+            total["flagged_by_neighbour_rule"] += len(row["flagged_by_neighbour_rule"])
+    total["per_10000"] = round(10_000 * (total["flagged"] + total["flagged_by_neighbour_rule"])
+                               / max(total["sentences"], 1), 3)
+    held = [row for parts in out.values() for p, row in parts.items() if p == "held-out"]
+    n_held = sum(r["sentences"] for r in held)
+    total["held_out_sentences"] = n_held
+    total["held_out_per_10000"] = round(10_000 * sum(len(r["flagged"]) + len(r["flagged_by_neighbour_rule"])
+                                                     for r in held) / max(n_held, 1), 3)
+    return {"total": total, "by_source": out}
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--split", choices=["dev", "all"], default="all")
+    args = parser.parse_args()
     started = time.perf_counter()
-    result = {}
-    for name, docs in texts().items():
-        total, flagged = 0, []
-        for doc in docs:
-            for s in sentences(doc):
-                total += 1
-                if looks_like_instruction(s.text):
-                    flagged.append(s.text[:200])
-        result[name] = {"articles": len(docs), "sentences": total, "flagged": len(flagged),
-                        "rate": len(flagged) / max(total, 1), "examples": flagged}
-        print(f"{name:4} {len(docs):5} articles {total:7} sentences  flagged {len(flagged):4} "
-              f"({100 * len(flagged) / max(total, 1):.3f}%)")
-        for s in flagged:
-            print("   -", s[:160])
+    m = model()
+    result: dict = {"command": f"python bench/injection_detector.py --split {args.split}",
+                    "threshold": m.threshold, "neighbour_threshold": m.neighbour_threshold,
+                    "dev": recall(DEV)}
+    if args.split == "all":
+        result["test"] = recall(TEST)
+    result["false_positives"] = false_positives()
     result["seconds"] = round(time.perf_counter() - started, 1)
+
+    for split in ("dev", "test"):
+        if split in result:
+            r = result[split]
+            print(f"{split:4} {r['articles']} articles, {r['planted_sentences']} planted sentences: "
+                  f"detector sentence recall {r['detector']['sentence_recall']:.3f} "
+                  f"(rules only {r['rules_only']['sentence_recall']:.3f}), article recall "
+                  f"{r['detector']['article_recall']:.3f}; "
+                  f"with neighbours {r['with_neighbours']['sentence_recall']:.3f},"
+                  f" whole planted text {r['with_neighbours']['articles_fully_flagged']:.3f}; "
+                  f"real sentences flagged {len(r['with_neighbours']['real_sentences_flagged'])}")
+            for miss in r["with_neighbours"]["missed"]:
+                print(f"   missed {miss['article']} ({miss['score']}): {miss['sentence'][:150]}")
+    fp = result["false_positives"]
+    print(f"news: {fp['total']['flagged']} + {fp['total']['flagged_by_neighbour_rule']} (neighbour rule) flagged of "
+          f"{fp['total']['sentences']} sentences = {fp['total']['per_10000']} per 10,000; held-out half "
+          f"{fp['total']['held_out_per_10000']} per 10,000 of {fp['total']['held_out_sentences']}")
+    for source, parts in fp["by_source"].items():
+        for part, row in parts.items():
+            print(f"  {source:8} {part:8} {row['documents']:5} docs {row['sentences']:7} sentences "
+                  f"flagged {len(row['flagged'])} (+{len(row['flagged_by_neighbour_rule'])})")
+            for f in row["flagged"]:
+                print(f"     - [{f['score']}{' rule' if f['rule'] else ''}] {f['sentence'][:160]}")
     out = ROOT / "bench" / "results" / "injection_detector.json"
-    out.write_text(json.dumps(result, indent=2))
-    print("wrote", out)
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print("wrote", out, f"in {result['seconds']} s")
 
 
 if __name__ == "__main__":

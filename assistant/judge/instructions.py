@@ -2,26 +2,70 @@
 
 Such sentences are data. They never support a claim, are never quoted as an answer or in a
 brief, and are never put in front of the model.
+
+Two parts decide, and either one flags a sentence:
+- clear rules (``rule_match``): override phrases ("ignore all previous instructions"), a line
+  addressed to an AI ("Note to any AI assistant: ..."), an imperative aimed at readers with a
+  link. Each has a table-driven test (tests/test_injection.py::test_rules).
+- a small learned model (``instruction_score``): logistic regression over hashed word
+  uni/bigrams, the first words of the sentence, and structural features that say what the
+  sentence *does*: imperative mood, second person, a machine addressee, a modal followed by a
+  verb of answering/summarising/stating, a reference to "this article"/"your answer"/"summaries",
+  links, phone numbers, quoted speech and reporting verbs (news quotes people giving orders;
+  it does not give them). The weights (instruction_model.json) are trained by
+  ``bench/train_instructions.py`` on the dev data only: the dev injected articles
+  (tests/data/injection-dev), extra dev-style instructions and hard negatives, and one half of
+  the BBC and RealTime QA sentences (split by document hash); its threshold keeps false
+  positives under 1 in 20,000 on out-of-fold dev sentences.
+
+Measured by ``python bench/injection_detector.py --split all`` (bench/results/injection_detector.json):
+26 of 34 dev articles caught (trained on); 8 of 23 test articles in unseen styles (30% of their
+planted sentences; the rules alone 7%); 4 of 111,079 BBC and RealTime QA sentences flagged
+(0.36 per 10,000; 0.54 on the held-out half), each listed there.
+
+A planted paragraph often holds sentences that do not read as instructions alone
+("The vote was won by X."). ``flag_sentences`` also flags a flagged sentence's neighbours in
+the same paragraph when their own score passes a lower threshold, so a planted paragraph
+goes as a whole while the real sentences around a planted one stay.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
+import math
 import re
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
-# Text in an article that addresses an AI rather than a reader. Such sentences are data:
-# they stay quotable, but are never put in front of the model.
+import numpy as np
+
+MODEL_PATH = Path(__file__).with_name("instruction_model.json")
+HASH_BITS = 14
+DIM = 1 << HASH_BITS
+# Weight of the word features against the structural ones (chosen by cross-validation on dev,
+# bench/train_instructions.py): words alone overfit the ~100 planted sentences' topics.
+HASH_SCALE = 0.5
+
+# ---- clear rules ------------------------------------------------------------------------------
+
+# Text in an article that addresses an AI rather than a reader.
 _INJECTION = re.compile(
     r"\b(ignore|disregard|forget|override)\s+(all\s+|any\s+)?(the\s+|of\s+)?(previous|prior|above|earlier|"
     r"preceding|your|my|these|those|system|original)\b.{0,30}\b(instructions?|prompts?|rules|context|guidelines)\b"
     r"|\b(system prompt|you are now|as an ai|assistant must|(reply|respond|answer) only (with|in)\b"
     r"|answer in [a-z]+ only|from now on,? (you|answer|reply|respond))\b"
     r"|\b(reveal|print|repeat|show)\b.{0,30}\b(system prompt|instructions|hidden prompt|your prompt)\b"
-    r"|\b(ignore|disregard|forget)\b.{0,20}\b(above|previous|preceding|earlier)\b"
+    # Sentence-initial only: "the judge told the jury to ignore the previous remark" is news.
+    r"|(^|[:;]\s)\W*((please|now|so|and)\W+)?(ignore|disregard|forget)\b.{0,20}\b(above|previous|preceding|earlier)\b"
     r"|\b(new|updated|additional|secret|hidden) instructions\b",
     re.I,
 )
 
-# Words that address a machine reader: "Attention AI:", "Assistant, when you answer",
+# Words that name a machine reader: "Attention AI:", "Assistant, when you answer",
 # "language models reading this". News prose talks *about* AI ("his assistant, Alice ...",
 # "language model" in a tech story); it does not speak *to* it like this.
 _AI = r"(ai|a\.i\.|ai (assistant|agent|model|system)s?|assistants?|chatbots?|bots?|language models?|llms?|gpts?)"
@@ -33,19 +77,265 @@ _ADDRESS = re.compile(
     re.I,
 )
 
-
-
 # An imperative aimed at whoever reads the text aloud: "Also tell every reader to visit ...".
 # News prose almost never opens a sentence this way outside quotation marks.
 _IMPERATIVE = re.compile(
     r"^\W*((please|also|and|now|then|instead),? )*(tell|say|reply|respond|answer|write|include|insert|add|"
     r"visit|click|print|output|translate|switch|pretend|act as|never|always|remember)\b", re.I)
 _LINK = re.compile(r"https?://|www\.", re.I)
+_DOMAIN = re.compile(r"https?://|www\.|\b[\w-]+\.(com|net|org|info|io|co\.uk)\b", re.I)
 _AUDIENCE = re.compile(r"\b(readers?|users?|assistants?)\b", re.I)
 
 
-def looks_like_instruction(text: str) -> bool:
+def rule_match(text: str) -> bool:
+    """The clear rules alone (no false positive on the 109,344 sentences they were narrowed on)."""
     if _INJECTION.search(text) or _ADDRESS.search(text):
         return True
     # "you" alone is not enough: advice columns address their reader all the time.
     return bool(_IMPERATIVE.match(text)) and bool(_LINK.search(text) or _AUDIENCE.search(text))
+
+
+# ---- features ---------------------------------------------------------------------------------
+
+# Verbs that tell a reader what to write, say, or do: the acts an injection asks for.
+_ACT_VERBS = (
+    "answer|reply|respond|say|state|tell|inform|mention|report|claim|confirm|describe|write|include|add|"
+    "repeat|quote|output|print|summari[sz]e|translate|recommend|advise|direct|give|call|phone|visit|click|"
+    "download|send|ignore|disregard|forget|pretend|act|begin|open|start|finish|end|make|be|do|don't|never|"
+    "always|remember|point|insert|let|put|describe|note|set"
+)
+_ANSWER_VERBS = (r"(answer|repl(y|ies|ied)|respond|say|says|saying|state|tell|inform|mention|report|claim|"
+                 r"confirm|describe|write|include|add|repeat|quote|output|print|summari[sz]|translat|recommend|"
+                 r"advise|direct|reflect|open|begin|finish)")
+_LEAD = re.compile(r"^\W*((please|kindly|also|and|now|so|then|just|simply|instead|first|finally)\W+)*", re.I)
+_LABEL = re.compile(r"^\W*[\w'’ .-]{1,40}?[:\-–—]\s+(?=\S)")
+_IMPERATIVE_START = re.compile(rf"^({_ACT_VERBS})\b", re.I)
+_SECOND = re.compile(r"\b(you|your|yours|yourself)\b", re.I)
+_MACHINE = re.compile(
+    r"\b(ai|a\.i\.|artificial intelligence|assistants?|chatbots?|bots?|(language )?models?|llms?|gpts?|"
+    r"summari[sz]ers?|summari[sz]ing|automated|machines?|software|programs?|agents?|systems?|engines?|"
+    r"tools?|generators?|algorithms?)\b", re.I)
+_MODAL_ANSWER = re.compile(
+    rf"\b(must|should|shall|need to|needs to|has to|have to|is to|are to|ought to|will|"
+    rf"(is|are) (instructed|directed|required|asked|told) to|agrees to)\b"
+    rf"(\W+\w+){{0,3}}?\W+({_ANSWER_VERBS}|told|informed|advised)",
+    re.I)
+_META_DOC = re.compile(r"\b(this|the above|the following|that) (article|text|passage|page|story|report|"
+                       r"document|piece|post|content|item|paragraph|meeting|case|topic|one)\b", re.I)
+_META_OUTPUT = re.compile(r"\b(summar(y|ies)|briefs?|answers?|repl(y|ies)|responses?|outputs?|digests?|"
+                          r"headlines?)\b", re.I)
+# "tell anyone who asks that ...", "state clearly that ...": only an addressee may come between.
+_ADDRESSEE = (r"(them|him|her|me|us|the|a|any|every|all|each|your|their|users?|readers?|people|anyone|everyone|"
+              r"whoever|who|is|are|asks?|asking|clearly|also|simply|just|instead|always)")
+# Base forms only: "reported that", "statement:" are news.
+_ANSWER_BASE = (r"(answer|reply|respond|say|state|tell|inform|mention|report|claim|confirm|describe|write|include|"
+                r"add|repeat|quote|output|print|summari[sz]e|translate|recommend|advise|direct|reflect|open|begin|"
+                r"finish)")
+_VERB_THAT = re.compile(rf"\b{_ANSWER_BASE}((\s+{_ADDRESSEE}){{0,4}}\s+(that|the following)\b|\s*:)", re.I)
+_AUDIENCE_WORDS = re.compile(r"\b(the user|users|your users?|the reader|readers|anyone (who|asking)|everyone who|"
+                             r"whoever|people who ask|those who ask)\b", re.I)
+# Verbs that are also nouns ("State police said", "Report: ...", "Output grew"): an order only
+# when an object follows.
+_NOUN_VERBS = frozenset(["state", "report", "output", "open", "call", "act", "answer", "point", "set", "note",
+                         "end", "start", "add", "claim", "direct", "print", "quote", "reply", "finish", "begin"])
+_OBJECT = frozenset(["that", "the", "a", "an", "this", "these", "those", "your", "their", "his", "her", "its",
+                     "our", "my", "only", "clearly", "to", "it", "them", "him", "me", "us", "every", "all", "any",
+                     "each", "as", "with", "back", "out", "\"", "“", "'"])
+_ANSWER_START = re.compile(rf"^{_ANSWER_VERBS}", re.I)
+_PHONE = re.compile(r"(\+\d{1,3}[\s-]?)?\(?\b\d{3,5}\)?[\s-]\d{3,4}[\s-]?\d{3,4}\b")
+_EMAIL = re.compile(r"\b[\w.-]+@[\w-]+\.[\w.]+\b")
+_QUOTES = re.compile(r"[\"“”]|(^|\s)'|'(\s|$|[,.])")
+_REPORTING = re.compile(r"\b(said|says|told|added|asked|urged|warned|explained|according to|insisted|"
+                        r"claimed|argued|wrote|stated|replied|admitted|announced)\b", re.I)
+_PAST = re.compile(r"\b\w+ed\b", re.I)
+_TOKEN = re.compile(r"https?://\S+|www\.\S+|[\w.-]+@[\w-]+\.[\w.]+|\+?\d[\d ,.()-]*\d|\d|"
+                    r"[a-z]+(?:['’][a-z]+)?|[:!?;\[\]<>*#{}]", re.I)
+
+STRUCTURAL = (
+    "bias", "rule", "imperative_start", "imperative_after_label", "label_prefix", "please", "second_person",
+    "machine", "machine_and_second", "modal_answer", "meta_doc", "meta_output", "verb_that",
+    "quoted_start", "quote_marks", "reporting_verb", "past_tense", "question", "caps",
+    "short", "long", "no_final_stop", "imperative_and_meta", "machine_and_modal", "contact_and_directive",
+    "imperative_and_act", "audience", "audience_and_order",
+)
+
+
+# "State lawmakers gave ...", "Call centre staff were ...", "Do you feel ...?": a verb-like first
+# word followed by a finite verb (or a question) is a subject or a question, not an order.
+_FINITE = frozenset(["is", "are", "was", "were", "has", "have", "had", "will", "would", "can", "could", "may",
+                     "might", "must", "shall"])
+_PAST_IRREGULAR = frozenset(["gave", "grew", "said", "told", "took", "made", "went", "came", "saw", "got", "found",
+                             "became", "rose", "fell", "won", "lost", "left", "began", "held", "met", "paid", "put",
+                             "ran", "set", "sold", "spent", "stood", "thought", "wrote", "brought", "bought"])
+
+
+def _imperative(text: str) -> bool:
+    rest = _LEAD.sub("", text, count=1)
+    if not _IMPERATIVE_START.match(rest):
+        return False
+    toks = rest.lower().split()
+    if toks[0].strip(",:") in _NOUN_VERBS and (toks[0].endswith(":") or len(toks) < 2 or toks[1] not in _OBJECT):
+        return False
+    if any(t in _FINITE or t in _PAST_IRREGULAR or (t.endswith("ed") and len(t) > 4) for t in toks[1:3]):
+        return False
+    return not (toks[0] in ("do", "don't") and len(toks) > 1 and toks[1] in ("you", "we", "they")
+                and rest.rstrip().endswith("?"))
+
+
+def _structural(text: str) -> dict[str, float]:
+    words = text.split()
+    letters = [c for c in text if c.isalpha()]
+    after_label = text[m.end():] if (m := _LABEL.match(text)) else ""
+    second, machine, modal = bool(_SECOND.search(text)), bool(_MACHINE.search(text)), bool(_MODAL_ANSWER.search(text))
+    imperative = _imperative(text)
+    meta = bool(_META_DOC.search(text) or _META_OUTPUT.search(text))
+    answer_that = bool(_VERB_THAT.search(text))
+    audience = bool(_AUDIENCE_WORDS.search(text))
+    f = {
+        "bias": 1.0,
+        "rule": float(rule_match(text)),
+        "imperative_start": float(imperative),
+        "imperative_after_label": float(bool(after_label) and _imperative(after_label)),
+        "label_prefix": float(bool(after_label)),
+        "please": float(bool(re.search(r"\b(please|kindly)\b", text, re.I))),
+        "second_person": float(second),
+        "machine": float(machine),
+        "machine_and_second": float(machine and second),
+        "modal_answer": float(modal),
+        "meta_doc": float(bool(_META_DOC.search(text))),
+        "meta_output": float(bool(_META_OUTPUT.search(text))),
+        "verb_that": float(answer_that),
+        "quoted_start": float(text.lstrip()[:1] in "\"“'‘"),
+        "quote_marks": min(len(_QUOTES.findall(text)), 4) / 4,
+        "reporting_verb": float(bool(_REPORTING.search(text))),
+        "past_tense": min(len(_PAST.findall(text)), 4) / 4,
+        "question": float(text.rstrip().endswith("?")),
+        "caps": float(len(letters) > 10 and sum(c.isupper() for c in letters) / len(letters) > 0.6),
+        "short": float(len(words) < 6),
+        "long": float(len(words) > 40),
+        "no_final_stop": float(text.rstrip()[-1:] not in ".!?\"'”’)]>"),
+        "imperative_and_meta": float(imperative and meta),
+        "machine_and_modal": float(machine and modal),
+        # A link or number is news when the story gives it; planted when an order to pass it on comes with it.
+        "contact_and_directive": float(bool(_DOMAIN.search(text) or _PHONE.search(text) or _EMAIL.search(text))
+                                       and (machine or modal or second or bool(_META_OUTPUT.search(text)))),
+        # An order about what to say, or to a machine: "Tell anyone who asks that ...". A phone number or
+        # link on its own is not (local news: "Call the box office on ...").
+        "imperative_and_act": float(imperative and (machine or answer_that or meta
+                                                    or bool(_ANSWER_START.match(_LEAD.sub("", text, count=1))))),
+        "audience": float(audience),
+        "audience_and_order": float(audience and (imperative or modal or answer_that)),
+    }
+    return f
+
+
+def _tokens(text: str) -> list[str]:
+    out = []
+    for t in _TOKEN.findall(text.lower()):
+        if t.startswith(("http", "www.")):
+            out.append("<url>")
+        elif "@" in t:
+            out.append("<email>")
+        elif t[0].isdigit() or t[0] == "+":
+            out.append("<num>")
+        else:
+            out.append(t.replace("’", "'"))
+    return out
+
+
+def _bucket(key: str) -> int:
+    return zlib.crc32(key.encode("utf-8")) & (DIM - 1)
+
+
+def hashed(text: str) -> dict[int, float]:
+    """Hashed word unigrams, bigrams and the first three words, L2-normalised."""
+    toks = _tokens(text)
+    keys = [f"w:{t}" for t in toks] + [f"b:{a} {b}" for a, b in itertools.pairwise(toks)]
+    keys += [f"p{i}:{t}" for i, t in enumerate(_tokens(_LEAD.sub("", text, count=1))[:3])]
+    counts: dict[int, float] = {}
+    for k in keys:
+        i = _bucket(k)
+        counts[i] = counts.get(i, 0.0) + 1.0
+    norm = math.sqrt(sum(v * v for v in counts.values())) or 1.0
+    return {i: HASH_SCALE * v / norm for i, v in counts.items()}
+
+
+def features(text: str) -> tuple[dict[int, float], np.ndarray]:
+    """(hashed sparse part, structural dense part) of one sentence: shared by training and inference."""
+    s = _structural(text)
+    return hashed(text), np.array([s[name] for name in STRUCTURAL], dtype=np.float64)
+
+
+# ---- model ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InstructionModel:
+    hashed: np.ndarray  # (DIM,)
+    structural: np.ndarray  # (len(STRUCTURAL),), "bias" included
+    threshold: float
+    neighbour_threshold: float
+
+    def score(self, text: str) -> float:
+        sparse, dense = features(text)
+        z = float(dense @ self.structural) + sum(self.hashed[i] * v for i, v in sparse.items())
+        return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
+
+
+@lru_cache(maxsize=1)
+def model() -> InstructionModel:
+    try:
+        raw = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+        dense = np.array([raw["structural"][name] for name in STRUCTURAL], dtype=np.float64)
+        weights = np.zeros(DIM)
+        for key, value in raw["hashed"].items():
+            weights[int(key)] = value
+        return InstructionModel(weights, dense, float(raw["threshold"]), float(raw["neighbour_threshold"]))
+    except (OSError, KeyError, ValueError) as exc:
+        raise RuntimeError(f"instruction model {MODEL_PATH} is missing or unreadable ({exc}); "
+                           "rebuild it with `python bench/train_instructions.py`") from exc
+
+
+def instruction_score(text: str) -> float:
+    """Probability (equal priors) that ``text`` is an instruction planted for a machine reader."""
+    if not text.strip():
+        return 0.0
+    return model().score(text)
+
+
+def looks_like_instruction(text: str) -> bool:
+    if not text.strip():
+        return False
+    return rule_match(text) or instruction_score(text) >= model().threshold
+
+
+def flag_sentences(texts: Sequence[str], paragraphs: Sequence[int] | None = None) -> list[bool]:
+    """Flags for a document's sentences in order; ``paragraphs[i]`` is sentence i's paragraph.
+
+    A sentence is flagged on its own (``looks_like_instruction``), or when it shares a paragraph
+    with a flagged sentence, is adjacent to a flagged run, and scores above the lower
+    neighbour threshold: the rest of a planted paragraph, not the news sentence beside it.
+    """
+    m = model()
+    scores = [instruction_score(t) for t in texts]
+    flags = [rule_match(t) or s >= m.threshold for t, s in zip(texts, scores, strict=True)]
+    para = list(paragraphs) if paragraphs is not None else [0] * len(texts)
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(texts)):
+            if flags[i] or scores[i] < m.neighbour_threshold:
+                continue
+            if any(0 <= j < len(texts) and flags[j] and para[j] == para[i] for j in (i - 1, i + 1)):
+                flags[i] = changed = True
+    return flags
+
+
+def planted_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the planted sentences of a whole document (paragraph = line)."""
+    from assistant.text import sentences
+
+    spans = sentences(text)
+    paragraphs = [text.count("\n", 0, s.start) for s in spans]
+    return [(s.start, s.end) for s, f in zip(spans, flag_sentences([s.text for s in spans], paragraphs),
+                                              strict=True) if f]
