@@ -418,6 +418,20 @@ def focus_on(page, selector: str, limit: int = 80) -> None:
     raise AssertionError(f"Tab never reached {selector}")
 
 
+def open_tab_by_keyboard(page, name: str) -> None:
+    """Tab to the tab button called ``name`` and press Enter."""
+    for _ in range(80):
+        if page.evaluate(f"(() => {{ const e = document.activeElement; return e.getAttribute('role') === 'tab' "
+                         f"&& e.innerText.trim() === {name!r}; }})()"):
+            page.keyboard.press("Enter")
+            page.wait_for_function(f"[...document.querySelectorAll('[role=tab]')].some(t => "
+                                   f"t.innerText.trim() === {name!r} && t.getAttribute('aria-selected') === 'true')")
+            wait_idle(page)
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reached the {name} tab")
+
+
 def test_keyboard_only_ask_follow_up_brief_and_delete(browser_page):
     page = browser_page
     page.locator("body").click(position={"x": 5, "y": 5})
@@ -432,14 +446,8 @@ def test_keyboard_only_ask_follow_up_brief_and_delete(browser_page):
     answered(page, 2)
     assert len(page.locator("#chat .message").all()) >= 4
 
-    # Brief, by keyboard: the tab list, then the article picker and the button.
-    focus_on(page, "[role=tablist]")
-    for _ in range(4):
-        if page.get_by_role("tab", name="Brief").get_attribute("aria-selected") == "true":
-            break
-        page.keyboard.press("ArrowRight")
-        page.keyboard.press("Enter")
-    wait_idle(page)
+    # Brief, by keyboard: the tab, then the article picker and the button.
+    open_tab_by_keyboard(page, "Brief")
     focus_on(page, "#brief-docs input")
     page.keyboard.type("Chinese Officials")
     page.keyboard.press("ArrowDown")
@@ -450,13 +458,7 @@ def test_keyboard_only_ask_follow_up_brief_and_delete(browser_page):
     page.wait_for_function("document.querySelector('#brief-out').innerText.includes('Key points')", timeout=180_000)
 
     # Delete, by keyboard: tick a row in the table with Space, then the Delete button.
-    focus_on(page, "[role=tablist]")
-    for _ in range(4):
-        if page.get_by_role("tab", name="Library").get_attribute("aria-selected") == "true":
-            break
-        page.keyboard.press("ArrowRight")
-        page.keyboard.press("Enter")
-    wait_idle(page)
+    open_tab_by_keyboard(page, "Library")
     victim = "Tetris"
     assert victim in page.inner_text("#library")
     focus_on(page, "#library [role=grid]")

@@ -59,6 +59,7 @@ a.cite { text-decoration: underline; font-weight: 600; color: #1d4ed8; }
 ul.chips { list-style: none; display: flex; flex-wrap: wrap; gap: 6px; margin: 4px 0; padding: 0; }
 li.chip { border: 1px solid #6b7280; border-radius: 999px; padding: 1px 10px; font-size: 0.85em;
   color: #1f2937; background: #f3f4f6; }
+#upload .or { color: #4b5563; }
 #brief-out ol { padding-left: 2.6em; }  /* room for two-digit source numbers */
 #brief-out li:target { outline: 2px solid #b45309; }
 """
@@ -81,6 +82,34 @@ document.addEventListener('click', function (event) {
   target.scrollIntoView({behavior: 'smooth', block: 'center'});
   target.focus({preventScroll: true});
 }, true);
+
+// Gradio 6.31 renders a few controls that axe-core flags (no accessible name, a checkbox inside
+// a role=button, a role=list holding buttons, an upload button whose label hides its text).
+// They are repaired in place as they appear; tests/test_ui.py runs axe-core over every tab.
+function repairA11y() {
+  document.querySelectorAll('.examples[role=list]').forEach(function (e) { e.removeAttribute('role'); });
+  document.querySelectorAll('.bool-cell[role=button], .select-all-checkbox[role=button]').forEach(function (e) {
+    e.removeAttribute('role'); e.removeAttribute('tabindex'); });
+  document.querySelectorAll('.select-all-checkbox input[type=checkbox]:not([aria-label])').forEach(function (e) {
+    e.setAttribute('aria-label', 'Select all rows'); });
+  document.querySelectorAll('.bool-cell input[type=checkbox]').forEach(function (e) {
+    const cell = e.closest('[data-row]');
+    const grid = e.closest('[role=grid]');
+    const title = cell && grid && grid.querySelector('[data-testid="cell-' + cell.getAttribute('data-row') + '-1"]');
+    const label = 'Select ' + (title ? title.innerText.trim() : 'row');
+    if (e.getAttribute('aria-label') !== label) e.setAttribute('aria-label', label);
+  });
+  document.querySelectorAll('[aria-label="Static column"]:not([role])').forEach(function (e) {
+    e.setAttribute('role', 'img'); });
+  document.querySelectorAll('button.upload-container[aria-label]').forEach(function (e) {
+    e.removeAttribute('aria-label'); });
+}
+let repairQueued = false;
+new MutationObserver(function () {
+  if (repairQueued) return;
+  repairQueued = true;
+  requestAnimationFrame(function () { repairQueued = false; repairA11y(); });
+}).observe(document.documentElement, {childList: true, subtree: true});
 </script>
 """
 
@@ -91,7 +120,12 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
 
 
 def theme() -> gr.themes.Base:
-    return gr.themes.Base(font=SYSTEM_FONTS, font_mono=MONO_FONTS)
+    """System fonts; primary and stop buttons dark enough for white text (blue-700 7.0:1, red-700 6.5:1)."""
+    return gr.themes.Base(font=SYSTEM_FONTS, font_mono=MONO_FONTS, primary_hue="blue").set(
+        button_primary_background_fill="#1d4ed8", button_primary_background_fill_hover="#1e40af",
+        button_primary_text_color="#ffffff", button_cancel_background_fill="#b91c1c",
+        button_cancel_background_fill_hover="#991b1b", button_cancel_text_color="#ffffff",
+        body_text_color_subdued="#4b5563", input_placeholder_color="#6b7280")
 
 
 def safe_filename(name: str) -> str:
@@ -357,7 +391,7 @@ def _library_tab(bot: Assistant, library: Library) -> dict[str, Any]:
             table = gr.Dataframe(headers=LIBRARY_HEADERS, label="Documents (tick rows to select them)",
                                  datatype=["bool", "str", "str", "str", "number", "str"], interactive=True,
                                  static_columns=[1, 2, 3, 4, 5], elem_id="library", wrap=True, buttons=[],
-                                 column_widths=["8%", "42%", "12%", "18%", "8%", "12%"], max_height=520)
+                                 column_widths=["72px", "40%", "12%", "17%", "8%", "13%"], max_height=520)
             with gr.Row():
                 delete_btn = gr.Button("Delete selected", variant="stop", elem_id="delete")
                 reindex_btn = gr.Button("Re-index selected", elem_id="reindex")
