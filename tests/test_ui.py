@@ -186,8 +186,7 @@ def test_d1_d9_input_locked_while_answering_and_stop_cancels(browser_page):
     # 9: an empty chat welcomes the user and offers questions about the library's own articles.
     chat = page.inner_text("#chat")
     assert "Ask about the news in your library" in chat
-    examples = page.locator("#chat button.example")
-    assert examples.count() >= 1
+    page.wait_for_selector("#chat button.example")
     # 1: while an answer is made the box is locked (typing cannot be lost) and Stop is offered.
     page.fill("#question textarea", WANG_YI)
     page.keyboard.press("Enter")

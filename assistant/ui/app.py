@@ -375,7 +375,11 @@ def _brief_tab(bot: Assistant, library: Library) -> dict[str, Any]:
 
 # ---- Library ------------------------------------------------------------------------------------------
 def _library_tab(bot: Assistant, library: Library) -> dict[str, Any]:
-    """Add articles (upload; other ways of adding go in their own block below it), the list, actions."""
+    """Add articles, the list, actions.
+
+    Another way of adding articles (a URL, a feed) goes in its own block under the upload block,
+    calls ``library.lock`` around its writes, and appends its event to ``changed``: everything
+    that shows the library (table, counts, article pickers, sources, examples) then refreshes."""
     with gr.Row():
         with gr.Column(scale=2):
             # -- add articles: upload --
