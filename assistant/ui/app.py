@@ -303,18 +303,22 @@ def _ask_tab(bot: Assistant, library: Library) -> dict[str, Any]:
     answer_outputs = [chat, panel, history]
     lock_outputs = [pending, question, stop]
     unlock_outputs = [pending, question, stop]
+    def focus_question(event) -> None:
+        # A JS-only step: given to an event with a Python fn, js would replace that fn's inputs.
+        event.then(None, None, None, js=FOCUS_QUESTION, api_name=False, queue=False)
+
     asked = question.submit(lock, [question], lock_outputs, api_name=False, queue=False)
     answering = asked.then(respond, answer_inputs, answer_outputs, api_name="ask")
-    answering.then(unlock, None, unlock_outputs, api_name=False, queue=False, js=FOCUS_QUESTION)
+    focus_question(answering.then(unlock, None, unlock_outputs, api_name=False, queue=False))
     picked = chat.example_select(lock_example, None, lock_outputs, api_name=False, queue=False)
     example_answer = picked.then(respond, answer_inputs, answer_outputs, api_name=False)
-    example_answer.then(unlock, None, unlock_outputs, api_name=False, queue=False, js=FOCUS_QUESTION)
+    focus_question(example_answer.then(unlock, None, unlock_outputs, api_name=False, queue=False))
     cancels = [answering, example_answer]
-    stop.click(stopped, [chat], [chat, *unlock_outputs], cancels=cancels, api_name=False, queue=False,
-               js=FOCUS_QUESTION)
+    focus_question(stop.click(stopped, [chat], [chat, *unlock_outputs], cancels=cancels, api_name=False,
+                              queue=False))
     chat.clear(cleared, None, [panel, history, *unlock_outputs], cancels=cancels, api_name=False, queue=False)
-    new_chat.click(lambda: ([], *cleared()), None, [chat, panel, history, *unlock_outputs], cancels=cancels,
-                   api_name=False, queue=False, js=FOCUS_QUESTION)
+    focus_question(new_chat.click(lambda: ([], *cleared()), None, [chat, panel, history, *unlock_outputs],
+                                  cancels=cancels, api_name=False, queue=False))
     filter_inputs = [date_from, date_to, source]
     for box in (date_from, date_to):
         box.blur(show_chips, filter_inputs, [chips], api_name=False, queue=False)
