@@ -362,7 +362,8 @@ def _brief_tab(bot: Assistant, library: Library) -> dict[str, Any]:
                               date_from=f.date_from if f else None, date_to=f.date_to if f else None,
                               progress=lambda stage, done, total: progress((done, total), desc=stage))
         except ValueError as exc:  # nothing matched: the reason is written for users
-            return render.render_notice(str(exc)), gr.skip(), gr.update(visible=False)
+            reason = str(exc)
+            return render.render_notice(reason[:1].upper() + reason[1:] + "."), gr.skip(), gr.update(visible=False)
         except Exception:
             log.exception("brief failed")
             return (render.render_notice("Something went wrong while writing the brief; the details are in "
@@ -408,7 +409,7 @@ def _library_tab(bot: Assistant, library: Library) -> dict[str, Any]:
 
     def selected(table_value) -> list[str]:
         rows = table_value.values.tolist() if hasattr(table_value, "values") else (table_value or [])
-        return [str(r[5]) for r in rows if len(r) > 5 and r[0] is True and r[5]]
+        return [str(r[5]) for r in rows if len(r) > 5 and str(r[0]).lower() == "true" and r[5]]
 
     def refresh(search: str = ""):
         return library.rows(search), library.summary()
