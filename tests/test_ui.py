@@ -155,7 +155,7 @@ def last_reply(page) -> str:
 def record_reply_states(page) -> None:
     """Every text the last reply shows, as it changes (to see what is streamed)."""
     page.evaluate("""() => { window.__states = [];
-        new MutationObserver(() => { const b = document.querySelectorAll('#chat .message');
+        new MutationObserver(() => { const b = document.querySelectorAll('#chat [data-testid=bot] .message-content');
             if (b.length) window.__states.push(b[b.length - 1].innerText); })
         .observe(document.querySelector('#chat'), {childList: true, subtree: true, characterData: true}); }""")
 
@@ -170,14 +170,25 @@ def snapshot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
+def table_rows(page, selector: str) -> list[list[str]]:
+    """The cells of a Gradio table, row by row (its cells are labelled cell-<row>-<column>)."""
+    return page.evaluate("""(sel) => { const rows = {};
+        document.querySelectorAll(sel + ' [data-testid^="cell-"]').forEach(c => {
+            const m = c.dataset.testid.match(/^cell-(\\d+)-(\\d+)$/);
+            if (m) (rows[m[1]] = rows[m[1]] || [])[+m[2]] = c.innerText.trim(); });
+        return Object.keys(rows).sort((a, b) => a - b).map(k => rows[k]); }""", selector)
+
+
+def row_index(page, title: str) -> int:
+    return next(i for i, r in enumerate(table_rows(page, "#library")) if title in r[1])
+
+
 def tick_row(page, title: str) -> None:
     """Tick the select box of the Library row whose title contains ``title``."""
-    row = page.locator("#library tbody tr", has_text=title).first
-    row.locator("td").first.click()
-    box = row.locator("input[type=checkbox]").first
-    if not box.is_checked():
-        box.click()
-    page.wait_for_timeout(300)
+    box = page.locator(f'#library [data-testid="cell-{row_index(page, title)}-0"] input[type=checkbox]')
+    box.click()
+    page.wait_for_function("(b) => b.checked", arg=box.element_handle())
+    page.wait_for_timeout(500)
 
 
 # ---- 1 and 9: input locked while answering, Stop, examples on an empty chat -------------------------
@@ -301,10 +312,11 @@ def test_d2_d5_uploads_reported_per_file_and_deleted_stays_deleted(browser_page,
     page.wait_for_function("document.querySelector('#upload-results').innerText.includes('upload-harbour.md')",
                            timeout=180_000)
     wait_idle(page)
-    rows = {r.split("\t")[0].strip(): r for r in page.locator("#upload-results tbody tr").all_inner_texts()}
-    assert "added" in rows["upload-harbour.md"]
-    assert "2024-02-14" in rows["upload-harbour.md"] and "Test Gazette" in rows["upload-harbour.md"]
-    assert "unchanged" in rows["injected-library-reopens.txt"]
+    rows = {r[0]: r for r in table_rows(page, "#upload-results")}
+    assert rows["upload-harbour.md"][1] == "added", rows
+    assert rows["upload-harbour.md"][3:5] == ["2024-02-14", "Test Gazette"], rows
+    assert rows["html-in-text.txt"][1] == "added", rows
+    assert rows["injected-library-reopens.txt"][1] == "unchanged", rows
     results = page.inner_text("#upload-results")
     assert str(server.data_dir) not in results and "/tmp" not in results and "uploads/" not in results
     # 2: the upload box is empty again, so the next upload sends only the next file.
@@ -461,11 +473,13 @@ def test_keyboard_only_ask_follow_up_brief_and_delete(browser_page):
     victim = "Tetris"
     assert victim in page.inner_text("#library")
     focus_on(page, "#library [role=grid]")
-    rows = page.locator("#library tbody tr").all_inner_texts()
-    index = next(i for i, r in enumerate(rows) if victim in r)
-    for _ in range(index + 1):
-        page.keyboard.press("ArrowDown")
+    index = row_index(page, victim)
+    at = page.evaluate("document.activeElement.closest('[data-row]')?.dataset.row")
+    at = int(at or 0)
+    for _ in range(abs(index - at)):
+        page.keyboard.press("ArrowDown" if index > at else "ArrowUp")
     page.keyboard.press("Space")
+    page.wait_for_function(f"document.querySelector('#library [data-testid=\"cell-{index}-0\"] input').checked")
     focus_on(page, "#delete")
     page.keyboard.press("Enter")
     page.wait_for_function(f"!document.querySelector('#library').innerText.includes({victim!r})", timeout=60_000)
