@@ -59,7 +59,7 @@ def start_server(data_dir: Path, log_path: Path, extra: list[Path] = ()) -> tupl
     proc = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env, cwd=ROOT, stdout=log_path.open("wb"),
                             stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 300
+    deadline = time.monotonic() + 900  # a loaded CI machine can take minutes to import the models
     while True:
         try:
             urllib.request.urlopen(url, timeout=5)
