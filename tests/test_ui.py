@@ -23,7 +23,8 @@ import pytest
 
 from conftest import ROOT, SAMPLES
 
-pytestmark = [pytest.mark.slow, pytest.mark.browser]
+# The first test also waits for the server, which a loaded machine can take many minutes to start.
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.timeout(1800)]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", ROOT / "test-artifacts"))
 DATA = ROOT / "tests" / "data"
@@ -60,15 +61,18 @@ def start_server(data_dir: Path, log_path: Path, extra: list[Path] = ()) -> tupl
                             stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 900  # a loaded CI machine can take minutes to import the models
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=5)
-            return proc, url
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(f"assistant serve did not start:\n{log_path.read_text()[-3000:]}") from None
-            time.sleep(0.5)
+    try:
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=5)
+                return proc, url
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"assistant serve did not start:\n{log_path.read_text()[-3000:]}") from None
+                time.sleep(0.5)
+    except BaseException:  # also a pytest timeout: never leave the server running
+        proc.kill()
+        raise
 
 
 @pytest.fixture(scope="module")
