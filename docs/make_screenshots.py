@@ -37,16 +37,19 @@ def start(data_dir: Path, log: Path) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env, cwd=ROOT, stdout=log.open("wb"),
                             stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 300
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=5)
-            return proc, url
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise SystemExit(f"assistant serve did not start; see {log}") from None
-            time.sleep(0.5)
+    deadline = time.monotonic() + 900  # a loaded machine can take minutes to import the models
+    try:
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=5)
+                return proc, url
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"assistant serve did not start; see {log}") from None
+                time.sleep(0.5)
+    except BaseException:
+        proc.kill()
+        raise
 
 
 def settle(page) -> None:
