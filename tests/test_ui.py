@@ -143,9 +143,13 @@ def answered(page, turn: int, timeout: int = 180_000) -> None:
                       && !document.querySelector('#question textarea').disabled; }}""", timeout=timeout)
 
 
+def next_turn(page) -> int:
+    """The number the next question gets (the app numbers turns by the user's messages)."""
+    return page.locator("#chat [data-testid=user]").count() + 1
+
+
 def ask(page, question: str) -> int:
-    turn = page.evaluate("document.querySelectorAll('#chat .message.user, #chat [data-testid=user]').length") + 1
-    turn = max(turn, n_turns(page) + 1)
+    turn = next_turn(page)
     page.fill("#question textarea", question)
     page.keyboard.press("Enter")
     answered(page, turn)
@@ -294,7 +298,7 @@ def test_d4_dates_validate_and_filters_that_exclude_say_so(browser_page):
     page.fill("#ask-to textarea, #ask-to input", "2024-12-31")
     page.keyboard.press("Tab")
     page.wait_for_function("document.querySelector('#chips').innerText.includes('To 2024-12-31')")
-    turn = n_turns(page) + 1
+    turn = next_turn(page)
     page.fill("#question textarea", WANG_YI)
     page.keyboard.press("Enter")
     answered(page, turn)
