@@ -77,6 +77,9 @@ def start_server(data_dir: Path, log_path: Path, extra: list[Path] = ()) -> tupl
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
+    if os.environ.get("UI_TEST_URL"):  # a server already started by start_server (to iterate on the tests)
+        yield Server(os.environ["UI_TEST_URL"], Path(os.environ["UI_TEST_LOG"]), Path(os.environ["UI_TEST_DATA_DIR"]))
+        return
     base = tmp_path_factory.mktemp("ui")
     proc, url = start_server(base / "data", base / "serve.log", [DATA / "injected-library-reopens.txt"])
     yield Server(url, base / "serve.log", base / "data")
