@@ -337,10 +337,10 @@ def test_d2_d5_uploads_reported_per_file_and_deleted_stays_deleted(browser_page,
 
     # Search by text (the title does not say "sea wall").
     page.fill("#lib-search textarea, #lib-search input", "sea wall")
-    page.wait_for_function("document.querySelector('#library tbody').innerText.includes('Harbour reopens')")
-    assert "Chinese Officials" not in page.inner_text("#library tbody")
+    page.wait_for_function("() => { const t = document.querySelector('#library [role=grid]').innerText;"
+                           " return t.includes('Harbour reopens') && !t.includes('Chinese Officials'); }")
     page.fill("#lib-search textarea, #lib-search input", "")
-    page.wait_for_function("document.querySelector('#library tbody').innerText.includes('Chinese Officials')")
+    page.wait_for_function("document.querySelector('#library [role=grid]').innerText.includes('Chinese Officials')")
 
     tick_row(page, "Harbour reopens")
     page.click("#delete")
