@@ -1,67 +1,131 @@
 """The Gradio app: Ask (chat with sources), Brief, Library, Settings. Talks only to Assistant.
 
 Offline and safe by construction: system fonts only (no Google Fonts), analytics off, no
-external scripts or images; every piece of article text is HTML-escaped before it reaches
-the page, so markup inside an article is shown as text and never executed.
+external scripts or images, no developer footer; every piece of article text is HTML-escaped
+(assistant/ui/render.py) before it reaches the page, so markup inside an article is shown as
+text and never executed. No Python error text reaches the page: failures are logged on the
+server and the user gets a sentence that says what to do.
+
+Ask: while an answer is made the question box is locked and a Stop button shows; passages
+appear under Sources as soon as they are found, grouped by article; only verified sentences
+are shown (the stream carries nothing else); the short answer, when there is one, comes first.
 """
 
 from __future__ import annotations
 
-import html
+import logging
 import re
 import shutil
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from assistant.api import Assistant, make_filters
-from assistant.types import Answer, Citation
+from assistant.api import Assistant
+from assistant.ui import render
+from assistant.ui.filters import read_filters
+from assistant.ui.library import LIBRARY_HEADERS, RESULT_HEADERS, Library
+
+log = logging.getLogger(__name__)
 
 SYSTEM_FONTS = ("ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica", "Arial",
                 "sans-serif")
 MONO_FONTS = ("ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace")
 
+# Highlight colours meet WCAG AA (4.5:1) for normal text: #1f2937 on #fde68a is 12.0:1, the
+# links #1d4ed8 on white 6.7:1 and on #fde68a 5.6:1; grey meta text #4b5563 on white 7.6:1.
 CSS = """
+footer { display: none !important; }
 .sources { max-height: 640px; overflow-y: auto; }
-.source { border-left: 3px solid #9ca3af; padding: 6px 10px; margin: 8px 0; background: var(--block-background-fill); }
-.source.focus { border-left-color: #f59e0b; box-shadow: 0 0 0 2px #f59e0b55; }
-.source h4 { margin: 0 0 4px 0; font-size: 0.95em; }
-.source .meta { color: #6b7280; font-size: 0.85em; }
-.source p { margin: 6px 0 0 0; font-size: 0.92em; line-height: 1.45; }
-.source mark { background: #fde68a; padding: 0 2px; }
-.turn { font-weight: 600; margin-top: 14px; }
-.abstained { color: #92400e; }
-a.cite { text-decoration: none; font-weight: 600; }
+.sources .turn { font-weight: 600; margin-top: 14px; }
+.sources .article { border-left: 3px solid #6b7280; padding: 6px 10px; margin: 8px 0;
+  background: var(--block-background-fill); }
+.sources .article h4 { margin: 0 0 2px 0; font-size: 0.95em; }
+.sources .meta, .library-counts { color: #4b5563; font-size: 0.85em; }
+.sources ul.passages { list-style: none; margin: 4px 0 0 0; padding: 0; }
+.sources li.source { margin: 6px 0 0 0; font-size: 0.92em; line-height: 1.45; padding: 2px 4px; }
+.sources li.source .n { font-weight: 600; }
+.sources li.source.focus { outline: 2px solid #b45309; }
+mark { background: #fde68a; color: #1f2937; padding: 0 2px; }
+a.cite { text-decoration: underline; font-weight: 600; color: #1d4ed8; }
+#chat .short-answer { margin: 0 0 4px 0; }
+#chat blockquote.support { margin: 4px 0 8px 0; padding-left: 10px; border-left: 3px solid #6b7280; }
+#chat .status { color: #4b5563; }
+.abstained { color: #7c2d12; }
+.notice.warning { color: #7c2d12; font-weight: 600; margin: 4px 0; }
+ul.chips { list-style: none; display: flex; flex-wrap: wrap; gap: 6px; margin: 4px 0; padding: 0; }
+li.chip { border: 1px solid #6b7280; border-radius: 999px; padding: 1px 10px; font-size: 0.85em;
+  color: #1f2937; background: #f3f4f6; }
+#upload .or { color: #4b5563; }
 #brief-out ol { padding-left: 2.6em; }  /* room for two-digit source numbers */
+#brief-out li:target { outline: 2px solid #b45309; }
 """
 
 # Clicking a citation marker brings its source into view and outlines it (inline, no network).
 HEAD = """
 <script>
 document.addEventListener('click', function (event) {
-  const link = event.target.closest('a.cite, a[href^="#src-"]');
+  const link = event.target.closest('a.cite, a[href^="#src-"], a[href^="#brief-src-"]');
   if (!link) return;
   const id = (link.getAttribute('href') || '').slice(1);
   const target = document.getElementById(id);
   if (!target) return;
   event.preventDefault();
   event.stopPropagation();
-  document.querySelectorAll('.source.focus').forEach(function (el) { el.classList.remove('focus'); });
+  document.querySelectorAll('.source.focus, #brief-out li.focus').forEach(function (el) {
+    el.classList.remove('focus'); });
   target.classList.add('focus');
+  target.setAttribute('tabindex', '-1');
   target.scrollIntoView({behavior: 'smooth', block: 'center'});
+  target.focus({preventScroll: true});
 }, true);
+
+// Gradio 6.31 renders a few controls that axe-core flags (no accessible name, a checkbox inside
+// a role=button, a role=list holding buttons, an upload button whose label hides its text).
+// They are repaired in place as they appear; tests/test_ui.py runs axe-core over every tab.
+function repairA11y() {
+  document.querySelectorAll('.examples[role=list]').forEach(function (e) { e.removeAttribute('role'); });
+  document.querySelectorAll('.bool-cell[role=button], .select-all-checkbox[role=button]').forEach(function (e) {
+    e.removeAttribute('role'); e.removeAttribute('tabindex'); });
+  document.querySelectorAll('.select-all-checkbox input[type=checkbox]:not([aria-label])').forEach(function (e) {
+    e.setAttribute('aria-label', 'Select all rows'); });
+  document.querySelectorAll('.bool-cell input[type=checkbox]').forEach(function (e) {
+    const cell = e.closest('[data-row]');
+    const grid = e.closest('[role=grid]');
+    const title = cell && grid && grid.querySelector('[data-testid="cell-' + cell.getAttribute('data-row') + '-1"]');
+    const label = 'Select ' + (title ? title.innerText.trim() : 'row');
+    if (e.getAttribute('aria-label') !== label) e.setAttribute('aria-label', label);
+  });
+  document.querySelectorAll('[aria-label="Static column"]:not([role])').forEach(function (e) {
+    e.setAttribute('role', 'img'); });
+  document.querySelectorAll('button.upload-container[aria-label]').forEach(function (e) {
+    e.removeAttribute('aria-label'); });
+}
+let repairQueued = false;
+new MutationObserver(function () {
+  if (repairQueued) return;
+  repairQueued = true;
+  requestAnimationFrame(function () { repairQueued = false; repairA11y(); });
+}).observe(document.documentElement, {childList: true, subtree: true});
 </script>
 """
 
-_MARKER = re.compile(r"\[(\d+)\]")
+WELCOME = ("**Ask about the news in your library.** Every answer quotes the passage it comes from. "
+           "Try one of these, or type your own question below.")
+FOCUS_QUESTION = "() => { setTimeout(() => document.querySelector('#question textarea')?.focus(), 50); }"
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
 
 
 def theme() -> gr.themes.Base:
-    return gr.themes.Base(font=SYSTEM_FONTS, font_mono=MONO_FONTS)
+    """System fonts; primary and stop buttons dark enough for white text (blue-700 7.0:1, red-700 6.5:1)."""
+    return gr.themes.Base(font=SYSTEM_FONTS, font_mono=MONO_FONTS, primary_hue="blue").set(
+        button_primary_background_fill="#1d4ed8", button_primary_background_fill_hover="#1e40af",
+        button_primary_text_color="#ffffff", button_cancel_background_fill="#b91c1c",
+        button_cancel_background_fill_hover="#991b1b", button_cancel_text_color="#ffffff",
+        body_text_color_subdued="#4b5563", input_placeholder_color="#6b7280")
 
 
 def safe_filename(name: str) -> str:
@@ -97,221 +161,345 @@ def stage_uploads(files: list[str], upload_dir: Path, max_files: int, max_mb: in
     return staged, refused
 
 
-# ---- rendering (all article text escaped) -------------------------------------------------------
-def paragraph_with_mark(text: str, start: int, end: int) -> str:
-    """The paragraph around text[start:end], escaped, with the quote highlighted."""
-    para_start = text.rfind("\n", 0, start) + 1
-    para_end = text.find("\n", end)
-    para_end = len(text) if para_end < 0 else para_end
-    before, quote, after = text[para_start:start], text[start:end], text[end:para_end]
-    return f"{html.escape(before)}<mark>{html.escape(quote)}</mark>{html.escape(after)}"
+def example_questions(bot: Assistant, n: int = 3) -> list[dict[str, str]]:
+    """Questions about the newest articles of the library, for the empty chat."""
+    from assistant.facts import facts
+
+    out: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for doc in bot.documents()[:12]:
+        if len(out) >= n:
+            break
+        text = bot.document_text(doc.doc_id) or ""
+        sentences = [(s, 1.0) for s in re.split(r"(?<=[.!?])\s+", text[:4000]) if s.strip()]
+        who = [w for w in facts(sentences, [doc.date] if doc.date else [])[0] if w not in seen]
+        if who:
+            seen.add(who[0])
+            out.append({"text": f"What did {who[0]} say?"})
+    return out
 
 
-def render_source(bot: Assistant, c: Citation, anchor: str) -> str:
-    text = bot.document_text(c.doc_id) or c.quote
-    body = paragraph_with_mark(text, c.start, c.end) if text[c.start : c.end] == c.quote else (
-        f"<mark>{html.escape(c.quote)}</mark>")
-    return (f'<div class="source" id="{anchor}"><h4>[{c.id}] {html.escape(c.title)}</h4>'
-            f'<div class="meta">{html.escape(c.date or "undated")} · {html.escape(c.source)}</div>'
-            f"<p>{body}</p></div>")
+# ---- Ask --------------------------------------------------------------------------------------------
+def _excluded_by_filters(bot: Assistant, question: str, history: list, described: str) -> str | None:
+    """When the filters hid the answer: a message naming an article outside them, else None."""
+    qa = bot.qa
+    resolved, retrieved, evidence, _ = qa.prepare(question, history or None, None)
+    if not evidence or qa.abstain_reason(resolved.focus, evidence, retrieved.chunks) is not None:
+        return None
+    meta = evidence[0].chunk.metadata
+    return (f"Your filters ({described}) leave out the articles that answer this, for example "
+            f"“{meta.get('title', '')}” ({meta.get('date') or 'undated'}). Clear the filters to include them.")
 
 
-def render_turn(bot: Assistant, turn: int, question: str, answer: Answer) -> str:
-    listing = answer.citations or answer.related
-    label = "Sources" if answer.citations else "Closest passages (the articles do not answer this)"
-    head = f'<div class="turn">Q{turn}: {html.escape(question)} — {label}</div>'
-    items = "".join(render_source(bot, c, f"src-{turn}-{c.id}") for c in listing)
-    return head + (items or '<div class="meta">No passages.</div>')
+def _ask_tab(bot: Assistant, library: Library) -> dict[str, Any]:
+    def doc_text(doc_id: str) -> str | None:
+        return bot.document_text(doc_id)
 
+    with gr.Row():
+        with gr.Column(scale=3):
+            gr.HTML('<h2 class="chat-title" id="conversation-title">Conversation</h2>', padding=False)
+            chat = gr.Chatbot(label="Conversation", show_label=False, height=520, sanitize_html=True,
+                              render_markdown=False, feedback_options=None, elem_id="chat",
+                              buttons=["copy_all"], placeholder=WELCOME, examples=None)
+            with gr.Row(equal_height=True):
+                question = gr.Textbox(label="Question", placeholder="Ask a question about your articles",
+                                      elem_id="question", submit_btn=True, scale=6, max_lines=4)
+                stop = gr.Button("Stop", variant="stop", visible=False, elem_id="stop", scale=1, min_width=80)
+            chips = gr.HTML("", elem_id="chips", padding=False)
+            with gr.Accordion("Filters", open=False, elem_id="filters"):
+                with gr.Row():
+                    date_from = gr.Textbox(label="From date", placeholder="YYYY-MM-DD or July 2021",
+                                           elem_id="ask-from")
+                    date_to = gr.Textbox(label="To date", placeholder="YYYY-MM-DD or July 2021", elem_id="ask-to")
+                    source = gr.Dropdown(label="Source", choices=[("All sources", "")], value="",
+                                         allow_custom_value=False, elem_id="ask-source")
+                clear_filters = gr.Button("Clear filters", size="sm", elem_id="clear-filters")
+            new_chat = gr.Button("New conversation", size="sm", elem_id="new-chat")
+        with gr.Column(scale=2):
+            gr.HTML('<h2 class="chat-title">Sources</h2>', padding=False)
+            panel = gr.HTML("", elem_classes=["sources"], elem_id="sources")
+    pending = gr.Textbox(visible=False)  # the question being answered (the box is cleared and locked)
+    history = gr.State([])  # [(question, answer text)] for follow-ups
 
-def render_reply(turn: int, answer: Answer) -> str:
-    """The reply for the chat: escaped text, markers linked to their sources, notes."""
-    text = html.escape(answer.answer)
-    text = _MARKER.sub(lambda m: f'<a class="cite" href="#src-{turn}-{m.group(1)}">[{m.group(1)}]</a>', text)
-    if answer.abstained:
-        text = f'<span class="abstained">{text}</span>'
-        if answer.related:
-            text += "<br><em>The closest passages are listed under Sources.</em>"
-    if answer.note and not answer.abstained:
-        text += f"<br><em>{html.escape(answer.note)}</em>"
-    return text
+    def show_chips(date_from: str, date_to: str, source: str) -> str:
+        f = read_filters(date_from, date_to, source)
+        return render.render_chips(f.chips, f.problems)
 
-
-# ---- the app --------------------------------------------------------------------------------------
-def build(bot: Assistant) -> gr.Blocks:
-    write_lock = threading.Lock()  # one ingest/delete at a time; questions run concurrently
-    upload_dir = bot.settings.data_dir / "uploads"
-    limits = bot.settings.server
-
-    def sources_choices() -> list[str]:
-        return sorted({d.source for d in bot.documents() if d.source})
-
-    def doc_choices() -> list[tuple[str, str]]:
-        return [(f"{d.title} ({d.date or 'undated'})", d.doc_id) for d in bot.documents()]
-
-    def library_rows(search: str = "") -> list[list[Any]]:
-        return [[d.title, d.date or "", d.source, d.n_chunks, d.doc_id] for d in bot.documents(search=search or None)]
-
-    # ---- Ask ----
-    def respond(message: str, chat: list[dict], panel: str, date_from: str, date_to: str, source: str | None):
+    def lock(message: str):
         message = (message or "").strip()
         if not message:
-            yield "", chat, panel
-            return
-        history = []
-        users = [m for m in chat if m["role"] == "user"]
-        bots = [m for m in chat if m["role"] == "assistant"]
-        for u, a in zip(users, bots, strict=False):
-            history.append((_plain(u["content"]), _plain(a["content"])))
-        turn = len(users) + 1
-        chat = [*chat, {"role": "user", "content": html.escape(message)},
-                {"role": "assistant", "content": "<em>Searching the library…</em>"}]
-        yield "", chat, panel
-        filters = make_filters(date_from=date_from or None, date_to=date_to or None, source=source or None)
-        try:
-            for event in bot.ask_stream(message, history=history, filters=filters):
-                # Status only while the answer is checked: no unverified model text is shown.
-                if event.type == "status":
-                    chat[-1]["content"] = f"<em>{html.escape(event.text)}…</em>"
-                    yield "", chat, panel
-                elif event.type == "answer":
-                    answer = event.answer
-                    chat[-1]["content"] = render_reply(turn, answer)
-                    panel = render_turn(bot, turn, message, answer) + panel
-                    yield "", chat, panel
-        except Exception as exc:  # show the failure in the conversation; never hang
-            chat[-1]["content"] = f"<strong>Error:</strong> {html.escape(str(exc))}"
-            yield "", chat, panel
+            return gr.skip(), gr.skip(), gr.skip()
+        return (message, gr.update(value="", interactive=False, placeholder="Answering… press Stop to cancel"),
+                gr.update(visible=True))
 
-    # ---- Brief ----
+    def lock_example(evt: gr.SelectData):
+        value = evt.value.get("text", "") if isinstance(evt.value, dict) else str(evt.value or "")
+        return lock(value)
+
+    def unlock():
+        return "", gr.update(interactive=True, placeholder="Ask a question about your articles"), gr.update(
+            visible=False)
+
+    def respond(message: str, chat: list[dict], panel: str, date_from: str, date_to: str, source: str,
+                history: list) -> Iterator[tuple]:
+        message = (message or "").strip()
+        if not message:
+            yield chat, panel, history
+            return
+        chat = [*chat, {"role": "user", "content": render.esc(message)},
+                {"role": "assistant", "content": render.render_progress(0, "Searching the library", [])}]
+        turn = sum(1 for m in chat if m["role"] == "user")
+        filters = read_filters(date_from, date_to, source)
+        if not filters.ok:
+            chat[-1]["content"] = render.render_notice("Not searched. " + " ".join(filters.problems))
+            yield chat, panel, history
+            return
+        if filters.filters and not bot.documents(filters=filters.filters):
+            chat[-1]["content"] = render.render_notice(
+                f"No article in the library matches your filters ({filters.describe()}). Change or clear them.")
+            yield chat, panel, history
+            return
+        yield chat, panel, history
+        earlier, status, sentences, n_found = panel, "Searching the library", [], 0
+        try:
+            for event in bot.ask_stream(message, history=history or None, filters=filters.filters):
+                if event.type == "status":
+                    status = event.text
+                elif event.type == "sources":
+                    n_found = len(event.sources)
+                    panel = render.render_sources(turn, message, event.sources, doc_text,
+                                                  "Passages found, checking the answer") + earlier
+                elif event.type == "sentence":
+                    sentences.append(event.text)
+                elif event.type == "answer" and event.answer is not None:
+                    answer = event.answer
+                    reply = render.render_reply(turn, answer)
+                    if answer.abstained and filters.filters:
+                        hidden = _excluded_by_filters(bot, message, history, filters.describe())
+                        if hidden:
+                            reply = render.render_notice(hidden) + reply
+                    chat[-1]["content"] = reply
+                    panel = render.render_turn(turn, message, answer, doc_text) + earlier
+                    history = [*history, (message, answer.answer)]
+                    yield chat, panel, history
+                    return
+                chat[-1]["content"] = render.render_progress(turn, status, sentences, n_found)
+                yield chat, panel, history
+        except Exception:  # show a plain failure in the conversation; the details go to the log
+            log.exception("answering %r failed", message)
+            chat[-1]["content"] = render.render_notice(
+                "Something went wrong while answering; the details are in the server log. Please try again.")
+            yield chat, panel, history
+
+    def stopped(chat: list[dict]):
+        if chat and chat[-1]["role"] == "assistant":
+            chat = [*chat[:-1], {"role": "assistant", "content": "<p><em>Stopped. Ask again when ready.</em></p>"}]
+        return (chat, *unlock())
+
+    def cleared():
+        return "", [], *unlock()
+
+    answer_inputs = [pending, chat, panel, date_from, date_to, source, history]
+    answer_outputs = [chat, panel, history]
+    lock_outputs = [pending, question, stop]
+    unlock_outputs = [pending, question, stop]
+    def focus_question(event) -> None:
+        # A JS-only step: given to an event with a Python fn, js would replace that fn's inputs.
+        event.then(None, None, None, js=FOCUS_QUESTION, api_name=False, queue=False)
+
+    asked = question.submit(lock, [question], lock_outputs, api_name=False, queue=False)
+    answering = asked.then(respond, answer_inputs, answer_outputs, api_name="ask")
+    focus_question(answering.then(unlock, None, unlock_outputs, api_name=False, queue=False))
+    picked = chat.example_select(lock_example, None, lock_outputs, api_name=False, queue=False)
+    example_answer = picked.then(respond, answer_inputs, answer_outputs, api_name=False)
+    focus_question(example_answer.then(unlock, None, unlock_outputs, api_name=False, queue=False))
+    cancels = [answering, example_answer]
+    focus_question(stop.click(stopped, [chat], [chat, *unlock_outputs], cancels=cancels, api_name=False,
+                              queue=False))
+    chat.clear(cleared, None, [panel, history, *unlock_outputs], cancels=cancels, api_name=False, queue=False)
+    focus_question(new_chat.click(lambda: ([], *cleared()), None, [chat, panel, history, *unlock_outputs],
+                                  cancels=cancels, api_name=False, queue=False))
+    filter_inputs = [date_from, date_to, source]
+    for box in (date_from, date_to):
+        box.blur(show_chips, filter_inputs, [chips], api_name=False, queue=False)
+        box.submit(show_chips, filter_inputs, [chips], api_name=False, queue=False)
+    source.change(show_chips, filter_inputs, [chips], api_name=False, queue=False)
+    clear_filters.click(lambda: ("", "", "", ""), None, [date_from, date_to, source, chips], api_name=False,
+                        queue=False)
+    return {"chat": chat, "source": source}
+
+
+# ---- Brief --------------------------------------------------------------------------------------------
+def _brief_tab(bot: Assistant, library: Library) -> dict[str, Any]:
+    with gr.Row():
+        with gr.Column(scale=2):
+            brief_docs = gr.Dropdown(label="Articles", choices=[], multiselect=True, elem_id="brief-docs")
+            brief_topic = gr.Textbox(label="…or a topic", placeholder="China–Taliban relations", elem_id="brief-topic")
+            with gr.Row():
+                brief_from = gr.Textbox(label="From date", placeholder="YYYY-MM-DD", elem_id="brief-from")
+                brief_to = gr.Textbox(label="To date", placeholder="YYYY-MM-DD", elem_id="brief-to")
+            brief_mode = gr.Radio(["extractive", "abstractive"], value=bot.settings.brief.mode, label="Mode",
+                                  elem_id="brief-mode")
+            brief_btn = gr.Button("Write brief", variant="primary", elem_id="brief-go")
+        with gr.Column(scale=3):
+            brief_file = gr.DownloadButton("Download Markdown", visible=False, elem_id="brief-download", size="sm")
+            brief_msg = gr.HTML("", elem_id="brief-msg", padding=False)
+            brief_out = gr.HTML("", elem_id="brief-out")
+
     def make_brief(doc_ids: list[str], topic: str, date_from: str, date_to: str, mode: str,
                    progress: gr.Progress = gr.Progress()):
-        if not (doc_ids or (topic or "").strip() or date_from or date_to):
-            raise gr.Error("Choose articles, type a topic, or give a date range.")
+        """Ordinary mistakes (nothing chosen, an unknown topic, a bad date) get a message, not an error."""
+        topic = (topic or "").strip()
+        dates = read_filters(date_from, date_to, None)
+        if not dates.ok:
+            return render.render_notice(" ".join(dates.problems)), gr.skip(), gr.update(visible=False)
+        f = dates.filters
+        if not (doc_ids or topic or f):
+            return (render.render_notice("Choose articles, type a topic, or give a date range, then press "
+                                         "Write brief."), gr.skip(), gr.update(visible=False))
         try:
-            brief = bot.brief(doc_ids=doc_ids or None, topic=(topic or "").strip() or None, mode=mode,
-                              date_from=date_from or None, date_to=date_to or None,
+            brief = bot.brief(doc_ids=doc_ids or None, topic=topic or None, mode=mode,
+                              date_from=f.date_from if f else None, date_to=f.date_to if f else None,
                               progress=lambda stage, done, total: progress((done, total), desc=stage))
-        except ValueError as exc:
-            raise gr.Error(str(exc)) from None
+        except ValueError as exc:  # nothing matched: the reason is written for users
+            reason = str(exc)
+            return render.render_notice(reason[:1].upper() + reason[1:] + "."), gr.skip(), gr.update(visible=False)
+        except Exception:
+            log.exception("brief failed")
+            return (render.render_notice("Something went wrong while writing the brief; the details are in "
+                                         "the server log."), gr.skip(), gr.update(visible=False))
         markdown = brief.to_markdown()
         out = Path(tempfile.mkdtemp(prefix="brief-")) / "brief.md"
         out.write_text(markdown, encoding="utf-8")
-        return html.escape(markdown, quote=False), gr.update(value=str(out), visible=True)
+        return "", render.render_brief(markdown), gr.update(value=str(out), visible=True)
 
-    # ---- Library ----
-    def upload(files: list[str] | None, search: str):
-        if not files:
-            raise gr.Error("Choose one or more files first.")
+    brief_btn.click(make_brief, [brief_docs, brief_topic, brief_from, brief_to, brief_mode],
+                    [brief_msg, brief_out, brief_file], api_name="brief")
+    return {"docs": brief_docs}
+
+
+# ---- Library ------------------------------------------------------------------------------------------
+def _library_tab(bot: Assistant, library: Library) -> dict[str, Any]:
+    """Add articles, the list, actions.
+
+    Another way of adding articles (a URL, a feed) goes in its own block under the upload block,
+    calls ``library.lock`` around its writes, and appends its event to ``changed``: everything
+    that shows the library (table, counts, article pickers, sources, examples) then refreshes."""
+    with gr.Row():
+        with gr.Column(scale=2):
+            # -- add articles: upload --
+            files = gr.File(label="Add articles (.txt .md .html .json .jsonl)", file_count="multiple",
+                            file_types=[".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"],
+                            elem_id="upload")
+            ingest_btn = gr.Button("Add to library", variant="primary", elem_id="ingest")
+            results = gr.Dataframe(headers=RESULT_HEADERS, label="Upload results", interactive=False,
+                                   elem_id="upload-results", wrap=True, buttons=[])
+            # -- add articles: from the web (URLs, feeds) --
+            web_slot = gr.Column()
+        with gr.Column(scale=3):
+            counts = gr.Markdown("", elem_id="library-counts", elem_classes=["library-counts"])
+            search = gr.Textbox(label="Search titles, sources and text", elem_id="lib-search")
+            table = gr.Dataframe(headers=LIBRARY_HEADERS, label="Documents (tick rows to select them)",
+                                 datatype=["bool", "str", "str", "str", "number", "str"], interactive=True,
+                                 static_columns=[1, 2, 3, 4, 5], elem_id="library", wrap=True, buttons=[],
+                                 column_widths=["72px", "40%", "12%", "17%", "8%", "13%"], max_height=520)
+            with gr.Row():
+                delete_btn = gr.Button("Delete selected", variant="stop", elem_id="delete")
+                reindex_btn = gr.Button("Re-index selected", elem_id="reindex")
+                reindex_all = gr.Button("Re-index everything", size="sm", elem_id="reindex-all")
+            lib_msg = gr.HTML("", elem_id="library-msg", padding=False)
+
+    def selected(table_value) -> list[str]:
+        rows = table_value.values.tolist() if hasattr(table_value, "values") else (table_value or [])
+        return [str(r[5]) for r in rows if len(r) > 5 and str(r[0]).lower() == "true" and r[5]]
+
+    def refresh(search: str = ""):
+        return library.rows(search), library.summary()
+
+    def upload(paths: list[str] | None, search: str):
+        if not paths:
+            return gr.skip(), render.render_notice("Choose one or more files first."), gr.skip(), gr.skip(), None
         try:
-            placed, refused = stage_uploads(files, upload_dir, limits.max_upload_files, limits.max_upload_mb)
-        except ValueError as exc:
-            raise gr.Error(str(exc)) from None
-        with write_lock:
-            report = bot.ingest(placed) if placed else None
-        rows = [[name, "error", reason] for name, reason in refused]
-        if report is None:
-            return rows, library_rows(search), gr.update(choices=doc_choices()), gr.update(choices=doc_choices())
-        bad = {Path(e.path.split(" (")[0]).name: e.reason for e in report.errors}
-        dups = {line.split(":")[0]: line for line in report.duplicates}
-        for p in placed:
-            if p.name in bad:
-                rows.append([p.name, "error", bad[p.name]])
-            elif str(p) in dups:
-                rows.append([p.name, "duplicate", dups[str(p)].split(": ", 1)[-1]])
-            else:
-                rows.append([p.name, "added", ""])
-        return rows, library_rows(search), gr.update(choices=doc_choices()), gr.update(choices=doc_choices())
+            report = library.add_files(paths)
+        except ValueError as exc:  # too many files: a user-facing reason
+            return gr.skip(), render.render_notice(str(exc)), gr.skip(), gr.skip(), None
+        return [r.row() for r in report], "", *refresh(search), None
 
-    def delete(doc_ids: list[str], search: str):
-        if not doc_ids:
-            raise gr.Error("Select documents to delete.")
-        with write_lock:
-            removed = bot.delete(doc_ids)
-        gr.Info(f"Deleted {len(doc_ids)} document(s), {removed} chunk(s).")
-        return library_rows(search), gr.update(choices=doc_choices(), value=[]), gr.update(choices=doc_choices())
+    def delete(table_value, search: str):
+        ids = selected(table_value)
+        if not ids:
+            return render.render_notice("Tick the rows to delete first."), gr.skip(), gr.skip()
+        removed = library.delete(ids)
+        return (render.render_notice(f"Deleted {len(ids)} document(s) and their {removed} chunk(s).", "info"),
+                *refresh(search))
 
-    def reindex(search: str):
-        with write_lock:
-            report = bot.reindex()
-        gr.Info(f"Re-indexed {report.documents_added} documents into {report.chunks_added} chunks.")
-        return library_rows(search)
+    def reindex(table_value, search: str):
+        ids = selected(table_value)
+        if not ids:
+            return render.render_notice("Tick the rows to re-index first."), gr.skip(), gr.skip()
+        docs, chunks = library.reindex(ids)
+        return render.render_notice(f"Re-indexed {docs} document(s) into {chunks} chunk(s).", "info"), *refresh(search)
 
+    def reindex_everything(search: str):
+        docs, chunks = library.reindex(None)
+        return render.render_notice(f"Re-indexed {docs} document(s) into {chunks} chunk(s).", "info"), *refresh(search)
+
+    with web_slot:
+        web_sources_panel(bot, library.lock, table, search, library.rows)
+    search.input(lambda s: library.rows(s), [search], [table], api_name=False, trigger_mode="always_last")
+    changed = [
+        ingest_btn.click(upload, [files, search], [results, lib_msg, table, counts, files], api_name=False),
+        delete_btn.click(delete, [table, search], [lib_msg, table, counts], api_name=False),
+        reindex_btn.click(reindex, [table, search], [lib_msg, table, counts], api_name=False),
+        reindex_all.click(reindex_everything, [search], [lib_msg, table, counts], api_name=False),
+    ]
+    return {"table": table, "counts": counts, "search": search, "changed": changed, "refresh": refresh}
+
+
+# ---- Settings -----------------------------------------------------------------------------------------
+def _settings_tab(bot: Assistant, library: Library) -> None:
+    gr.Markdown("What answers you. Read-only: change it with `ASSISTANT_*` environment variables or a config "
+                "file (see README), then restart.")
+    info = gr.Dataframe(headers=["setting", "value"], interactive=False, label="Models, store and library",
+                        elem_id="settings-info", wrap=True, buttons=[])
+
+    def rows():
+        about = bot.describe()
+        c = library.counts()
+        about["library"] = f"{c['documents']} documents, {c['chunks']} chunks, {c['sources']} sources"
+        return [[k, str(v)] for k, v in about.items()]
+
+    return info, rows
+
+
+# ---- the app ------------------------------------------------------------------------------------------
+def build(bot: Assistant) -> gr.Blocks:
+    library = Library(bot, threading.Lock())  # one ingest/delete at a time; questions run concurrently
     with gr.Blocks(title="News assistant", analytics_enabled=False) as demo:
-        gr.Markdown("## News assistant\nAnswers and briefs from your own articles; every claim cites its passage.")
-        with gr.Tab("Ask", id="ask"):
-            with gr.Row():
-                with gr.Column(scale=3):
-                    chat = gr.Chatbot(label="Conversation", height=520, sanitize_html=True, render_markdown=False,
-                                      feedback_options=None, elem_id="chat")
-                    question = gr.Textbox(label="Question", placeholder="What did Wang Yi ask of the Taliban?",
-                                          elem_id="question", submit_btn=True)
-                    with gr.Accordion("Filters", open=False), gr.Row():
-                        date_from = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="ask-from")
-                        date_to = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="ask-to")
-                        source = gr.Dropdown(label="Source", choices=sources_choices(), value=None,
-                                             allow_custom_value=False, elem_id="ask-source")
-                    clear = gr.Button("New conversation", size="sm")
-                with gr.Column(scale=2):
-                    gr.Markdown("### Sources")
-                    panel = gr.HTML("", elem_classes=["sources"], elem_id="sources")
-            question.submit(respond, [question, chat, panel, date_from, date_to, source], [question, chat, panel],
-                            api_name="ask")
-            clear.click(lambda: ([], ""), None, [chat, panel], api_name=False)
+        gr.Markdown("# News assistant\nAnswers and briefs from your own articles; every claim cites its passage.")
+        with gr.Tabs():
+            with gr.Tab("Ask", id="ask"):
+                ask = _ask_tab(bot, library)
+            with gr.Tab("Brief", id="brief"):
+                brief = _brief_tab(bot, library)
+            with gr.Tab("Library", id="library"):
+                lib = _library_tab(bot, library)
+            with gr.Tab("Settings", id="settings"):
+                info, info_rows = _settings_tab(bot, library)
 
-        with gr.Tab("Brief", id="brief"):
-            with gr.Row():
-                with gr.Column(scale=2):
-                    brief_docs = gr.Dropdown(label="Articles", choices=doc_choices(), multiselect=True,
-                                             elem_id="brief-docs")
-                    brief_topic = gr.Textbox(label="…or a topic", placeholder="China–Taliban relations",
-                                             elem_id="brief-topic")
-                    with gr.Row():
-                        brief_from = gr.Textbox(label="From (YYYY-MM-DD)")
-                        brief_to = gr.Textbox(label="To (YYYY-MM-DD)")
-                    brief_mode = gr.Radio(["extractive", "abstractive"], value=bot.settings.brief.mode,
-                                          label="Mode")
-                    brief_btn = gr.Button("Write brief", variant="primary", elem_id="brief-go")
-                with gr.Column(scale=3):
-                    brief_out = gr.Markdown(elem_id="brief-out", sanitize_html=True)
-                    brief_file = gr.DownloadButton("Download Markdown", visible=False, elem_id="brief-download")
-            brief_btn.click(make_brief, [brief_docs, brief_topic, brief_from, brief_to, brief_mode],
-                            [brief_out, brief_file], api_name="brief")
+        def everywhere(search: str = ""):
+            """Everything that shows the library, after it changed (or on page load)."""
+            examples = example_questions(bot)
+            return (*lib["refresh"](search), gr.update(choices=library.choices()),
+                    gr.update(choices=[("All sources", ""), *[(s, s) for s in library.sources()]]),
+                    gr.update(examples=examples or None), info_rows())
 
-        with gr.Tab("Library", id="library"):
-            with gr.Row():
-                with gr.Column(scale=2):
-                    files = gr.File(label="Add articles (.txt .md .html .json .jsonl)", file_count="multiple",
-                                    file_types=[".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"],
-                                    elem_id="upload")
-                    ingest_btn = gr.Button("Add to library", variant="primary", elem_id="ingest")
-                    results = gr.Dataframe(headers=["file", "status", "reason"], label="Upload results",
-                                           interactive=False, elem_id="upload-results")
-                with gr.Column(scale=3):
-                    search = gr.Textbox(label="Search titles and sources", elem_id="lib-search")
-                    table = gr.Dataframe(value=library_rows(), headers=["title", "date", "source", "chunks", "id"],
-                                         interactive=False, label="Documents", elem_id="library", wrap=True,
-                                         column_widths=["44%", "13%", "21%", "8%", "14%"])
-                    with gr.Row():
-                        to_delete = gr.Dropdown(label="Delete", choices=doc_choices(), multiselect=True,
-                                                elem_id="delete-docs")
-                        delete_btn = gr.Button("Delete selected", variant="stop", elem_id="delete")
-                    reindex_btn = gr.Button("Re-index everything", size="sm")
-            search.change(library_rows, [search], [table], api_name=False)
-            ingest_btn.click(upload, [files, search], [results, table, to_delete, brief_docs], api_name=False)
-            delete_btn.click(delete, [to_delete, search], [table, to_delete, brief_docs], api_name=False)
-            reindex_btn.click(reindex, [search], [table], api_name=False)
-            web_sources_panel(bot, write_lock, table, search, library_rows)
-
-        with gr.Tab("Settings", id="settings"):
-            gr.Markdown("What answers you (read-only; change with ASSISTANT_* variables or a config file).")
-            gr.JSON(value=bot.describe(), label="Models and backends")
-            gr.JSON(value=bot.settings.public_view(), label="All settings")
-
-        demo.load(lambda: (library_rows(), gr.update(choices=doc_choices()), gr.update(choices=doc_choices()),
-                           gr.update(choices=sources_choices())),
-                  None, [table, brief_docs, to_delete, source], api_name=False)
+        outputs = [lib["table"], lib["counts"], brief["docs"], ask["source"], ask["chat"], info]
+        demo.load(everywhere, None, outputs, api_name=False)
+        for event in lib["changed"]:
+            event.then(everywhere, [lib["search"]], outputs, api_name=False)
     return demo
+
 
 
 def web_sources_panel(bot: Assistant, write_lock: threading.Lock, table: gr.Dataframe, search: gr.Textbox,
@@ -391,12 +579,6 @@ def web_sources_panel(bot: Assistant, write_lock: threading.Lock, table: gr.Data
     unfollow_btn.click(unfollow, [feed_url], [feeds, feed_url], api_name=False)
 
 
-def _plain(content: Any) -> str:
-    """Chat history back to plain text for follow-up questions."""
-    text = content if isinstance(content, str) else str(content)
-    return html.unescape(re.sub(r"<[^>]+>", "", text))
-
-
 class UnsafeBindError(RuntimeError):
     pass
 
@@ -422,8 +604,8 @@ def serve(bot: Assistant, host: str | None = None, port: int | None = None) -> N
     demo = build(bot)
     demo.queue(default_concurrency_limit=s.concurrency, max_size=64)
     demo.launch(
-        server_name=host, server_port=port, share=False, show_error=True, quiet=False,
+        server_name=host, server_port=port, share=False, show_error=False, quiet=False,
         auth=(s.username, password) if s.username and password else None,
         max_file_size=f"{s.max_upload_mb}mb", theme=theme(), css=CSS, head=HEAD,
-        footer_links=["settings"], ssr_mode=False, mcp_server=False, pwa=False,
+        footer_links=[], ssr_mode=False, mcp_server=False, pwa=False,
     )

@@ -1,0 +1,112 @@
+"""Refresh the README screenshots (docs/ask.png, docs/brief.png, docs/library.png) from the real app.
+
+    python docs/make_screenshots.py            # needs Debian's Chromium (/usr/bin/chromium) and Playwright
+
+Starts `assistant serve` over the bundled sample articles in a throw-away data folder, drives
+it in headless Chromium at 1400x1000 the way a user would (a question, the library, a brief of
+one article) and saves each tab. Nothing is downloaded; the answers are the bundled model's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples" / "articles"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+QUESTION = "What did Wang Yi ask of the Taliban?"
+BRIEF_OF = "Chinese Officials"
+
+
+def start(data_dir: Path, log: Path) -> tuple[subprocess.Popen, str]:
+    env = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir)}
+    cli = [sys.executable, "-m", "assistant.cli"]
+    subprocess.run([*cli, "ingest", str(SAMPLES)], env=env, cwd=ROOT, check=True, capture_output=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env, cwd=ROOT, stdout=log.open("wb"),
+                            stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 900  # a loaded machine can take minutes to import the models
+    try:
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=5)
+                return proc, url
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"assistant serve did not start; see {log}") from None
+                time.sleep(0.5)
+    except BaseException:
+        proc.kill()
+        raise
+
+
+def settle(page) -> None:
+    page.wait_for_function("!document.querySelector('.pending, .generating')", timeout=180_000)
+    page.wait_for_timeout(500)
+
+
+def shoot(url: str, out: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(180_000)
+        page.goto(url)
+        page.wait_for_selector("#chat button.example")
+        page.fill("#question textarea", QUESTION)
+        page.keyboard.press("Enter")
+        page.wait_for_function("""() => { const t = document.querySelector('#sources .turn');
+            return t && !t.innerText.includes('checking the answer')
+              && !document.querySelector('#question textarea').disabled; }""")
+        settle(page)
+        page.screenshot(path=str(out / "ask.png"))
+
+        page.get_by_role("tab", name="Library").click()
+        settle(page)
+        page.screenshot(path=str(out / "library.png"))
+
+        page.get_by_role("tab", name="Brief").click()
+        box = page.locator("#brief-docs input")
+        box.click()
+        box.fill(BRIEF_OF)
+        page.locator("#brief-docs [role=option]", has_text=BRIEF_OF).first.click()
+        page.keyboard.press("Escape")
+        page.click("#brief-go")
+        page.wait_for_function("document.querySelector('#brief-out').innerText.includes('Key points')")
+        settle(page)
+        page.screenshot(path=str(out / "brief.png"))
+        browser.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs", help="folder for the PNG files")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="screenshots-") as tmp:
+        proc, url = start(Path(tmp) / "data", Path(tmp) / "serve.log")
+        try:
+            shoot(url, args.out)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    for name in ("ask", "library", "brief"):
+        print(args.out / f"{name}.png")
+
+
+if __name__ == "__main__":
+    main()
