@@ -45,9 +45,9 @@ from assistant.settings import BriefSettings, Settings  # noqa: E402
 from assistant.text import sentences, words  # noqa: E402
 
 SCORER = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
-BUDGETS = [("fixed", w, w, 0.0) for w in (40, 50, 60, 70, 80, 100, 120)] + [
-    ("ratio", lo, hi, r) for lo, hi, r in ((40, 120, 0.1), (40, 120, 0.15), (40, 160, 0.2), (50, 200, 0.3))]
-REDUNDANCY = (0.0, 0.3, 0.6)
+BUDGETS = [("fixed", w, w, 0.0) for w in (40, 55, 70, 90, 120)] + [
+    ("ratio", lo, hi, r) for lo, hi, r in ((40, 120, 0.1), (40, 160, 0.2), (50, 200, 0.3))]
+REDUNDANCY = (0.0, 0.3)
 
 
 class Prepared:
@@ -66,7 +66,7 @@ def prepare(arts, dataset, embedder, cache: dict) -> list[Prepared]:
         texts = [t for t in raw if admissible(t)]
         if len(texts) < 2:
             continue
-        need = [t for t in texts + [art.title] if _h(t) not in cache]
+        need = [t for t in [*texts, art.title] if _h(t) not in cache]
         if need:
             for t, v in zip(need, embedder.embed_documents(need), strict=True):
                 cache[_h(t)] = np.asarray(v, dtype=np.float32)
@@ -77,6 +77,8 @@ def prepare(arts, dataset, embedder, cache: dict) -> list[Prepared]:
             cache[key] = np.asarray(oracle_labels(texts, art.reference, SCORER), dtype=np.int8)
         p.y = cache[key]
         out.append(p)
+        if len(out) % 50 == 0:
+            print(f"  {dataset}: {len(out)} articles", flush=True)
     return out
 
 
@@ -144,7 +146,7 @@ def evaluate(items, probs_of, budget, redundancy, max_sentences, baselines=False
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--bbc-dev", type=int, default=500)
+    ap.add_argument("--bbc-dev", type=int, default=300)
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "brief_train.json"))
     args = ap.parse_args()

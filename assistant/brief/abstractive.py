@@ -39,7 +39,7 @@ def abstractive_summary(chain, docs, texts, sents, registry, extractive):
             joined.append(f"- {note}")
             used += cost
         summary_text = reduce_chain.invoke({"notes": "\n".join(joined)}).strip()
-    except Exception as exc:  # noqa: BLE001 - any model failure falls back, and says so
+    except Exception as exc:  # any model failure falls back to the extractive summary, and says so
         note = (f"The model could not write a summary ({type(exc).__name__}); "
                 "the summary quotes the source sentences instead.")
         return [registry.point(x) for x in extractive], note

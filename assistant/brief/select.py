@@ -34,9 +34,9 @@ _FURNITURE = re.compile(
     r"image (copyright|caption|source)|photo(graph)? (credit|courtesy)|pictures? courtesy|"
     r"\((getty|ap|afp|reuters|pa|epa)( images)?\)|getty images|"
     r"published: \d|updated: \d|last updated (at|on)|daily mail reporter|"
-    r"read more:|related articles:|advertisement\s*$|all rights reserved|copyright \d{4}|"
+    r"read more:|related articles:|advertisement\s*$|all rights reserved|copyright \d{4})"
     # photo captions name where people stand in the picture
-    r"\((far |second |third )?(left|right|centre|center|pictured|above|below|inset|top|bottom|front|back)\))",
+    r"|\((far |second |third )?(left|right|centre|center|pictured|above|below|inset|top|bottom|front|back)\)",
     re.I)
 # A byline or credit line on its own: "By . John Smith .", "By JOHN SMITH", "Photo: Reuters".
 _BYLINE = re.compile(
