@@ -128,12 +128,14 @@ class BriefChain:
         if not docs:
             raise ValueError("nothing to brief: no documents selected")
         texts = self.catalog.document_text([d.doc_id for d in docs])
+        self._texts = texts
         sents: list[_Sentence] = []
         all_texts: dict[str, list[str]] = {}
         article_words = 0
         for rank, doc in enumerate(docs):
-            spans = [x for x in sentences(texts[doc.doc_id]) if admissible(x.text)]
-            all_texts[doc.doc_id] = [x.text for x in spans]
+            every = sentences(texts[doc.doc_id])
+            spans = [x for x in every if admissible(x.text)]
+            all_texts[doc.doc_id] = [x.text for x in every]  # context for quote attribution
             article_words += sum(len(words(x.text)) for x in spans)
             for i, span in enumerate(spans):
                 sents.append(_Sentence(doc, rank, span.text, span.start, span.end, i, i / max(1, len(spans) - 1)))
@@ -279,8 +281,11 @@ class BriefChain:
         found = []
         for d in docs:
             group = by_doc.get(d.doc_id, [])
-            for q in find_quotes(all_texts[d.doc_id]):
-                x = group[q.index]
+            at = {x.start: x for x in group}
+            every = sentences(self._texts[d.doc_id])
+            quotable = {i for i, span in enumerate(every) if span.start in at}
+            for q in find_quotes(all_texts[d.doc_id], only=quotable):
+                x = at[every[q.index].start]
                 found.append((q.speaker is None, not q.quoted, -x.score, q, x))
         found.sort(key=lambda t: t[:3])
         out: list[BriefQuote] = []

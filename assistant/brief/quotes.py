@@ -29,6 +29,8 @@ _NOT_NAME = {
     "November", "December", "BBC", "CNN", "Reuters", "AP", "There", "Here", "Now", "Today", "Yesterday", "Also",
     "So", "Yet", "Still", "Then", "Our", "My", "Your", "Its", "What", "Who", "Why", "How", "Where", "Some",
     "Many", "According", "Last", "Next", "Earlier", "Later", "Thank", "Please",
+    # page furniture that opens a caption run into the text ("Scroll down for video CLAIM: ...")
+    "Scroll", "Click", "Share", "Pictured", "Picture", "Photo", "Video", "Watch", "Read", "Follow",
 }
 # Role words that may stand before a name: "Prime Minister Tony Blair", "coach Joe Bloggs".
 _ROLE = {"President", "Prime", "Minister", "Secretary", "Chancellor", "General", "Senator", "Governor", "Chief",
@@ -249,10 +251,13 @@ def attribute(index: int, sents: Sequence[str]) -> str | None:
     return _expand(speaker, sents[: index + 1]) if speaker else None
 
 
-def find_quotes(sents: Sequence[str]) -> list[QuoteFound]:
-    """Every quote in an article's sentences, with its speaker (None when unnamed)."""
+def find_quotes(sents: Sequence[str], only: Sequence[int] | None = None) -> list[QuoteFound]:
+    """Every quote in an article's sentences, with its speaker (None when unnamed). ``only``:
+    the sentences that may be quoted (the rest still serve as context for who "he" is)."""
     out = []
     for i, sentence in enumerate(sents):
+        if only is not None and i not in only:
+            continue
         spans = quoted_spans(sentence)
         if spans:
             text = " ".join(inner.strip() for _, _, inner in spans)
