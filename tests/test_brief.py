@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from assistant.brief.quotes import attribute, find_quotes
-from assistant.brief.select import Candidate, choose, dangling, is_furniture, near_duplicate, refers_back
+from assistant.brief.select import Candidate, choose, dangling, defects, is_furniture, near_duplicate, refers_back
 from assistant.brief.timeline import conflicts, counts, resolve_dates
 from assistant.evals import has_fact
 
@@ -132,7 +132,8 @@ def test_counts(text, expected, why):
 
 
 def test_conflicts_need_similar_sentences_from_two_articles():
-    texts = ["The ferry carried 212 passengers when it ran aground.", "The ferry carried 187 passengers when it ran aground.",
+    texts = ["The ferry carried 212 passengers when it ran aground.",
+             "The ferry carried 187 passengers when it ran aground.",
              "The stadium holds 60,000 passengers a year."]
     vecs = np.eye(3)
     vecs[1] = vecs[0]
@@ -273,3 +274,75 @@ def test_cli_brief_markdown_and_json(lib, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "assistant.cli", "brief", "no-such-thing"], env=env, cwd=ROOT,
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode == 1 and "not a document id" in bad.stderr
+
+
+@pytest.fixture(scope="module")
+def topic_lib(tmp_path_factory):
+    from assistant.api import Assistant
+    from assistant.settings import Settings
+
+    bot = Assistant(Settings(data_dir=tmp_path_factory.mktemp("topic-data")))
+    report = bot.ingest([SAMPLES, TOPIC])
+    assert not report.errors
+    return bot
+
+
+@pytest.mark.slow
+def test_no_dangling_openings_or_duplicates_over_bundled_articles(topic_lib):
+    """Every bundled article's brief: no summary sentence refers back without its antecedent
+    just before it, no key point refers back at all, no sentence twice."""
+    for doc in topic_lib.documents():
+        brief = topic_lib.brief(doc_ids=[doc.doc_id])
+        dangling, duplicates = defects(brief, topic_lib.document_text(doc.doc_id))
+        assert (dangling, duplicates) == (0, 0), doc.title
+        assert all(p.supported for p in brief.summary), doc.title
+
+
+@pytest.mark.slow
+def test_topic_brief_spans_stories_with_timeline(topic_lib):
+    brief = topic_lib.brief(topic="Boeing 737 Max 9 grounding after the Alaska Airlines door plug blowout")
+    assert len(brief.documents) >= 3
+    cited_docs = {c.doc_id for c in brief.citations}
+    assert len(cited_docs) >= 3, "the brief cites at least three articles"
+    assert len(brief.timeline) >= 3
+    assert [t.date for t in brief.timeline] == sorted(t.date for t in brief.timeline)
+    assert brief.headline.startswith("Boeing 737 Max 9 grounding")
+    assert brief.based_on.startswith(f"Based on {len(brief.documents)} articles from 2")
+    assert all(len(w) >= 7 and w[:4].isdigit() for w in brief.when), brief.when  # dates, not month names
+    assert not any("Taliban" in d["title"] or "razor" in d["title"].lower() for d in brief.documents)
+    md = brief.to_markdown()
+    assert "## Timeline" in md and "## Sources" in md
+    # Sources grouped by article: each article once, with its passages under it.
+    assert len({g.doc_id for g in brief.sources}) == len(brief.sources)
+    texts = [p.text for p in brief.summary + brief.key_points]
+    assert len(texts) == len(set(texts))
+
+
+@pytest.mark.slow
+def test_prepared_pair_disagreement_is_reported_with_both_sides(topic_lib):
+    """The two prepared ferry articles (written for this test, see tests/data/topic/README.md)
+    give 212 and 187 passengers for the same grounding."""
+    brief = topic_lib.brief(topic="ferry ran aground off the Isle of Mull")
+    assert {d["source"] for d in brief.documents} >= {"Prepared test article A", "Prepared test article B"}
+    figures = [{s.value for s in d.sides} for d in brief.disagreements]
+    assert {"212", "187"} in figures, brief.disagreements
+    by_id = {c.id: c for c in brief.citations}
+    d = next(d for d in brief.disagreements if {s.value for s in d.sides} == {"212", "187"})
+    assert {by_id[s.citation].source for s in d.sides} == {"Prepared test article A", "Prepared test article B"}
+    assert "Sources disagree on passengers" in brief.to_markdown()
+
+
+@pytest.mark.slow
+def test_instructions_never_reach_a_brief(tmp_path):
+    from assistant.api import Assistant
+    from assistant.settings import Settings
+
+    bot = Assistant(Settings(data_dir=tmp_path / "data"))
+    injected = ROOT / "tests" / "data" / "injection" / "bbc-business-010-injected.txt"
+    bot.ingest([injected])
+    from assistant.judge.instructions import looks_like_instruction
+
+    brief = bot.brief(doc_ids=[bot.documents()[0].doc_id])
+    shown = [p.text for p in brief.summary + brief.key_points + brief.watch] + [q.text for q in brief.quotes] + [
+        t.text for t in brief.timeline]
+    assert shown and not any(looks_like_instruction(t) for t in shown)

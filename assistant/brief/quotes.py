@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 _UP = "A-ZÀ-ÖØ-Þ"
 _LO = "a-zß-öø-ÿ"
-_NAMEWORD = rf"(?:[{_UP}]['’][{_UP}][{_LO}]+|[{_UP}][{_LO}]+(?:[-'’][{_UP}]?[{_LO}]+)*|[{_UP}]\.|[{_UP}]{{2,6}}\b)"
+_NAMEWORD = rf"(?:[{_UP}]['’][{_UP}][{_LO}]+|[{_UP}][{_LO}]+(?:[{_UP}][{_LO}]+)*(?:[-'’][{_UP}]?[{_LO}]+)*|[{_UP}]\.|[{_UP}]{{2,6}}\b)"
 _PARTICLE = r"(?:de|da|van|von|der|al|bin|la|le|del|di)"
 _NAME = re.compile(rf"(?<![\w'’-]){_NAMEWORD}(?:\s+(?:{_PARTICLE}\s+)?{_NAMEWORD}){{0,3}}")
 _HONORIFIC = {"Mr", "Mrs", "Ms", "Miss", "Dr", "Sir", "Dame", "Lord", "Lady", "Prof", "Professor"}
@@ -41,7 +41,7 @@ _ROLE = {"President", "Prime", "Minister", "Secretary", "Chancellor", "General",
          "Culture", "Education", "Defence", "Defense", "Trade", "Energy", "Transport", "Environment", "Justice",
          "Interior", "State", "Labour", "Conservative", "Tory", "Liberal", "Democrat", "Republican", "Chair",
          "Founder", "Analyst", "Economist", "Editor", "Officer", "Official", "Head", "Professor", "Prof",
-         "Bishop", "Archbishop", "Lawyer", "Agent"}
+         "Bishop", "Archbishop", "Lawyer", "Agent", "Passenger", "Witness", "Resident", "Fan", "Player"}
 
 _VERB = (r"(?:said|says|say|told|tells|added|adds|warned|warns|explained|explains|insisted|insists|argued|argues|"
          r"stated|states|claimed|claims|declared|declares|admitted|admits|announced|announces|confirmed|confirms|"
@@ -129,14 +129,6 @@ def _subject(frame: str) -> tuple[str, str | None]:
     ("name", X); ("pronoun", None) for he/she/it/they; ("np", None) for an unnamed noun phrase
     ("analysts said", "the company says"); ("after-np", None) for "..., said the 28-year-old";
     ("none", None) when there is no verb of saying."""
-    acc = _ACCORDING.search(frame)
-    if acc:
-        tail = frame[acc.end(): acc.end() + 80]
-        after = names_in(tail)
-        # "according to Reuters", not "according to the leading UK brand" (a description)
-        if after and not re.match(r"^\s+[a-z]", tail[after[0][1]:]):
-            return "name", after[0][2]
-        return "np", None
     for verb in _SPEECH.finditer(frame):
         before = frame[max(0, verb.start() - 160): verb.start()]
         tail = frame[verb.end(): verb.end() + 70]
@@ -168,6 +160,14 @@ def _subject(frame: str) -> tuple[str, str | None]:
             return "np", None
         if re.match(r"^\W*(he|she)\b", frame, re.I):
             return "pronoun", None         # "He declined but added that ..."
+    acc = _ACCORDING.search(frame)  # a verb of saying with a subject comes first ("X told ..., according to Y")
+    if acc:
+        tail = frame[acc.end(): acc.end() + 80]
+        after = names_in(tail)
+        # "according to Reuters", not "according to the leading UK brand" (a description)
+        if after and not re.match(r"^\s+[a-z]", tail[after[0][1]:]):
+            return "name", after[0][2]
+        return "np", None
     return "none", None
 
 
@@ -186,10 +186,14 @@ def _expand(name: str, context: Sequence[str]) -> str:
     """'Brown' or 'Mr Brown' -> 'Gordon Brown' when the article named him so before."""
     surname = name.split()[-1]
     best = name
+
+    def size(n: str) -> int:
+        return len([w for w in n.split() if w not in _HONORIFIC])
+
     for text in context:
         for _, _, full in names_in(text):
             parts = full.split()
-            if len(parts) > len(best.split()) and parts[-1] == surname and parts[0] not in _HONORIFIC:
+            if size(full) > size(best) and parts[-1] == surname and parts[0] not in _HONORIFIC:
                 best = full
     return best
 

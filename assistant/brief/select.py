@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.judge.instructions import looks_like_instruction
-from assistant.text import terms, words
+from assistant.text import sentences, terms, words
 
 # ---- furniture ---------------------------------------------------------------------------------
 # Page chrome that survives text extraction: calls to action, sharing widgets, credits, bylines
@@ -164,3 +164,20 @@ def dangling(summary: Sequence[Candidate]) -> list[Candidate]:
         if refers_back(c.text) and (i == 0 or summary[i - 1].key != c.previous):
             out.append(c)
     return out
+
+
+def defects(brief, body: str) -> tuple[int, int]:
+    """For a one-article brief of ``body``: summary sentences opening with a reference whose
+    antecedent is not just before them (and key points opening with one at all), and pairs of
+    near-duplicate sentences among summary and key points. The benchmark and tests count these."""
+    index = {s.start: i for i, s in enumerate(x for x in sentences(body) if admissible(x.text))}
+    by_id = {c.id: c for c in brief.citations}
+    positions = [index.get(by_id[p.citations[0]].start) if p.citations else None for p in brief.summary]
+    dangling = 0
+    for k, p in enumerate(brief.summary):
+        if refers_back(p.text) and (k == 0 or positions[k] is None or positions[k - 1] != positions[k] - 1):
+            dangling += 1
+    dangling += sum(refers_back(p.text) for p in brief.key_points)  # a key point stands alone
+    texts = [p.text for p in brief.summary + brief.key_points]
+    duplicates = sum(near_duplicate(a, b) for i, a in enumerate(texts) for b in texts[i + 1:])
+    return dangling, duplicates
