@@ -175,7 +175,7 @@ class BriefSettings(BaseModel):
     # Summary budget for sets and topics (several articles).
     set_summary_words: int = 110
     # Greedy choice: probability - redundancy x (max cosine to a chosen sentence); dev-tuned.
-    redundancy: float = 0.3
+    redundancy: float = 0.0
     key_points: int = 5
     quotes: int = 3
     max_documents: int = 30

@@ -128,7 +128,7 @@ class BriefChain:
         if not docs:
             raise ValueError("nothing to brief: no documents selected")
         texts = self.catalog.document_text([d.doc_id for d in docs])
-        self._texts = texts
+        every_by_doc: dict[str, list] = {}
         sents: list[_Sentence] = []
         all_texts: dict[str, list[str]] = {}
         article_words = 0
@@ -136,6 +136,7 @@ class BriefChain:
             every = sentences(texts[doc.doc_id])
             spans = [x for x in every if admissible(x.text)]
             all_texts[doc.doc_id] = [x.text for x in every]  # context for quote attribution
+            every_by_doc[doc.doc_id] = every
             article_words += sum(len(words(x.text)) for x in spans)
             for i, span in enumerate(spans):
                 sents.append(_Sentence(doc, rank, span.text, span.start, span.end, i, i / max(1, len(spans) - 1)))
@@ -189,7 +190,7 @@ class BriefChain:
             summary = [registry.point(by_key[c.key]) for c in summary_c]
         points = [registry.point(by_key[c.key]) for c in points_c]
         self._verify(summary + points, registry)
-        quotes = self._quotes(docs, by_doc, all_texts, registry)
+        quotes = self._quotes(docs, by_doc, all_texts, every_by_doc, registry)
         watch = [registry.point(by_key[c.key]) for c in self._watch(sents, cands, summary_c + points_c)]
         timeline = self._timeline(sents, registry) if not single else []
         disagreements = self._disagreements(sents, story_of, registry) if not single else []
@@ -275,14 +276,14 @@ class BriefChain:
             p.supported = support.supported
             p.score = round(float(support.score), 4)
 
-    def _quotes(self, docs, by_doc, all_texts, registry) -> list[BriefQuote]:
+    def _quotes(self, docs, by_doc, all_texts, every_by_doc, registry) -> list[BriefQuote]:
         """Quoted words or reported speech with the speaker the sentence names (or the nearest
         named antecedent); attributed quotes first, the most summary-worthy sentences first."""
         found = []
         for d in docs:
             group = by_doc.get(d.doc_id, [])
             at = {x.start: x for x in group}
-            every = sentences(self._texts[d.doc_id])
+            every = every_by_doc[d.doc_id]
             quotable = {i for i, span in enumerate(every) if span.start in at}
             for q in find_quotes(all_texts[d.doc_id], only=quotable):
                 x = at[every[q.index].start]

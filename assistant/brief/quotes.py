@@ -16,7 +16,9 @@ from dataclasses import dataclass
 
 _UP = "A-ZÀ-ÖØ-Þ"
 _LO = "a-zß-öø-ÿ"
-_NAMEWORD = rf"(?:[{_UP}]['’][{_UP}][{_LO}]+|[{_UP}][{_LO}]+(?:[{_UP}][{_LO}]+)*(?:[-'’][{_UP}]?[{_LO}]+)*|[{_UP}]\.|[{_UP}]{{2,6}}\b)"
+# A name word: "O'Sullivan", "MacLeod", "Jean-Pierre", an initial ("J."), an acronym ("EU").
+_NAMEWORD = (rf"(?:[{_UP}]['’][{_UP}][{_LO}]+|[{_UP}][{_LO}]+(?:[{_UP}][{_LO}]+)*(?:[-'’][{_UP}]?[{_LO}]+)*"
+             rf"|[{_UP}]\.|[{_UP}]{{2,6}}\b)")
 _PARTICLE = r"(?:de|da|van|von|der|al|bin|la|le|del|di)"
 _NAME = re.compile(rf"(?<![\w'’-]){_NAMEWORD}(?:\s+(?:{_PARTICLE}\s+)?{_NAMEWORD}){{0,3}}")
 _HONORIFIC = {"Mr", "Mrs", "Ms", "Miss", "Dr", "Sir", "Dame", "Lord", "Lady", "Prof", "Professor"}
