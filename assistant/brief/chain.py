@@ -291,13 +291,17 @@ class BriefChain:
         found.sort(key=lambda t: t[:3])
         out: list[BriefQuote] = []
         texts: list[str] = []
-        for *_, q, x in found:
-            if len(out) >= self.settings.quotes:
-                break
-            if any(near_duplicate(q.text, t) for t in texts):
-                continue
-            texts.append(q.text)
-            out.append(BriefQuote(text=q.text, speaker=q.speaker, citation=registry.add(x)))
+        # Different voices first: one quote per speaker, then more from the same speakers.
+        for per_speaker in (True, False):
+            for *_, q, x in found:
+                if len(out) >= self.settings.quotes:
+                    break
+                if any(near_duplicate(q.text, t) for t in texts):
+                    continue
+                if per_speaker and any(o.speaker == q.speaker for o in out):
+                    continue
+                texts.append(q.text)
+                out.append(BriefQuote(text=q.text, speaker=q.speaker, citation=registry.add(x)))
         return out
 
     def _watch(self, sents, cands, used) -> list[Candidate]:
