@@ -273,7 +273,10 @@ class BriefChain:
                 p.supported = False
                 continue
             support = self.checker.check(p.text, passages)
-            p.supported = support.supported
+            # A sentence that is its own cited passage is supported by identity. The check can
+            # still fail one on tokenisation ("737-900ER": the name rule sees "ER", the term
+            # index "900er"), a verify.py quirk that must not drop verbatim news.
+            p.supported = support.supported or p.text in passages
             p.score = round(float(support.score), 4)
 
     def _quotes(self, docs, by_doc, all_texts, every_by_doc, registry) -> list[BriefQuote]:
