@@ -243,7 +243,6 @@ def facts(sentences: Sequence[tuple[str, float]], doc_dates: Sequence[str]) -> t
     by_name: dict[str, list[_Mention]] = {}
     places: Counter[str] = Counter()
     located: set[str] = set()
-    times: Counter[str] = Counter()
     joined = " ".join(t for t, _ in sentences)
     for text, position in sentences:
         weight = 2.0 if position <= 0.3 else 1.0  # news puts what matters first
@@ -257,8 +256,6 @@ def facts(sentences: Sequence[tuple[str, float]], doc_dates: Sequence[str]) -> t
                 by_name.setdefault(m.text, []).append(m)
         for m in _ACRONYM_PLACE.finditer(text):
             places[m.group(1)] += weight
-        for m in DATE.finditer(text):
-            times[m.group(0)] += 1
 
     people, orgs = Counter(), Counter()
     for name, ms in by_name.items():
@@ -301,7 +298,11 @@ def facts(sentences: Sequence[tuple[str, float]], doc_dates: Sequence[str]) -> t
         where.append(place)
     where = where[:4]
 
+    # When: ISO dates only: the articles' date (or range), then explicit dates in the text
+    # resolved against the latest article date ("Wednesday" -> 2021-07-28); a bare month
+    # name or year means nothing to a reader and is left out.
+    from assistant.brief.timeline import resolve_dates, when_line
+
     dates = sorted(set(doc_dates))
-    when = ([dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"] if dates else []) + [
-        t for t, _ in times.most_common(4) if not t.isdigit()][:2]
-    return who, when, where
+    found = [f for text, _ in sentences for f in resolve_dates(text, dates[-1] if dates else None)]
+    return who, when_line(dates, found, limit=2), where

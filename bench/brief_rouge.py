@@ -1,11 +1,22 @@
-"""Brief summaries vs reference summaries on a fixed sample of BBC articles.
+"""Brief summaries vs reference summaries: BBC test and FRANK CNN/DM dev, with Lead-3 and a
+length-matched Lead-N in the same run.
 
-ROUGE-1/2/L F1 (rouge-score, stemming on) of the brief's summary against the BBC reference
-summary of the same article, with Lead-3 (the article's first three sentences) scored in
-the same run; the share of brief sentences the support check marks supported; time per brief.
+ROUGE-1/2/L F (rouge-score, stemming on) of the brief's summary against the reference: the
+BBC extractive summary of the same article, or the CNN/DailyMail human highlights. Lead-3 is
+the article's first three sentences (as written, furniture and all: the usual baseline);
+Lead-N is the first N sentences with N chosen per article so its length is closest to the
+brief's summary. Also: the share of summary sentences and key points the support check
+marks supported, dangling openings (a summary sentence that refers back without its
+antecedent just before it) and duplicate sentences (near-duplicates within a brief), time
+per brief. Every brief goes through Assistant.brief on a library holding the articles.
 
-    python bench/brief_rouge.py                      # the fixed test sample (200 articles)
-    python bench/brief_rouge.py --sample dev         # a disjoint sample, for tuning
+Splits (bench/brief_data.py): "bbc-test" is the fixed 200-article BBC test sample (never
+used for tuning); "frank-dev" is the 95 FRANK CNN/DM articles, a DEV set (the sentence model
+and the length budget were tuned on it and on the BBC dev split: bench/brief_train.py);
+"bbc-dev" is for tuning.
+
+    python bench/brief_rouge.py                                  # bbc-test and frank-dev
+    python bench/brief_rouge.py --datasets bbc-dev --n 100
     python bench/brief_rouge.py --mode abstractive --n 30
 """
 
@@ -13,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import statistics
 import sys
 import tempfile
@@ -24,89 +34,123 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import corpus  # noqa: E402
+import brief_data  # noqa: E402
 from qa_benchmark import apply_overrides  # noqa: E402
 from rouge_score import rouge_scorer  # noqa: E402
 
 from assistant.api import Assistant  # noqa: E402
-from assistant.documents import load_file  # noqa: E402
+from assistant.brief.select import defects  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
-from assistant.text import sentences  # noqa: E402
+from assistant.text import sentences, words  # noqa: E402
+
+SYSTEMS = ("brief", "lead3", "leadN")
 
 
-def sample(which: str, n: int) -> list[tuple[Path, Path]]:
-    pairs = corpus.bbc_pairs()
-    rng = random.Random(2026)
-    rng.shuffle(pairs)
-    return pairs[:n] if which == "test" else pairs[1000 : 1000 + n]
+def load(name: str, n: int | None) -> list[brief_data.Article]:
+    if name == "bbc-test":
+        return brief_data.bbc("test", n)
+    if name == "bbc-dev":
+        return brief_data.bbc("dev", n)
+    if name == "frank-dev":
+        return brief_data.frank_dev(n)
+    raise SystemExit(f"unknown dataset {name!r} (bbc-test, bbc-dev, frank-dev)")
+
+
+def write_frank(arts: list[brief_data.Article], folder: Path) -> dict[str, Path]:
+    """FRANK articles as Markdown files with front matter, so the library ingests them as news."""
+    out = {}
+    for a in arts:
+        path = folder / f"{a.key.split('/')[-1]}.md"
+        title = a.title.replace('"', "'")
+        path.write_text(f'---\ntitle: "{title}"\nsource: CNN/DailyMail\n---\n{a.text}\n', encoding="utf-8")
+        out[a.key] = path
+    return out
+
+
+def lead_matched(spans: list[str], n_words: int) -> str:
+    best, best_gap, text = "", None, []
+    for s in spans:
+        text.append(s)
+        gap = abs(len(words(" ".join(text))) - n_words)
+        if best_gap is None or gap < best_gap:
+            best, best_gap = " ".join(text), gap
+    return best
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sample", default="test", choices=["test", "dev"])
-    ap.add_argument("--n", type=int, default=200)
+    ap.add_argument("--datasets", default="bbc-test,frank-dev")
+    ap.add_argument("--n", type=int, default=None, help="articles per dataset (default: all)")
     ap.add_argument("--mode", default=None, choices=[None, "extractive", "abstractive"])
     ap.add_argument("--set", action="append", default=[])
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "brief_rouge.json"))
     args = ap.parse_args()
 
-    pairs = sample(args.sample, args.n)
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
     bot = Assistant(Settings(data_dir=Path(tempfile.mkdtemp(prefix="bench-brief-")), **apply_overrides(args.set)))
-    t = time.perf_counter()
-    bot.ingest([a for a, _ in pairs])
-    ingest_s = time.perf_counter() - t
-    by_path = {Path(d.path).name + d.path.split("/")[-2]: d.doc_id for d in bot.documents()}
-    rows = []
-    for art, summ in pairs:
-        doc = load_file(art).documents[0]
-        doc_id = by_path.get(art.name + art.parent.name)
-        if doc_id is None:  # a duplicate article already in the sample
-            continue
-        reference = summ.read_text(encoding="utf-8", errors="replace")
-        # The reference summaries run sentences together ("...$10.9bn.For the full-year"):
-        # rouge-score tokenises on non-alphanumerics, so that needs no repair.
-        spans = sentences(doc.page_content)
-        lead3 = " ".join(s.text for s in spans[:3])
-        lead4 = " ".join(s.text for s in spans[:4])  # same length as a 4-sentence brief
-        started = time.perf_counter()
-        brief = bot.brief(doc_ids=[doc_id], mode=args.mode)
-        seconds = time.perf_counter() - started
-        summary = " ".join(p.text for p in brief.summary)
-        quotes = {c.id: c.quote for c in brief.citations}
-        # Sentences written by the model that passed verification (not replaced by a quote).
-        generated = [p for p in brief.summary if all(p.text != quotes[i] for i in p.citations)]
-        row = {"article": f"{art.parent.name}/{art.name}", "seconds": seconds,
-               "supported": brief.supported_share, "n_summary": len(brief.summary),
-               "generated_kept": len(generated) / len(brief.summary) if brief.summary else 0.0}
-        for name, text in (("brief", summary), ("lead3", lead3), ("lead4", lead4)):
-            scores = scorer.score(reference, text)
-            row.update({f"{name}_{k}": v.fmeasure for k, v in scores.items()})
-        rows.append(row)
+    datasets = {name: load(name, args.n) for name in args.datasets.split(",")}
+    folder = Path(tempfile.mkdtemp(prefix="bench-frank-"))
+    paths: dict[str, Path] = {}
+    for name, arts in datasets.items():
+        if name.startswith("frank"):
+            paths.update(write_frank(arts, folder))
+        else:
+            paths.update({a.key: a.path for a in arts})
+    started = time.perf_counter()
+    bot.ingest(list(paths.values()))
+    ingest_s = time.perf_counter() - started
+    by_path = {str(Path(d.path).resolve()): d.doc_id for d in bot.documents()}
 
-    def mean(key: str) -> float:
-        return statistics.mean(r[key] for r in rows)
-
-    rouge = {f"{name}_{k}": 100 * mean(f"{name}_{k}")
-             for name in ("brief", "lead3", "lead4") for k in ("rouge1", "rouge2", "rougeL")}
-    seconds = sorted(r["seconds"] for r in rows)
-    summary = {
-        "sample": args.sample, "articles": len(rows), "mode": args.mode or bot.settings.brief.mode,
-        "overrides": args.set, "ingest_s": ingest_s, **rouge,
-        "supported_share": mean("supported"), "generated_kept": mean("generated_kept"),
-        "seconds_p50": statistics.median(seconds), "seconds_p95": seconds[int(0.95 * (len(seconds) - 1))],
-    }
+    results, all_rows = {}, []
+    for name, arts in datasets.items():
+        rows = []
+        seen: set[str] = set()
+        for a in arts:
+            doc_id = by_path.get(str(paths[a.key].resolve()))
+            if doc_id is None or doc_id in seen:  # the same text twice in a sample: one document
+                continue
+            seen.add(doc_id)
+            body = bot.document_text(doc_id) or ""
+            spans = [s.text for s in sentences(body)]
+            t0 = time.perf_counter()
+            brief = bot.brief(doc_ids=[doc_id], mode=args.mode)
+            seconds = time.perf_counter() - t0
+            summary = " ".join(p.text for p in brief.summary)
+            dangling, duplicates = defects(brief, body)
+            row = {"dataset": name, "article": a.key, "seconds": seconds, "supported": brief.supported_share,
+                   "summary_words": len(words(summary)), "reference_words": len(words(a.reference)),
+                   "dangling": dangling, "duplicates": duplicates, "note": brief.note}
+            texts = {"brief": summary, "lead3": " ".join(spans[:3]), "leadN": lead_matched(spans, len(words(summary)))}
+            for system, text in texts.items():
+                for k, v in scorer.score(a.reference, text).items():
+                    row[f"{system}_{k}"] = 100 * v.fmeasure
+            rows.append(row)
+        secs = sorted(r["seconds"] for r in rows)
+        results[name] = {
+            "articles": len(rows),
+            **{f"{s}_{k}": statistics.mean(r[f"{s}_{k}"] for r in rows) for s in SYSTEMS
+               for k in ("rouge1", "rouge2", "rougeL")},
+            "summary_words_p50": statistics.median(r["summary_words"] for r in rows),
+            "reference_words_p50": statistics.median(r["reference_words"] for r in rows),
+            "supported_share": statistics.mean(r["supported"] for r in rows),
+            "dangling": sum(r["dangling"] for r in rows), "duplicates": sum(r["duplicates"] for r in rows),
+            "seconds_p50": statistics.median(secs), "seconds_p95": secs[int(0.95 * (len(secs) - 1))],
+        }
+        all_rows += rows
+    summary = {"mode": args.mode or bot.settings.brief.mode, "overrides": args.set, "ingest_s": ingest_s,
+               "datasets": results}
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"summary": summary, "rows": rows}, indent=2))
-    s = summary
-    print(f"\nBrief summaries vs BBC references ({s['articles']} articles, {s['sample']} sample, {s['mode']})")
-    print(f"{'':10} {'ROUGE-1':>8} {'ROUGE-2':>8} {'ROUGE-L':>8}")
-    for name in ("brief", "lead3", "lead4"):
-        print(f"{name:10} {s[name + '_rouge1']:8.1f} {s[name + '_rouge2']:8.1f} {s[name + '_rougeL']:8.1f}")
-    print(f"supported share {s['supported_share']:.3f} (model-written sentences kept: {s['generated_kept']:.3f})")
-    print(f"time per brief p50 {s['seconds_p50'] * 1000:.0f} ms, "
-          f"p95 {s['seconds_p95'] * 1000:.0f} ms")
+    out.write_text(json.dumps({"summary": summary, "rows": all_rows}, indent=2))
+    for name, r in results.items():
+        print(f"\n{name} ({r['articles']} articles; {summary['mode']}): summary median {r['summary_words_p50']:.0f} "
+              f"words, reference median {r['reference_words_p50']:.0f}")
+        print(f"{'':8} {'ROUGE-1':>8} {'ROUGE-2':>8} {'ROUGE-L':>8}")
+        for s in SYSTEMS:
+            print(f"{s:8} {r[s + '_rouge1']:8.1f} {r[s + '_rouge2']:8.1f} {r[s + '_rougeL']:8.1f}")
+        print(f"supported {r['supported_share']:.3f}; dangling openings {r['dangling']}; duplicates "
+              f"{r['duplicates']}; time per brief p50 {r['seconds_p50'] * 1000:.0f} ms, "
+              f"p95 {r['seconds_p95'] * 1000:.0f} ms")
     print(f"wrote {out}")
 
 

@@ -1,0 +1,273 @@
+"""Quotes and who said them.
+
+A sentence is a quote only when it holds words in quotation marks or a reported-speech frame
+("X said that ...", "..., he said.", "according to X"); a narrative sentence that merely
+mentions someone is not one. The speaker is the person (or body) the sentence names next to
+its verb of saying; when the sentence says "he" or "she", or a quote runs on from the
+sentence before without a verb of saying, the nearest named antecedent in the sentences
+before it. Measured against hand labels on dev articles: bench/brief_quotes.py.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+_UP = "A-ZÀ-ÖØ-Þ"
+_LO = "a-zß-öø-ÿ"
+# A name word: "O'Sullivan", "MacLeod", "Jean-Pierre", an initial ("J."), an acronym ("EU").
+_NAMEWORD = (rf"(?:[{_UP}]['’][{_UP}][{_LO}]+|[{_UP}][{_LO}]+(?:[{_UP}][{_LO}]+)*(?:[-'’][{_UP}]?[{_LO}]+)*"
+             rf"|[{_UP}]\.|[{_UP}]{{2,6}}\b)")
+_PARTICLE = r"(?:de|da|van|von|der|al|bin|la|le|del|di)"
+_NAME = re.compile(rf"(?<![\w'’-]){_NAMEWORD}(?:\s+(?:{_PARTICLE}\s+)?{_NAMEWORD}){{0,3}}")
+_HONORIFIC = {"Mr", "Mrs", "Ms", "Miss", "Dr", "Sir", "Dame", "Lord", "Lady", "Prof", "Professor"}
+# Capitalised words that are not (the start of) a speaker's name.
+_NOT_NAME = {
+    "The", "A", "An", "He", "She", "They", "It", "We", "I", "You", "His", "Her", "Their", "But", "And", "In",
+    "On", "At", "For", "This", "That", "These", "Those", "However", "Meanwhile", "Speaking", "Asked", "When",
+    "If", "As", "After", "Before", "While", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
+    "Sunday", "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+    "November", "December", "BBC", "CNN", "Reuters", "AP", "There", "Here", "Now", "Today", "Yesterday", "Also",
+    "So", "Yet", "Still", "Then", "Our", "My", "Your", "Its", "What", "Who", "Why", "How", "Where", "Some",
+    "Many", "According", "Last", "Next", "Earlier", "Later", "Thank", "Please",
+    # page furniture that opens a caption run into the text ("Scroll down for video CLAIM: ...")
+    "Scroll", "Click", "Share", "Pictured", "Picture", "Photo", "Video", "Watch", "Read", "Follow",
+}
+# Role words that may stand before a name: "Prime Minister Tony Blair", "coach Joe Bloggs".
+_ROLE = {"President", "Prime", "Minister", "Secretary", "Chancellor", "General", "Senator", "Governor", "Chief",
+         "Executive", "Captain", "Coach", "Judge", "King", "Queen", "Prince", "Princess", "Pope", "Mayor",
+         "Chairman", "Director", "Commissioner", "Ambassador", "Spokesman", "Spokeswoman", "Foreign", "Home",
+         "Health", "Shadow", "Deputy", "Leader", "Manager", "Boss", "Striker", "Defender", "Midfielder",
+         "Singer", "Actor", "Actress", "Former", "Vice", "Attorney", "Rep", "Sen", "Gov", "Mullah", "Sheikh",
+         "Culture", "Education", "Defence", "Defense", "Trade", "Energy", "Transport", "Environment", "Justice",
+         "Interior", "State", "Labour", "Conservative", "Tory", "Liberal", "Democrat", "Republican", "Chair",
+         "Founder", "Analyst", "Economist", "Editor", "Officer", "Official", "Head", "Professor", "Prof",
+         "Bishop", "Archbishop", "Lawyer", "Agent", "Passenger", "Witness", "Resident", "Fan", "Player"}
+
+_VERB = (r"(?:said|says|say|told|tells|added|adds|warned|warns|explained|explains|insisted|insists|argued|argues|"
+         r"stated|states|claimed|claims|declared|declares|admitted|admits|announced|announces|confirmed|confirms|"
+         r"denied|denies|urged|urges|noted|notes|stressed|stresses|wrote|writes|asked|asks|replied|replies|"
+         r"commented|comments|revealed|reveals|believes|believed|continued|continues|predicted|predicts|"
+         r"suggested|suggests|conceded|concedes|acknowledged|acknowledges|tweeted|posted|recalled|recalls|"
+         r"added|joked|jokes|vowed|vows|pointed out|points out|went on|saying)")
+_SPEECH = re.compile(rf"\b{_VERB}\b", re.I)
+_ACCORDING = re.compile(r"\baccording to\b", re.I)
+# Quotation marks around at least four words. Single quotes (the DailyMail house style) must
+# open after a space and close before one, so apostrophes do not count.
+_QUOTED = re.compile(r"[\"“]([^\"“”]+)[\"”]|(?:^|(?<=[\s(]))[‘']((?:[^‘’']|['’](?=\w))+)[’'](?=[\s,.;:!?)]|$)")
+_FRAME = re.compile(
+    rf"(^|[,;:]\s*)[^,;:]{{0,80}}\b{_VERB}\b(\s+\w+){{0,6}}?\s+(that\b|:)"  # X said that ... / X told reporters:
+    rf"|,\s*(?:{_VERB}\s+[^,.]{{2,60}}|[^,.]{{2,60}}\s+{_VERB}(\s+\w+){{0,3}})\s*\.?\s*$"  # ..., he said.
+    rf"|\baccording to\s+[^,]{{2,60}}",
+    re.I)
+
+
+@dataclass
+class QuoteFound:
+    index: int            # sentence index in the article
+    text: str             # the quoted words, or the whole sentence for reported speech
+    speaker: str | None
+    quoted: bool          # quotation marks (True) or a reported-speech frame (False)
+
+
+def quoted_spans(sentence: str) -> list[tuple[int, int, str]]:
+    out = []
+    for m in _QUOTED.finditer(sentence):
+        inner = m.group(1) if m.group(1) is not None else m.group(2)
+        if len(inner.split()) >= 4:
+            g = 1 if m.group(1) is not None else 2
+            out.append((m.start(g), m.end(g), inner))
+    return out
+
+
+def is_reported_speech(sentence: str) -> bool:
+    return bool(_FRAME.search(sentence))
+
+
+_DEMONYM = re.compile(r"^([A-Z][a-z]+(ese|ian|ish|ean)|French|Dutch|Greek|Swiss|Thai|Arab|American|German|Mexican|"
+                      r"African|Korean|Moroccan|Cuban|Afghan|Pakistani|Iraqi|Israeli|Saudi|Kuwaiti|Somali|Yemeni)$")
+
+
+def names_in(text: str) -> list[tuple[int, int, str]]:
+    """Capitalised names and acronyms in reading order (start, end, name), with leading roles,
+    sentence starters and honorifics kept apart: "Prime Minister Tony Blair" -> "Tony Blair".
+    A lone nationality word ("Spanish") or possessor ("China's plans") is not a speaker."""
+    out = []
+    for m in _NAME.finditer(text):
+        parts = m.group(0).split()
+        start = m.start()
+        while parts and (parts[0] in _NOT_NAME or parts[0] in _ROLE):
+            start = text.index(parts[0], start) + len(parts[0])
+            parts = parts[1:]
+        if not parts or (parts[0] in _HONORIFIC and len(parts) == 1):
+            continue
+        if len(parts) == 1 and _DEMONYM.match(parts[0]):
+            continue
+        start = text.index(parts[0], start)
+        end = start + len(" ".join(parts))
+        if text[end: end + 2] in {"'s", "’s"}:
+            continue  # "China's plans", "Wenger's spending power": a possessor, not a speaker
+        out.append((start, end, " ".join(parts)))
+    return out
+
+
+# Words that may stand between a subject and its verb of saying ("Smith has also said").
+_ADVERBS = r"((\w+ly|also|then|later|has|had|have|would|will|once|further|previously|recently)\s+)*"
+_PRONOUN_END = re.compile(rf"\b(he|she|it|they)\s+{_ADVERBS}$", re.I)
+_PRONOUN_AFTER = re.compile(r"^\s*(he|she|it|they)\b", re.I)
+# An unnamed subject right before the verb: "analysts said", "the company says".
+_NP_END = re.compile(
+    rf"\b(the|a|an|his|her|their|its|some|many|other|two|three|several)\s+([\w-]+\s+){{0,3}}{_ADVERBS}$"
+    rf"|\b(analysts|officials|experts|critics|economists|police|sources|investigators|researchers|"
+    rf"witnesses|villagers|residents|campaigners|observers|reports?|studies|documents)\s+{_ADVERBS}$", re.I)
+_NP_AFTER = re.compile(r"^\s*(the|a|an|his|her|their|its|one)\s+[\w-]", re.I)
+# Verbs whose following name is the listener: "told BBC Sport", "asked the minister".
+_ADDRESSEE = re.compile(r"^(told|tells|asked|asks|urged|urges)$", re.I)
+
+
+def _subject(frame: str) -> tuple[str, str | None]:
+    """The subject of the verb of saying in ``frame`` (a sentence with its quoted words blanked):
+    ("name", X); ("pronoun", None) for he/she/it/they; ("np", None) for an unnamed noun phrase
+    ("analysts said", "the company says"); ("after-np", None) for "..., said the 28-year-old";
+    ("none", None) when there is no verb of saying."""
+    for verb in _SPEECH.finditer(frame):
+        before = frame[max(0, verb.start() - 160): verb.start()]
+        tail = frame[verb.end(): verb.end() + 70]
+        named = names_in(before)
+        if named:
+            _s, e, name = named[-1]
+            gap = before[e:]
+            # "Shu Rongli, a police officer from the Bureau, said": the name before the apposition.
+            appos = re.search(r"([^,]+?),\s[^,]{1,110},\s*" + _ADVERBS + "$", before)
+            if appos and "," in gap:
+                head = names_in(appos.group(1))
+                if head:
+                    return "name", head[-1][2]
+                if re.fullmatch(r"\s*,\s*" + _ADVERBS, gap):
+                    return "name", name  # "The club's managing director, Keith Edelman, stressed"
+            if re.fullmatch(r"\s*(\([^)]*\))?\s*((who|which)\s+)?" + _ADVERBS, gap):
+                return "name", name  # "Edelman told", "Ms Ratcliffe said:", "Juan Mata (right) says"
+        pronoun = _PRONOUN_END.search(before) or _PRONOUN_AFTER.match(tail)
+        if pronoun:
+            return "pronoun", pronoun.group(1).lower()
+        if not _ADDRESSEE.match(verb.group(0)):
+            after = names_in(tail)
+            if after and re.fullmatch(r"[\s,]*((the|a|an)\s+)?([\w-]+\s+){0,3}", tail[: after[0][0]], re.I) \
+                    and not re.match(r"^\s*(that|to|it|on|in|at|by)\b", tail, re.I):
+                return "name", after[0][2]  # "..., said Mr Brown", "..., says coach Joe Bloggs"
+            if _NP_AFTER.match(tail) and re.search(r"[,\"”’']\s*$", before):
+                return "after-np", None    # "..., added the 28-year-old"
+        if _NP_END.search(before):
+            return "np", None
+        if re.match(r"^\W*(he|she)\b", frame, re.I):
+            return "pronoun", None         # "He declined but added that ..."
+    acc = _ACCORDING.search(frame)  # a verb of saying with a subject comes first ("X told ..., according to Y")
+    if acc:
+        tail = frame[acc.end(): acc.end() + 80]
+        after = names_in(tail)
+        # "according to Reuters", not "according to the leading UK brand" (a description)
+        if after and not re.match(r"^\s+[a-z]", tail[after[0][1]:]):
+            return "name", after[0][2]
+        return "np", None
+    return "none", None
+
+
+def _frame(sentence: str) -> str:
+    """The sentence with its quoted words blanked out. A sentence that opens a quote and never
+    closes one before a speaker ('"..." he said') is quoted words throughout."""
+    if _opens_quote(sentence) and not re.search(r"[,!?]\s*[\"”’']\s+\S", sentence):
+        return ""
+    frame = sentence
+    for s, e, _ in quoted_spans(sentence)[::-1]:
+        frame = frame[:s] + " " + frame[e:]
+    return frame
+
+
+def _expand(name: str, context: Sequence[str]) -> str:
+    """'Brown' or 'Mr Brown' -> 'Gordon Brown' when the article named him so before."""
+    surname = name.split()[-1]
+    best = name
+
+    def size(n: str) -> int:
+        return len([w for w in n.split() if w not in _HONORIFIC])
+
+    for text in context:
+        for _, _, full in names_in(text):
+            parts = full.split()
+            if size(full) > size(best) and parts[-1] == surname and parts[0] not in _HONORIFIC:
+                best = full
+    return best
+
+
+def _is_place(name: str) -> bool:
+    from assistant.facts import gazetteer
+
+    return gazetteer().kind(name) is not None
+
+
+def _not_person(name: str) -> bool:
+    """A place or an organisation ("West Mercia Police", "NMC"): not who "he" or "she" is."""
+    from assistant.facts import _ORG_END
+
+    return _is_place(name) or name.split()[-1] in _ORG_END or name.isupper()
+
+
+def _opens_quote(sentence: str) -> bool:
+    return bool(re.match(r"^\s*[\"“‘']", sentence))
+
+
+def _antecedent(index: int, sents: Sequence[str], depth: int = 0, person: bool = True) -> str | None:
+    """For "he said" or a quote running on: the person opening the sentence before (its
+    subject, which "he" most often continues); else the nearest earlier speaker, looking back
+    three sentences and through any run of quoted sentences; else the first person named in
+    the nearest sentence that names one. ``person``: "he"/"she" (not a place or organisation);
+    "it"/"they" may be either."""
+    excluded = _not_person if person else _is_place
+    if index > 0:
+        frame = _frame(sents[index - 1])
+        first = [n for s, _, n in names_in(frame) if s <= 40 and not excluded(n)
+                 and not re.search(r"\b(of|with|and|to|for|by|from|at|in|on|about|against|over)\s+$", frame[:s], re.I)]
+        if first and _subject(frame)[0] != "name":
+            return first[0]
+    j, looked = index - 1, 0
+    while j >= 0 and (looked < 3 or (_opens_quote(sents[j + 1]) and looked < 8)):
+        kind, name = _subject(_frame(sents[j]))
+        if kind == "name" and name and not excluded(name):
+            return name
+        if kind in ("pronoun", "after-np") and depth < 2:
+            return _antecedent(j, sents, depth + 1)
+        j, looked = j - 1, looked + 1
+    for j in range(index - 1, max(-1, index - 4), -1):
+        people = [n for _, _, n in names_in(sents[j]) if not excluded(n)]
+        if people:
+            return people[0]
+    return None
+
+
+def attribute(index: int, sents: Sequence[str]) -> str | None:
+    """Who says the words of sentence ``index`` of an article (``sents``: its sentences)."""
+    sentence = sents[index]
+    frame = _frame(sentence)
+    kind, speaker = _subject(frame)
+    if kind in ("pronoun", "after-np"):
+        speaker = _antecedent(index, sents, person=speaker not in ("it", "they"))
+    elif kind == "none" and (quoted_spans(sentence) or _opens_quote(sentence)):
+        speaker = _antecedent(index, sents)  # a quote running on from the sentences before
+    return _expand(speaker, sents[: index + 1]) if speaker else None
+
+
+def find_quotes(sents: Sequence[str], only: Sequence[int] | None = None) -> list[QuoteFound]:
+    """Every quote in an article's sentences, with its speaker (None when unnamed). ``only``:
+    the sentences that may be quoted (the rest still serve as context for who "he" is)."""
+    out = []
+    for i, sentence in enumerate(sents):
+        if only is not None and i not in only:
+            continue
+        spans = quoted_spans(sentence)
+        if spans:
+            text = " ".join(inner.strip() for _, _, inner in spans)
+            out.append(QuoteFound(i, text, attribute(i, sents), True))
+        elif is_reported_speech(sentence):
+            out.append(QuoteFound(i, sentence, attribute(i, sents), False))
+    return out

@@ -1,0 +1,206 @@
+"""Dates, stories, timelines and disagreements across articles.
+
+- Dates are resolved against the article's own date: "Wednesday" in an article of
+  2021-07-28 is 2021-07-28 (the latest such day on or before it; the next one when the
+  sentence looks ahead: "will meet on Friday"), "28 July" takes the article's year,
+  "yesterday" is the day before. A bare month name ("in May") is not a date and is dropped.
+- Stories: articles whose embedding centroids are close are one story (single link).
+- Disagreements: two sentences from different articles of one story that say nearly the
+  same thing but give a different number for the same thing counted ("171 passengers" vs
+  "177 passengers"), or a different date for the same event; each side is cited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.text import terms
+
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december"]
+_MON = {m[:3]: i + 1 for i, m in enumerate(_MONTHS)} | {"sept": 9}
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_MONTH_RE = r"(january|february|march|april|may|june|july|august|september|october|november|december|" \
+            r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?"
+_DATE = re.compile(
+    rf"\b(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m1>{_MONTH_RE})(?:,?\s+(?P<y1>(19|20)\d\d))?\b"
+    rf"|\b(?P<m2>{_MONTH_RE})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y2>(19|20)\d\d))?"
+    rf"|\b(?P<m3>{_MONTH_RE})\s+(?P<y3>(19|20)\d\d)\b"
+    rf"|\b(?P<rel>last|next|this)?\s*(?P<wd>{'|'.join(_WEEKDAYS)})\b"
+    rf"|\b(?P<day>yesterday|today|tomorrow|tonight|last night)\b"
+    r"|\b(?P<iso>(19|20)\d\d-\d\d-\d\d)\b",
+    re.I)
+_AHEAD = re.compile(r"\b(will|would|is to|are to|is due|are due|plans? to|is set to|are set to|is expected to|"
+                    r"are expected to|next|upcoming|scheduled)\b", re.I)
+
+
+@dataclass
+class FoundDate:
+    text: str
+    date: str  # YYYY-MM-DD, or YYYY-MM for a month and year
+
+
+def parse_iso(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def resolve_dates(sentence: str, article_date: str | None) -> list[FoundDate]:
+    """Explicit dates in ``sentence`` as ISO dates, resolved against the article's date."""
+    base = parse_iso(article_date)
+    ahead = bool(_AHEAD.search(sentence))
+    out: list[FoundDate] = []
+    for m in _DATE.finditer(sentence):
+        g = m.groupdict()
+        text = m.group(0).strip()
+        try:
+            if g["iso"]:
+                out.append(FoundDate(text, g["iso"]))
+            elif g["m1"] or g["m2"]:
+                month = _MON[(g["m1"] or g["m2"]).lower().rstrip(".")[:3]]
+                day = int(g["d1"] or g["d2"])
+                year = g["y1"] or g["y2"]
+                if year is None and base is None:
+                    continue
+                out.append(FoundDate(text, dt.date(int(year) if year else base.year, month, day).isoformat()))
+            elif g["m3"]:
+                month = _MON[g["m3"].lower().rstrip(".")[:3]]
+                out.append(FoundDate(text, f"{int(g['y3']):04d}-{month:02d}"))
+            elif g["wd"] and base is not None:
+                target = _WEEKDAYS.index(g["wd"].lower())
+                rel = (g["rel"] or "").lower()
+                back = (base.weekday() - target) % 7
+                if rel == "next" or (ahead and rel != "last"):
+                    forward = (target - base.weekday()) % 7 or (7 if rel == "next" else 0)
+                    day_ = base + dt.timedelta(days=forward)
+                else:
+                    day_ = base - dt.timedelta(days=back or (7 if rel == "last" else 0))
+                out.append(FoundDate(text, day_.isoformat()))
+            elif g["day"] and base is not None:
+                shift = {"yesterday": -1, "today": 0, "tonight": 0, "tomorrow": 1, "last night": -1}[g["day"].lower()]
+                out.append(FoundDate(text, (base + dt.timedelta(days=shift)).isoformat()))
+        except (ValueError, KeyError):
+            continue  # "31 February", a month abbreviation the table lacks: not a date
+    return out
+
+
+def when_line(doc_dates: Sequence[str], found: Sequence[FoundDate], limit: int = 3) -> list[str]:
+    """The articles' date (or range), then the most mentioned other dates, all ISO."""
+    dates = sorted({d for d in doc_dates if d})
+    out = [dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"] if dates else []
+    counts: dict[str, int] = {}
+    for f in found:
+        if f.date not in dates:
+            counts[f.date] = counts.get(f.date, 0) + 1
+    out += sorted(counts, key=lambda d: (-counts[d], d))[:limit]
+    return out
+
+
+# ---- stories ------------------------------------------------------------------------------------
+def group_stories(centroids: np.ndarray, threshold: float) -> list[list[int]]:
+    """Single-link groups of articles whose centroid cosine reaches ``threshold``."""
+    n = len(centroids)
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    sims = centroids @ centroids.T if n else np.zeros((0, 0))
+    for i in range(n):
+        for j in range(i + 1, n):
+            if sims[i, j] >= threshold:
+                parent[find(i)] = find(j)
+    groups: dict[int, list[int]] = {}
+    for i in range(n):
+        groups.setdefault(find(i), []).append(i)
+    return sorted(groups.values(), key=lambda g: (-len(g), g[0]))
+
+
+# ---- disagreements ------------------------------------------------------------------------------
+# A count and the thing it counts: "171 passengers", "$1.2 billion in damages", "12 per cent".
+_COUNT = re.compile(
+    r"(?<![\w.,$£€])(?P<cur>[$£€])?(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?P<mult>\s?(?:million|billion|"
+    r"trillion|bn|m|k)\b)?(?P<pct>\s?(?:%|per ?cent|percent))?\s+(?:(?:more|other|of|in|the|about|new)\s+)?"
+    r"(?P<unit>[a-z][a-z-]{2,})", re.I)
+_NOT_UNIT = {"and", "or", "to", "in", "on", "at", "for", "by", "with", "from", "a", "an", "as", "years", "year",
+             "after", "before", "than", "times"}
+
+
+def counts(sentence: str) -> dict[str, tuple[str, str]]:
+    """{stemmed unit: (figure as written, unit as written)} for the counts in a sentence,
+    years and clock times left out."""
+    out: dict[str, tuple[str, str]] = {}
+    for m in _COUNT.finditer(sentence):
+        num = m.group("num")
+        if re.fullmatch(r"(19|20)\d\d", num) and not m.group("cur"):
+            continue
+        unit = m.group("unit").lower()
+        if unit in _NOT_UNIT or unit in _MONTHS or unit in {"am", "pm", "gmt", "bst", "est"}:
+            continue
+        key = (terms(unit) or [unit])[0] + ("%" if m.group("pct") else "")
+        value = (m.group("cur") or "") + num + (m.group("mult") or "") + (m.group("pct") or "")
+        out.setdefault(key, (value.strip(), unit + (" (per cent)" if m.group("pct") else "")))
+    return out
+
+
+def _value(figure: str) -> float | None:
+    m = re.search(r"\d[\d,]*(?:\.\d+)?", figure)
+    if not m:
+        return None
+    v = float(m.group(0).replace(",", ""))
+    scale = {"million": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9, "trillion": 1e12, "k": 1e3}
+    tail = figure[m.end():].strip().lower()
+    return v * scale.get(tail.split()[0], 1.0) if tail and tail.split()[0] in scale else v
+
+
+@dataclass
+class Conflict:
+    fact: str
+    a: int       # sentence index (into the caller's list)
+    b: int
+    value_a: str
+    value_b: str
+
+
+def conflicts(texts: Sequence[str], vectors: np.ndarray, articles: Sequence[str], min_cosine: float
+              ) -> list[Conflict]:
+    """Pairs of similar sentences from different articles giving different figures for the same
+    unit. Where one article gives a figure several times, the sentences must still agree with
+    each other for a side to count as that article's."""
+    found: list[Conflict] = []
+    seen: set[tuple[str, frozenset]] = set()
+    per = [counts(t) for t in texts]
+    sims = vectors @ vectors.T if len(texts) else np.zeros((0, 0))
+    for i in range(len(texts)):
+        if not per[i]:
+            continue
+        for j in range(i + 1, len(texts)):
+            if articles[i] == articles[j] or not per[j] or sims[i, j] < min_cosine:
+                continue
+            for unit in per[i].keys() & per[j].keys():
+                (fi, word), (fj, _) = per[i][unit], per[j][unit]
+                vi, vj = _value(fi), _value(fj)
+                if vi is None or vj is None or vi == vj:
+                    continue
+                # A sentence holding both figures is a breakdown ("177 people, 171 passengers"), not a conflict.
+                if re.search(rf"(?<![\d,.]){re.escape(fi)}(?![\d,])", texts[j]) or \
+                        re.search(rf"(?<![\d,.]){re.escape(fj)}(?![\d,])", texts[i]):
+                    continue
+                key = (unit, frozenset({articles[i], articles[j]}))
+                if key in seen:
+                    continue
+                seen.add(key)
+                found.append(Conflict(word, i, j, fi, fj))
+    return found
