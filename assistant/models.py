@@ -122,6 +122,11 @@ class LlamaCppChat(BaseChatModel):
         params = self._params(messages, stop, **kwargs)
         with self._lock:
             llama = self.llama()
+            # Evaluate every prompt from scratch: reusing the previous prompt's cached prefix
+            # changes the logits slightly, so the same question could get different words
+            # depending on what was asked before (seen across the API server and the CLI). The
+            # shared prefix is only the chat template's few tokens.
+            llama.reset()
             prompt_tokens = sum(self.count_tokens(m["content"]) + 4 for m in params["messages"])
             started = time.monotonic()
             completion = 0
