@@ -29,17 +29,18 @@ def check_api_bind(bot: Assistant, host: str) -> bool:
 
 def build_server(bot: Assistant, host: str):
     """The FastAPI app with the API under /v1 and the web app at /."""
+    from assistant.ui.app import CSS, HEAD, build, check_bind, theme
+
+    # The web page's own rule first (a password beyond loopback), then the API's (a key).
+    s = bot.settings.server
+    password = s.password.get_secret_value() if s.password else None
+    check_bind(host, s.username, password, s.allow_unauthenticated_remote)
     required = check_api_bind(bot, host)
 
     import gradio as gr
     from fastapi import FastAPI
 
     from assistant.http.app import create_app
-    from assistant.ui.app import CSS, HEAD, build, check_bind, theme
-
-    s = bot.settings.server
-    password = s.password.get_secret_value() if s.password else None
-    check_bind(host, s.username, password, s.allow_unauthenticated_remote)
     if bot.settings.api.enabled:
         app = create_app(bot, require_key=required)
     else:
