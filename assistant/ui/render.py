@@ -142,6 +142,9 @@ _MD = MarkdownIt("commonmark", {"html": False}).disable(["image", "link", "autol
 _SOURCES_LIST = re.compile(r"(<h2>Sources</h2>\s*<ol(?: start=\"(\d+)\")?>)(.*?)(</ol>)", re.S)
 
 
+_SOURCE_ITEM = re.compile(r"<li>\s*\[(\d+)\]")
+
+
 def render_brief(markdown: str) -> str:
     """A brief's Markdown as HTML, with [n] linked to its numbered source.
 
@@ -156,4 +159,10 @@ def render_brief(markdown: str) -> str:
 
     head, sep, tail = body.partition("<h2>Sources</h2>")
     head = link_markers(head, lambda n: f"brief-src-{n}")
-    return _SOURCES_LIST.sub(number_sources, head + sep + tail) if sep else head
+    if not sep:
+        return head
+    # Sources grouped by article: each passage's item starts with its own "[n]".
+    numbered, found = _SOURCE_ITEM.subn(lambda m: f'<li id="brief-src-{m.group(1)}">[{m.group(1)}]', tail)
+    if found:
+        return head + sep + numbered
+    return _SOURCES_LIST.sub(number_sources, head + sep + tail)
