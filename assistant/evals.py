@@ -294,21 +294,26 @@ def _score_item(bot, item: Item, doc_ids: dict[str, str]) -> Row:
     return row
 
 
-def _citation_containment(answer) -> tuple[float | None, int]:
-    """Citation precision by verbatim containment: the cited quote holds at least 80% of the
-    sentence's content words (exact, unstemmed) and all its numbers. Independent of the
-    product's support model. Returns (precision, number of failing citations)."""
+def citation_containment(answer) -> list[bool]:
+    """Per (sentence, citation) pair: the cited quote holds at least 80% of the sentence's
+    content words (exact, unstemmed) and all its numbers. Verbatim containment, independent of
+    the product's support model (bench/qa_benchmark.py uses the same check)."""
     quotes = {c.id: c.quote for c in answer.citations}
-    ok, total = 0, 0
+    out = []
     for s in answer.sentences:
         content = {w for w in words(s.text) if w not in STOPWORDS}
         nums = numbers(s.text)
         for cid in s.citations:
             q = quotes.get(cid, "")
             qwords = set(words(q))
-            total += 1
-            ok += (not content or len(content & qwords) / len(content) >= 0.8) and nums <= numbers(q)
-    return (ok / total if total else None), total - ok
+            out.append((not content or len(content & qwords) / len(content) >= 0.8) and nums <= numbers(q))
+    return out
+
+
+def _citation_containment(answer) -> tuple[float | None, int]:
+    """Citation precision by verbatim containment. Returns (precision, number of failing citations)."""
+    pairs = citation_containment(answer)
+    return (sum(pairs) / len(pairs) if pairs else None), len(pairs) - sum(pairs)
 
 
 def _citation_scores(bot, answer) -> tuple[float, float, int]:

@@ -28,7 +28,6 @@ import re
 import statistics
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,8 +39,10 @@ import corpus  # noqa: E402
 from assistant.answer import span_candidates  # noqa: E402
 from assistant.api import Assistant  # noqa: E402
 from assistant.documents import doc_id_for  # noqa: E402
+from assistant.evals import citation_containment  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
-from assistant.text import STOPWORDS, numbers, words  # noqa: E402
+from assistant.short_answer import exact_match, token_f1  # noqa: E402
+from assistant.text import words  # noqa: E402
 
 INDEX_KEYS = ("chunking",)
 
@@ -87,34 +88,6 @@ def open_library(overrides: dict, rebuild: bool = False) -> Assistant:
               f"({len(report.errors)} errors, {len(report.duplicates)} duplicates)", file=sys.stderr)
         (data_dir / "ready").write_text(json.dumps(bot.stats()))
     return bot
-
-
-def citation_pairs(answer) -> list[bool]:
-    quotes = {c.id: c.quote for c in answer.citations}
-    out = []
-    for s in answer.sentences:
-        content = {w for w in words(s.text) if w not in STOPWORDS}
-        nums = numbers(s.text)
-        for cid in s.citations:
-            q = quotes.get(cid, "")
-            qwords = set(words(q))
-            ok = (not content or len(content & qwords) / len(content) >= 0.8) and nums <= numbers(q)
-            out.append(ok)
-    return out
-
-
-def squad_norm(text: str) -> str:
-    text = re.sub(r"\b(a|an|the)\b", " ", norm(text))
-    return " ".join(text.split())
-
-
-def token_f1(prediction: str, reference: str) -> float:
-    pred, ref = squad_norm(prediction).split(), squad_norm(reference).split()
-    common = sum((Counter(pred) & Counter(ref)).values())
-    if not pred or not ref or not common:
-        return 0.0
-    p, r = common / len(pred), common / len(ref)
-    return 2 * p * r / (p + r)
 
 
 def curve(answerable: list[float | None], unanswerable: dict[str, list[float | None]]) -> list[dict]:
@@ -186,13 +159,13 @@ def main() -> None:
             rows.append({"qid": q.qid, "question": q.question, "gold": q.answer, "answer": a.answer,
                          "short_answer": short or None, "answerable_score": a.answerable_score,
                          "span_candidates": [c.__dict__ for c in span_candidates(a, evidence)],
-                         "short_em": float(bool(short) and squad_norm(short) == squad_norm(q.answer)),
+                         "short_em": exact_match(short, q.answer) if short else 0.0,
                          "short_f1": token_f1(short, q.answer) if short else 0.0,
                          "words": len(words(a.answer)),
                          "mode": a.mode, "abstained": a.abstained, "hit": contains(a.answer, q.answer),
                          "evidence_hit": any(contains(e.text, q.answer) for e in evidence),
                          "gold_cited": any(c.doc_id == gold[q.qid] for c in a.citations),
-                         "citation_ok": citation_pairs(a), "total_ms": a.timings.get("total_ms", 0.0),
+                         "citation_ok": citation_containment(a), "total_ms": a.timings.get("total_ms", 0.0),
                          "note": a.note})
             if (i + 1) % 50 == 0:
                 print(f"  answered {i + 1}/{len(answerable)}", file=sys.stderr)
