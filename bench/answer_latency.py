@@ -99,7 +99,8 @@ def main() -> None:
             decode_s = (gen_ms - ttft_in_gen) / 1000
             row["pipeline_tok_s"] = (n - 1) / decode_s if n > 1 and decode_s > 0 else None
             if not answer.abstained:
-                _, _, evidence, _ = bot.qa.prepare(q)
+                _, _, selection, _ = bot.qa.prepare(q)
+                evidence = selection.evidence
                 usable = [e for e in evidence if not e.instruction]
                 llama.reset()
                 raw = raw_generation(llama, bot.qa.prompt_messages(q, usable), bot.settings.llm.max_tokens)

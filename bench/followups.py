@@ -97,14 +97,15 @@ def evidence_set(bot, name: str) -> dict:
     items = yaml.safe_load(SETS[name].read_text(encoding="utf-8"))
     rows = []
     for item in items:
-        first_evidence = bot.qa.prepare(item["first"])[2]
+        first_evidence = bot.qa.prepare(item["first"])[2].evidence
         first_answer = " ".join(f"{e.text} [{k}]" for k, e in enumerate(first_evidence[:2], start=1))
         history = [(item["first"], first_answer)]
         row = {"id": item["id"], "followup": item["followup"], "first_answer": first_answer}
         for label, resolver in (("before", previous_resolver), ("after", standalone_question)):
             answer_module.standalone_question = resolver
             try:
-                resolved, _, evidence, _ = bot.qa.prepare(item["followup"], history)
+                resolved, _, selection, _ = bot.qa.prepare(item["followup"], history)
+                evidence = selection.evidence
             finally:
                 answer_module.standalone_question = standalone_question
             row[label] = {"query": resolved.query,

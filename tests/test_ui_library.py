@@ -67,3 +67,13 @@ def test_upload_report_per_file_update_and_deleted_stays_deleted(bot, tmp_path):
     ids = [d.doc_id for d in bot.documents()]
     docs, chunks = lib.reindex(ids[:1])
     assert docs == 1 and chunks >= 1 and sorted(d.doc_id for d in bot.documents()) == sorted(ids)
+
+
+def test_filters_that_hide_the_answer_name_an_article_outside_them(sample_bot):
+    """The Ask tab's "your filters left it out" check runs the whole pipeline unfiltered; it
+    must name the article that answers, and stay silent when the library cannot answer."""
+    from assistant.ui.app import _excluded_by_filters
+
+    hidden = _excluded_by_filters(sample_bot, "What did Wang Yi ask of the Taliban?", [], "from 2030-01-01")
+    assert hidden is not None and "from 2030-01-01" in hidden and "Chinese Officials" in hidden, hidden
+    assert _excluded_by_filters(sample_bot, "What is the boiling point of tungsten on Mars?", [], "x") is None

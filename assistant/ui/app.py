@@ -183,10 +183,10 @@ def example_questions(bot: Assistant, n: int = 3) -> list[dict[str, str]]:
 def _excluded_by_filters(bot: Assistant, question: str, history: list, described: str) -> str | None:
     """When the filters hid the answer: a message naming an article outside them, else None."""
     qa = bot.qa
-    resolved, retrieved, evidence, _ = qa.prepare(question, history or None, None)
-    if not evidence or qa.abstain_reason(resolved.focus, evidence, retrieved.chunks) is not None:
+    _, _, selection, _ = qa.prepare(question, history or None, None)
+    if qa.abstain_reason(selection) is not None:
         return None
-    meta = evidence[0].chunk.metadata
+    meta = selection.evidence[0].chunk.metadata
     return (f"Your filters ({described}) leave out the articles that answer this, for example "
             f"“{meta.get('title', '')}” ({meta.get('date') or 'undated'}). Clear the filters to include them.")
 
