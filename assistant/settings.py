@@ -59,6 +59,14 @@ class EmbeddingSettings(BaseModel):
     backend: Literal["local", "openai"] = "local"
     # local: a sentence-transformers model directory; empty means the bundled all-MiniLM-L6-v2.
     model: str | None = None
+    # local: "onnx" (onnxruntime + tokenizers; the model is exported once from the local weights
+    # into cache_dir and checked against sentence-transformers) or "sentence-transformers"
+    # (torch; 3.5-6 s to import). See assistant/embeddings.py.
+    runtime: Literal["onnx", "sentence-transformers"] = "onnx"
+    # Where the ONNX export is kept; empty means $XDG_CACHE_HOME/news-assistant (~/.cache/...).
+    cache_dir: Path | None = None
+    # onnxruntime intra-op threads; empty means one per core.
+    threads: int | None = None
     batch_size: int = 64
     base_url: str | None = None
     api_key: SecretStr | None = None
