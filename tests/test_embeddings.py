@@ -43,7 +43,7 @@ def sample_texts() -> list[str]:
     for path in sorted(SAMPLES.iterdir()):
         for doc in load_file(path).documents:
             texts += [f"{c.metadata['title']}\n{c.page_content}" for c in chunker.split(doc)]
-    return texts + ["What did Wang Yi ask of the Taliban?", "Who is Baradar?", "x", ""]
+    return [*texts, "What did Wang Yi ask of the Taliban?", "Who is Baradar?", "x", ""]
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +114,7 @@ def test_a_model_without_mean_pooling_is_refused_by_name(tmp_path):
         {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]))
     (model / "1_Pooling" / "config.json").write_text(json.dumps({"pooling_mode_cls_token": True}))
     (model / "sentence_bert_config.json").write_text("{}")
-    with pytest.raises(EmbeddingModelError, match="mean pooling.*ASSISTANT_EMBEDDINGS__RUNTIME"):
+    with pytest.raises(EmbeddingModelError, match=r"mean pooling.*ASSISTANT_EMBEDDINGS__RUNTIME"):
         OnnxEmbeddings(model, "cls-model", tmp_path / "cache", batch_size=8, threads=1)
 
 
