@@ -189,6 +189,7 @@ def ask(
     from assistant.api import make_filters
 
     bot = _assistant()
+    _guard(lambda: bot.embeddings.preload())  # the embedding model loads while the index opens
     filters = make_filters(date_from=date_from, date_to=date_to, source=source, section=section)
     if as_json:
         answer = _guard(lambda: bot.ask(question, filters=filters))
@@ -209,6 +210,7 @@ def chat(
     from assistant.api import make_filters
 
     bot = _assistant()
+    _guard(lambda: bot.embeddings.preload())
     filters = make_filters(date_from=date_from, date_to=date_to, source=source, section=section)
     history: list[tuple[str, str]] = []
     console.print("[dim]Ask about your articles. Empty line to quit.[/]")
