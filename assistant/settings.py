@@ -68,8 +68,9 @@ class EmbeddingSettings(BaseModel):
     # onnxruntime intra-op threads; empty means one per core.
     threads: int | None = None
     # Texts are sorted by length before batching, so small batches pad little. CPU time per
-    # BBC chunk, fused ONNX graph, one thread (/tmp micro-benchmark, 150 chunks, one run on a
-    # loaded machine): 40 ms at 16, 45 at 32, 62 at 64; sentence-transformers 48 at 32, 58 at 64.
+    # BBC chunk at one thread, 150 chunks, one run of a one-off script on a heavily loaded
+    # machine (noisy): fused ONNX 40 ms at 16, 45 at 32, 62 at 64; sentence-transformers 48 at
+    # 32, 58 at 64. `python bench/ingest_throughput.py --batch-sizes 16,32,64,128` re-measures it.
     batch_size: int = 32
     base_url: str | None = None
     api_key: SecretStr | None = None
