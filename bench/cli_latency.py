@@ -73,6 +73,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--articles", type=int, default=600, help="BBC articles in the library (600 ~ 2,900 chunks)")
     ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--warmup", type=int, default=1, help="rounds run first and not counted")
     ap.add_argument("--data-dir", help="reuse this library (ingested on first use)")
     ap.add_argument("--runtimes", default="onnx,sentence-transformers",
                     help="embedding runtimes to time `ask` with (ASSISTANT_EMBEDDINGS__RUNTIME)")
@@ -101,17 +102,17 @@ def main() -> None:
     walls: dict[str, list[float]] = {name: [] for name in commands}
     cpus: dict[str, list[float]] = {name: [] for name in commands}
     answer_ms: dict[str, list[float]] = {name: [] for name in commands}
-    for round_ in range(args.repeat + 1):  # round 0 is the warm-up
+    for round_ in range(args.repeat + args.warmup):  # the first --warmup rounds are not counted
         for name, (cmd, env) in commands.items():
             full = [*cmd, QUESTIONS[round_ % len(QUESTIONS)]] if "ask" in name else cmd
             elapsed, cpu, out = run(full, env)
-            if round_ == 0:
+            if round_ < args.warmup:
                 continue
             walls[name].append(elapsed)
             cpus[name].append(cpu)
             if "ask" in name:
                 answer_ms[name].append(float(json.loads(out)["timings"]["total_ms"]))
-        print(f"round {round_}/{args.repeat} done", file=sys.stderr)
+        print(f"round {round_ + 1}/{args.repeat + args.warmup} done", file=sys.stderr)
 
     rows = {}
     for name, times in walls.items():
@@ -122,13 +123,14 @@ def main() -> None:
     summary = {
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version(),
                     "loadavg_1m_at_end": os.getloadavg()[0]},
-        **library, "repeat": args.repeat, "commands": rows,
+        **library, "repeat": args.repeat, "warmup": args.warmup, "commands": rows,
     }
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(summary, indent=2))
     base = rows["python -c pass"]["median_s"]
-    print(f"\nWhole-process wall time, median of {args.repeat} after a warm-up ({summary['machine']['cpus']} CPUs, "
+    print(f"\nWhole-process wall time, median of {args.repeat} after {args.warmup} warm-up round(s) "
+          f"({summary['machine']['cpus']} CPUs, "
           f"load {summary['machine']['loadavg_1m_at_end']:.1f}); library: {library['library']}")
     print(f"{'command':44} {'median':>8} {'max':>8} {'- python':>9} {'cpu':>7}  answer (timings.total_ms)")
     for name, row in rows.items():
