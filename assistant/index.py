@@ -30,16 +30,9 @@ from langchain_core.documents import Document
 from langchain_core.vectorstores import VectorStore
 
 from assistant.catalog import Catalog, ChunkRow, Filters, make_engine
+from assistant.errors import IndexMismatchError, StoreUnavailableError
 from assistant.models import CachedEmbeddings
 from assistant.settings import Settings
-
-
-class IndexMismatchError(RuntimeError):
-    """The index was built with another embedding model; mixing vectors would be garbage."""
-
-
-class StoreUnavailableError(RuntimeError):
-    """The vector store cannot be reached or opened."""
 
 
 def _embedded_client(settings: Settings) -> chromadb.ClientAPI:
@@ -90,14 +83,15 @@ class NewsIndex(VectorStore):
         self.collection = self.client.get_or_create_collection(
             name=name,
             embedding_function=None,  # never Chroma's default: it downloads a model
-            metadata={"embedding_model": embeddings.identity},
+            metadata=_embedding_record(embeddings),
             configuration={"hnsw": {"space": "cosine"}},
         )
-        built_with = (self.collection.metadata or {}).get("embedding_model")
-        if built_with and built_with != embeddings.identity:
+        self.built_with = built_with = embedding_record_of(self.collection.metadata)
+        if built_with["embedding_model"] and built_with["embedding_model"] != embeddings.identity:
             raise IndexMismatchError(
-                f"the index '{name}' was built with embeddings '{built_with}' but the settings "
-                f"select '{embeddings.identity}'. Re-index with `assistant reindex`, or use "
+                f"the index '{name}' was built with embeddings '{built_with['embedding_model']}' "
+                f"({built_with['embedding_runtime']}) but the settings select '{embeddings.identity}' "
+                f"({embeddings.runtime}), whose vectors differ. Re-index with `assistant reindex`, or use "
                 f"another collection (ASSISTANT_STORE__COLLECTION)."
             )
         self.dense = Chroma(client=self.client, collection_name=name, embedding_function=embeddings)
@@ -265,9 +259,10 @@ class NewsIndex(VectorStore):
             self.client.delete_collection(self.settings.store.collection)
             self.collection = self.client.get_or_create_collection(
                 name=self.settings.store.collection, embedding_function=None,
-                metadata={"embedding_model": self.embedder.identity},
+                metadata=_embedding_record(self.embedder),
                 configuration={"hnsw": {"space": "cosine"}},
             )
+            self.built_with = embedding_record_of(self.collection.metadata)
             self.dense = Chroma(client=self.client, collection_name=self.settings.store.collection,
                                 embedding_function=self.embedder)
 
@@ -293,6 +288,24 @@ class NewsIndex(VectorStore):
                         fcntl.flock(handle, fcntl.LOCK_UN)
             finally:
                 self._depth -= 1
+
+
+def _embedding_record(embeddings: CachedEmbeddings) -> dict[str, str]:
+    """What a new collection remembers about the embeddings that fill it. ``embedding_model``
+    names the vector space: runtimes whose vectors match (the ONNX export is checked against
+    sentence-transformers, see embeddings.py) share it; any other change needs a re-index."""
+    return {"embedding_model": embeddings.identity, "embedding_runtime": embeddings.runtime}
+
+
+def embedding_record_of(metadata: dict | None) -> dict[str, str]:
+    """The record of an existing collection. Collections made before runtimes were recorded
+    hold only the model: a local one was built with sentence-transformers, the only local
+    runtime then."""
+    meta = metadata or {}
+    model = meta.get("embedding_model") or ""
+    runtime = meta.get("embedding_runtime") or ("sentence-transformers" if model.startswith("local:") else
+                                                "openai" if model.startswith("openai:") else "")
+    return {"embedding_model": model, "embedding_runtime": runtime}
 
 
 def _chroma_metadata(meta: dict) -> dict:

@@ -1,17 +1,29 @@
-"""Ingest: files -> documents -> chunks -> LangChain's index() into NewsIndex.
+"""Ingest: files -> documents -> chunks -> LangChain's index() into NewsIndex, as a pipeline.
+
+Two stages run at once: a reader thread parses and chunks the next batch of files while
+the writer embeds and writes the current one (onnxruntime releases the GIL while it
+computes, so reading costs the writer little). A bounded queue (``PREFETCH_BATCHES``)
+between them keeps memory flat however many files there are: only the file list and a few
+batches of documents are ever held, so a 100,000-article folder ingests in the memory of
+a few hundred.
 
 LangChain's indexing API with a SQL record manager does the bookkeeping: unchanged
 chunks are skipped (never re-embedded), a changed file's old chunks are cleaned up
 ("incremental" cleanup scoped by file path). Files go in batches of whole files, so a
-file's chunks are written in one index() batch and its cleanup sees all of them.
+file's chunks are written in one index() batch and its cleanup sees all of them; the write
+protocol of each batch (journal -> Chroma -> catalog, see index.py) is unchanged.
 """
 
 from __future__ import annotations
 
+import contextlib
+import queue
+import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from langchain_core.documents import Document
 from langchain_core.indexing import index as lc_index
@@ -21,6 +33,12 @@ from assistant.documents import DocumentError, LoadResult, find_files, load_file
 from assistant.index import NewsIndex
 
 Progress = Callable[[int, int, str], None]
+
+# Batches read ahead of the writer. Two keep the writer from ever waiting on the reader
+# (reading a batch takes a fraction of embedding it) and bound memory at three batches.
+PREFETCH_BATCHES = 2
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -54,6 +72,64 @@ class IngestReport:
         }
 
 
+@dataclass
+class Batch:
+    """Whole files' documents with their chunks, ready to write. ``done`` counts the items
+    (files, or documents for in-memory input) read so far, for progress."""
+
+    documents: list[Document]
+    chunks: list[list[Document]]
+    errors: list[DocumentError]
+    done: int
+    label: str
+    notes: list[DocumentError] = field(default_factory=list)
+
+
+def prefetch(items: Iterator[T], depth: int = PREFETCH_BATCHES) -> Iterator[T]:
+    """Run the iterator ``items`` in a background thread, at most ``depth`` items ahead of
+    the consumer. Its exceptions are raised in the consumer; if the consumer stops early
+    the thread stops too."""
+    box: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+            put(end)
+        except BaseException as exc:  # handed to the consumer, raised there
+            put(_Failed(exc))
+
+    thread = threading.Thread(target=produce, name="ingest-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = box.get()
+            if item is end:
+                return
+            if isinstance(item, _Failed):
+                raise item.error
+            yield item
+    finally:
+        stop.set()
+
+
+@dataclass
+class _Failed:
+    error: BaseException
+
+
 class Ingestor:
     def __init__(self, index: NewsIndex, chunker: Chunker, max_file_mb: int, batch_files: int):
         self.index = index
@@ -61,79 +137,35 @@ class Ingestor:
         self.max_bytes = max_file_mb * 2**20
         self.batch_files = max(1, batch_files)
 
+    # ---- entry points ---------------------------------------------------------------------
     def ingest_paths(self, paths: Iterable[str | Path], progress: Progress | None = None) -> IngestReport:
         started = time.perf_counter()
         files, errors = find_files(paths)
         report = IngestReport(files=len(files), errors=list(errors))
-        for lo in range(0, len(files), self.batch_files):
-            batch = files[lo : lo + self.batch_files]
-            docs: list[Document] = []
-            for i, path in enumerate(batch):
-                loaded = load_file(path, self.max_bytes)
-                report.errors.extend(loaded.errors)
-                report.notes.extend(loaded.notes)
-                docs.extend(loaded.documents)
-                if progress and i < len(batch) - 1:
-                    # Reading counts for half of a file's progress; embedding the batch, the rest.
-                    progress(lo + (i + 1) / 2, len(files), str(path))
-            self._write(docs, report)
-            if progress:
-                progress(min(lo + len(batch), len(files)), len(files), str(batch[-1]))
+        self._run(self._read_files(files), len(files), report, progress)
         report.seconds = time.perf_counter() - started
         return report
 
-    def ingest_documents(self, docs: Sequence[Document], progress: Progress | None = None,
-                         batch_docs: int = 64) -> IngestReport:
-        """Documents already in memory (re-indexing, the API). ``metadata['path']`` scopes cleanup."""
+    def ingest_documents(self, docs: Iterable[Document], progress: Progress | None = None,
+                         batch_docs: int = 64, total: int | None = None) -> IngestReport:
+        """Documents from memory or a stream (re-indexing, the API, other sources).
+        ``metadata['path']`` scopes cleanup: a path's documents must come in one batch of
+        ``batch_docs`` or fewer. ``total`` (the number of documents) is for progress only."""
         started = time.perf_counter()
-        report = IngestReport(files=len({d.metadata.get("path") for d in docs}))
-        for lo in range(0, len(docs), batch_docs):
-            self._write(list(docs[lo : lo + batch_docs]), report)
-            if progress:
-                progress(min(lo + batch_docs, len(docs)), len(docs), "")
+        if total is None and isinstance(docs, Sequence):
+            total = len(docs)
+        report = IngestReport()
+        paths: set[str] = set()
+
+        def counted(stream: Iterable[Document]) -> Iterator[Document]:
+            for doc in stream:
+                paths.add(doc.metadata.get("path"))
+                yield doc
+
+        self._run(self._read_documents(counted(docs), batch_docs), total or 0, report, progress)
+        report.files = len(paths)
         report.seconds = time.perf_counter() - started
         return report
-
-    def _write(self, docs: list[Document], report: IngestReport) -> None:
-        catalog = self.index.catalog
-        # The same article under two names (or twice in one JSONL file) goes in once.
-        known = {d.doc_id: d.path for d in catalog.list_documents(doc_ids=[x.metadata["doc_id"] for x in docs])}
-        kept: list[Document] = []
-        seen: dict[str, str] = {}
-        for doc in docs:
-            doc_id, path = doc.metadata["doc_id"], doc.metadata["path"]
-            first = seen.get(doc_id) or known.get(doc_id)
-            if first is not None and first != path:
-                report.duplicates.append(f"{path}: same text as {first}, skipped")
-                continue
-            if doc_id in seen:
-                continue
-            seen[doc_id] = path
-            kept.append(doc)
-        if not kept:
-            return
-        old_ids = {p: set(catalog.doc_ids_for_path(p)) for p in {d.metadata["path"] for d in kept}}
-        new_ids = {d.metadata["doc_id"] for d in kept}
-        report.documents_unchanged += sum(1 for d in kept if d.metadata["doc_id"] in known)
-        report.documents_added += sum(1 for d in kept if d.metadata["doc_id"] not in known)
-        report.documents_replaced += sum(len(ids - new_ids) for ids in old_ids.values())
-        chunks = [c for d in kept for c in self.chunker.split(d)]
-        with self.index.writing():
-            result = lc_index(
-                chunks,
-                self.index.record_manager,
-                self.index,
-                # One batch holds whole files, so incremental cleanup sees every chunk of a
-                # file before deleting that file's stale chunks.
-                batch_size=max(1, len(chunks)),
-                cleanup="incremental",
-                source_id_key="path",
-                key_encoder="sha256",
-                upsert_kwargs={"sources": {d.metadata["doc_id"]: d for d in kept}},
-            )
-        report.chunks_added += result["num_added"] + result["num_updated"]
-        report.chunks_skipped += result["num_skipped"]
-        report.chunks_deleted += result["num_deleted"]
 
     def ingest_loaded(self, loaded: Iterable[LoadResult]) -> IngestReport:
         """Documents loaded elsewhere (fetched pages, feed entries), with their errors and notes.
@@ -161,3 +193,87 @@ class Ingestor:
         ]
         self.index.reset()
         return self.ingest_documents(docs, progress)
+
+    # ---- stage 1: read and chunk (background thread) -------------------------------------
+    def _read_files(self, files: Sequence[Path]) -> Iterator[Batch]:
+        for lo in range(0, len(files), self.batch_files):
+            part = files[lo : lo + self.batch_files]
+            docs: list[Document] = []
+            errors: list[DocumentError] = []
+            notes: list[DocumentError] = []
+            for path in part:
+                loaded = load_file(path, self.max_bytes)
+                errors.extend(loaded.errors)
+                notes.extend(loaded.notes)
+                docs.extend(loaded.documents)
+            batch = self._chunked(docs, errors, lo + len(part), str(part[-1]))
+            batch.notes = notes
+            yield batch
+
+    def _read_documents(self, docs: Iterable[Document], batch_docs: int) -> Iterator[Batch]:
+        part: list[Document] = []
+        done = 0
+        for doc in docs:
+            part.append(doc)
+            if len(part) >= batch_docs:
+                done += len(part)
+                yield self._chunked(part, [], done, str(part[-1].metadata.get("path", "")))
+                part = []
+        if part:
+            yield self._chunked(part, [], done + len(part), str(part[-1].metadata.get("path", "")))
+
+    def _chunked(self, docs: list[Document], errors: list[DocumentError], done: int, label: str) -> Batch:
+        return Batch(docs, [self.chunker.split(d) for d in docs], errors, done, label)
+
+    # ---- stage 2: embed and write (this thread) -------------------------------------------
+    def _run(self, batches: Iterator[Batch], total: int, report: IngestReport, progress: Progress | None) -> None:
+        with contextlib.closing(prefetch(batches)) as stream:  # a failed write stops the reader too
+            for batch in stream:
+                report.errors.extend(batch.errors)
+                report.notes.extend(batch.notes)
+                self._write(batch, report)
+                if progress:
+                    progress(min(batch.done, total) if total else batch.done, total, batch.label)
+
+    def _write(self, batch: Batch, report: IngestReport) -> None:
+        catalog = self.index.catalog
+        docs = batch.documents
+        # The same article under two names (or twice in one JSONL file) goes in once.
+        known = {d.doc_id: d.path for d in catalog.list_documents(doc_ids=[x.metadata["doc_id"] for x in docs])}
+        kept: list[Document] = []
+        chunks: list[Document] = []
+        seen: dict[str, str] = {}
+        for doc, doc_chunks in zip(docs, batch.chunks, strict=True):
+            doc_id, path = doc.metadata["doc_id"], doc.metadata["path"]
+            first = seen.get(doc_id) or known.get(doc_id)
+            if first is not None and first != path:
+                report.duplicates.append(f"{path}: same text as {first}, skipped")
+                continue
+            if doc_id in seen:
+                continue
+            seen[doc_id] = path
+            kept.append(doc)
+            chunks.extend(doc_chunks)
+        if not kept:
+            return
+        old_ids = {p: set(catalog.doc_ids_for_path(p)) for p in {d.metadata["path"] for d in kept}}
+        new_ids = {d.metadata["doc_id"] for d in kept}
+        report.documents_unchanged += sum(1 for d in kept if d.metadata["doc_id"] in known)
+        report.documents_added += sum(1 for d in kept if d.metadata["doc_id"] not in known)
+        report.documents_replaced += sum(len(ids - new_ids) for ids in old_ids.values())
+        with self.index.writing():
+            result = lc_index(
+                chunks,
+                self.index.record_manager,
+                self.index,
+                # One batch holds whole files, so incremental cleanup sees every chunk of a
+                # file before deleting that file's stale chunks.
+                batch_size=max(1, len(chunks)),
+                cleanup="incremental",
+                source_id_key="path",
+                key_encoder="sha256",
+                upsert_kwargs={"sources": {d.metadata["doc_id"]: d for d in kept}},
+            )
+        report.chunks_added += result["num_added"] + result["num_updated"]
+        report.chunks_skipped += result["num_skipped"]
+        report.chunks_deleted += result["num_deleted"]

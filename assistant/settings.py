@@ -59,7 +59,19 @@ class EmbeddingSettings(BaseModel):
     backend: Literal["local", "openai"] = "local"
     # local: a sentence-transformers model directory; empty means the bundled all-MiniLM-L6-v2.
     model: str | None = None
-    batch_size: int = 64
+    # local: "onnx" (onnxruntime + tokenizers; the model is exported once from the local weights
+    # into cache_dir and checked against sentence-transformers) or "sentence-transformers"
+    # (torch; 3.5-6 s to import). See assistant/embeddings.py.
+    runtime: Literal["onnx", "sentence-transformers"] = "onnx"
+    # Where the ONNX export is kept; empty means $XDG_CACHE_HOME/news-assistant (~/.cache/...).
+    cache_dir: Path | None = None
+    # onnxruntime intra-op threads; empty means one per core.
+    threads: int | None = None
+    # Texts are sorted by length before batching, so small batches pad little. CPU time per
+    # BBC chunk at one thread, 150 chunks, one run of a one-off script on a heavily loaded
+    # machine (noisy): fused ONNX 40 ms at 16, 45 at 32, 62 at 64; sentence-transformers 48 at
+    # 32, 58 at 64. `python bench/ingest_throughput.py --batch-sizes 16,32,64,128` re-measures it.
+    batch_size: int = 32
     base_url: str | None = None
     api_key: SecretStr | None = None
     timeout_s: float = 60.0

@@ -47,8 +47,7 @@ class ApiError(Exception):
 
 def backend_error(exc: Exception) -> ApiError | None:
     """The 503 for a model or index that failed (its message names the setting or file), else None."""
-    from assistant.index import IndexMismatchError, StoreUnavailableError
-    from assistant.models import ModelError
+    from assistant.errors import IndexMismatchError, ModelError, StoreUnavailableError
 
     if isinstance(exc, (ModelError, StoreUnavailableError, IndexMismatchError)):
         return ApiError(503, str(exc), code="backend_unavailable")
