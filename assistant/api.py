@@ -175,6 +175,8 @@ class Assistant:
         calibrated probability, ``supported`` the decision at VerifySettings.threshold, and
         ``passages`` the indices of the one or two passages that support it best. Passages
         are treated as one source; instruction-like passages never support anything."""
+        from assistant.types import ClaimSupport
+
         results = self.checker.check_many(list(claims), list(passages))
         return [ClaimSupport(claim=c, supported=r.supported, score=round(float(r.score), 4), passages=r.passages,
                              reason=r.reason) for c, r in zip(claims, results, strict=True)]
