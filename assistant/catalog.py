@@ -22,15 +22,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import (
-    Column,
     Connection,
     Engine,
-    Float,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
     case,
     create_engine,
     delete,
@@ -42,76 +35,20 @@ from sqlalchemy import (
     update,
 )
 
+from assistant.migrations import migrate
+from assistant.schema import (
+    WRITE_LOCK,
+    chunks,
+    corpus_stats,
+    documents,
+    kv,
+    pending,
+    postings,
+    source_items,
+    sources,
+    term_stats,
+)
 from assistant.text import terms
-
-metadata = MetaData()
-
-documents = Table(
-    "na_documents", metadata,
-    Column("doc_id", String(32), primary_key=True),
-    Column("title", Text, nullable=False),
-    Column("date", String(10), index=True),
-    Column("section", Text),
-    Column("source", Text, index=True),
-    Column("url", Text),
-    Column("path", Text, index=True),
-    Column("text", Text, nullable=False),
-    Column("n_chunks", Integer, nullable=False, default=0),
-    Column("added_at", Float, nullable=False),
-)
-
-chunks = Table(
-    "na_chunks", metadata,
-    Column("chunk_id", String(64), primary_key=True),
-    Column("doc_id", String(32), nullable=False, index=True),
-    Column("chunk_index", Integer, nullable=False),
-    Column("start", Integer, nullable=False),
-    Column("end", Integer, nullable=False),
-    Column("length", Integer, nullable=False),
-)
-
-# Clustered by (term, chunk_id) and carrying the chunk's length, so scoring a query reads
-# only the postings of its terms: no join (at 110k chunks the join cost 150 ms a query).
-postings = Table(
-    "na_postings", metadata,
-    Column("term", String(64), primary_key=True),
-    Column("chunk_id", String(64), primary_key=True, index=True),
-    Column("tf", Integer, nullable=False),
-    Column("length", Integer, nullable=False),
-    sqlite_with_rowid=False,
-)
-
-term_stats = Table(
-    "na_terms", metadata,
-    Column("term", String(64), primary_key=True),
-    Column("df", Integer, nullable=False),
-)
-
-# Intent journal: vector-store ids being written or deleted. Rows left behind by a crash
-# are rolled back by ``NewsIndex.recover``.
-pending = Table(
-    "na_pending", metadata,
-    Column("chunk_id", String(64), primary_key=True),
-    Column("op", String(8), nullable=False),
-    Column("owner", Text, nullable=False),
-    Column("created_at", Float, nullable=False),
-)
-
-# Corpus statistics for BM25, kept in the same transactions as the chunk rows.
-corpus_stats = Table(
-    "na_stats", metadata,
-    Column("key", String(32), primary_key=True),
-    Column("value", Integer, nullable=False),
-)
-
-kv = Table(
-    "na_meta", metadata,
-    Column("key", String(64), primary_key=True),
-    Column("value", Text, nullable=False),
-)
-
-
-_WRITE_LOCK = 0x4E657773  # any constant shared by all instances: "News"
 
 
 def make_engine(url: str) -> Engine:
@@ -154,6 +91,8 @@ class DocumentRow:
     path: str | None
     n_chunks: int
     added_at: float
+    author: str | None = None
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -203,45 +142,13 @@ class Filters:
 class Catalog:
     def __init__(self, engine: Engine):
         self.engine = engine
-        self._migrate()
-        metadata.create_all(engine)
-        migrate_sources(engine)
+        migrate(engine)
         with self._writing() as conn:
             if conn.execute(select(func.count()).select_from(corpus_stats)).scalar() < 2:
                 n, total = conn.execute(select(func.count(), func.coalesce(func.sum(chunks.c.length), 0))).one()
                 conn.execute(delete(corpus_stats))
                 conn.execute(insert(corpus_stats), [{"key": "chunks", "value": int(n)},
                                                     {"key": "length", "value": int(total)}])
-
-    def _migrate(self) -> None:
-        """Catalogs written before postings carried the chunk length: rebuild that table.
-
-        One transaction, so a crash mid-way leaves the old table intact; a catalog left
-        half-migrated by an earlier version of this code (na_postings_old still present) is
-        finished here too."""
-        from sqlalchemy import inspect
-
-        inspector = inspect(self.engine)
-        names = set(inspector.get_table_names())
-        interrupted = "na_postings_old" in names
-        if not interrupted and ("na_postings" not in names
-                                or "length" in {c["name"] for c in inspector.get_columns("na_postings")}):
-            return
-        with self.engine.connect() as conn:
-            if self.engine.dialect.name == "sqlite":
-                # pysqlite runs DDL outside any transaction unless one is opened explicitly.
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
-            if interrupted:
-                conn.exec_driver_sql("DROP TABLE IF EXISTS na_postings")
-            else:
-                conn.exec_driver_sql("ALTER TABLE na_postings RENAME TO na_postings_old")
-            conn.exec_driver_sql("DROP INDEX IF EXISTS ix_na_postings_chunk_id")
-            postings.create(conn)
-            conn.exec_driver_sql(
-                "INSERT INTO na_postings (term, chunk_id, tf, length) SELECT p.term, p.chunk_id, p.tf, c.length "
-                "FROM na_postings_old p JOIN na_chunks c ON c.chunk_id = p.chunk_id")
-            conn.exec_driver_sql("DROP TABLE na_postings_old")
-            conn.commit()
 
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
@@ -251,7 +158,7 @@ class Catalog:
         transaction-scoped advisory lock there."""
         with self.engine.begin() as conn:
             if self.engine.dialect.name == "postgresql":
-                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_WRITE_LOCK})")
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
             yield conn
 
     @staticmethod
@@ -347,7 +254,8 @@ class Catalog:
                     conn.execute(insert(documents).values(
                         doc_id=doc_id, title=d["title"], date=d.get("date"), section=d.get("section"),
                         source=d.get("source") or "", url=d.get("url"), path=d.get("path"),
-                        text=d["text"], n_chunks=n, added_at=now))
+                        text=d["text"], n_chunks=n, added_at=now, author=d.get("author"),
+                        language=d.get("language")))
             for part in _parts([i for i, _, _ in items]):
                 conn.execute(delete(pending).where(pending.c.chunk_id.in_(part)))
 
@@ -513,40 +421,6 @@ def _parts(items: Sequence[str], size: int = 500):
 
 
 # ---- followed sources: feeds and watched folders (issue 17) ----------------------------------
-# Kept apart from the index tables above: they say what to fetch and what was seen, never
-# what is searchable, so they sit in their own MetaData and their own migration step.
-sources_metadata = MetaData()
-
-sources = Table(
-    "na_sources", sources_metadata,
-    Column("location", String(2048), primary_key=True),  # feed URL or absolute folder path
-    Column("kind", String(8), nullable=False),  # "feed" | "folder"
-    Column("title", Text),
-    Column("added_at", Float, nullable=False),
-    Column("checked_at", Float),  # last check, whatever its outcome
-    Column("ok_at", Float),  # last check that worked
-    Column("error", Text),  # the last check's error, None when it worked
-    Column("items", Integer, nullable=False, default=0),
-    Column("etag", Text),
-    Column("modified", Text),
-)
-
-# What a source held at its last check: a feed's entries or a folder's files, each with a
-# fingerprint (entry date or content hash; file mtime and size) so only changes are ingested.
-source_items = Table(
-    "na_source_items", sources_metadata,
-    Column("location", String(2048), primary_key=True),
-    Column("item", String(2048), primary_key=True),
-    Column("fingerprint", String(128), nullable=False),
-    Column("seen_at", Float, nullable=False),
-)
-
-
-def migrate_sources(engine: Engine) -> None:
-    """Create the source tables when missing (catalogs older than issue 17 lack them)."""
-    sources_metadata.create_all(engine, checkfirst=True)
-
-
 @dataclass(frozen=True)
 class SourceRow:
     location: str
