@@ -169,7 +169,7 @@ class NewsIndex(VectorStore):
         # The catalog's chunk count, not collection.count(): that one scans, and grows with the index.
         if k <= 0 or self.catalog.stats()[0] == 0:
             return []
-        where = filters.chroma_where() if filters else None
+        where = chroma_where(filters)
         with self.store_errors():
             hits = self.dense.similarity_search_by_vector_with_relevance_scores(vector, k=k, filter=where)
         return [(doc.id, 1.0 - float(distance)) for doc, distance in hits if doc.id]
@@ -312,3 +312,24 @@ def _chroma_metadata(meta: dict) -> dict:
     """Chroma keeps what filters need; None values are not allowed there."""
     keep = ("doc_id", "title", "date", "date_int", "section", "source", "url", "chunk_index", "start", "end")
     return {k: meta[k] for k in keep if meta.get(k) is not None}
+
+
+def chroma_where(filters: Filters | None) -> dict | None:
+    """Filters as a Chroma where-clause (``catalog.sql_conditions`` is the SQL translation).
+    Dates are compared as the integer YYYYMMDD each chunk carries in ``date_int``."""
+    if not filters:
+        return None
+    clauses: list[dict] = []
+    if filters.date_from:
+        clauses.append({"date_int": {"$gte": int(filters.date_from.replace("-", ""))}})
+    if filters.date_to:
+        clauses.append({"date_int": {"$lte": int(filters.date_to.replace("-", ""))}})
+    if filters.source:
+        clauses.append({"source": filters.source})
+    if filters.section:
+        clauses.append({"section": filters.section})
+    if filters.doc_ids:
+        clauses.append({"doc_id": {"$in": list(filters.doc_ids)}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
