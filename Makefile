@@ -12,7 +12,7 @@ export ORT_DISABLE_TELEMETRY := 1
 export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install chromium postgres demo test lint eval bench-answer bench-retrieval bench-ingest bench-brief bench-qa clean
+.PHONY: install chromium postgres demo test unit lint eval bench-answer bench-retrieval bench-ingest bench-brief bench-qa clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,9 +34,15 @@ chromium:
 postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q postgresql; }
 
+# Two steps: the unit tests that load no model (seconds; they fail first and fast), then the
+# suites that load the real models, servers and a browser.
 test: install chromium postgres
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q -m slow
+
+unit: install
+	$(PY) -m pytest -q -m "not slow"
 
 lint: install
 	$(VENV)/bin/ruff check .

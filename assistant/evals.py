@@ -37,13 +37,13 @@ from typing import Any
 import yaml
 
 from assistant.documents import load_file
+from assistant.resources import data_dir
 from assistant.settings import Settings
 from assistant.text import STOPWORDS, numbers, words
 from assistant.verify import passage_context
 
-ROOT = Path(__file__).resolve().parent.parent
-EVALS = ROOT / "evals"
-SAMPLES = ROOT / "samples" / "articles"
+EVALS = data_dir("evals", "assistant.evals_data")
+SAMPLES = data_dir("samples/articles", "assistant.samples_data")
 
 # Direction of each metric: +1 higher is better, -1 lower is better.
 METRICS: dict[str, int] = {

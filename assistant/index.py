@@ -17,51 +17,24 @@ import contextlib
 import fcntl
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import chromadb
-from chromadb.config import Settings as ChromaSettings
-from langchain_chroma import Chroma
 from langchain_classic.indexes import SQLRecordManager
 from langchain_core.documents import Document
 from langchain_core.vectorstores import VectorStore
 
-from assistant.catalog import Catalog, ChunkRow, Filters, make_engine
+from assistant.catalog import Catalog, ChunkRow, make_engine
 from assistant.errors import IndexMismatchError, StoreUnavailableError
 from assistant.models import CachedEmbeddings
 from assistant.settings import Settings
+from assistant.types import Filters
+from assistant.vectors import ChromaVectors, chroma_where, embedding_record_of
 
-
-def _embedded_client(settings: Settings) -> chromadb.ClientAPI:
-    return chromadb.PersistentClient(
-        path=str(settings.chroma_dir),
-        settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
-    )
-
-
-def _server_client(settings: Settings) -> chromadb.ClientAPI:
-    s = settings.store
-    headers = {"Authorization": f"Bearer {s.token.get_secret_value()}"} if s.token else None
-    try:
-        return chromadb.HttpClient(
-            host=s.host, port=s.port, ssl=s.ssl, headers=headers,
-            settings=ChromaSettings(anonymized_telemetry=False),
-        )
-    except Exception as exc:  # chromadb raises several types for an unreachable server
-        scheme = "https" if s.ssl else "http"
-        raise StoreUnavailableError(
-            f"cannot reach the Chroma server at {scheme}://{s.host}:{s.port} "
-            f"(check ASSISTANT_STORE__HOST / __PORT / __SSL / __TOKEN): {type(exc).__name__}"
-        ) from None
-
-
-CHROMA_CLIENTS: dict[str, Callable[[Settings], chromadb.ClientAPI]] = {
-    "embedded": _embedded_client,
-    "server": _server_client,
-}
+__all__ = ["IndexMismatchError", "NewsIndex", "StoreUnavailableError", "WriteLock", "chroma_where",
+           "embedding_record_of", "ensure_private_dir"]
 
 
 def ensure_private_dir(path: Path) -> None:
@@ -71,6 +44,33 @@ def ensure_private_dir(path: Path) -> None:
         os.chmod(path, 0o700)
 
 
+class WriteLock:
+    """One writer at a time: threads in this process (re-entrant), and processes sharing
+    data_dir (an flock on data_dir/.write.lock; a server store relies on the catalog's lock)."""
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self._lock = threading.RLock()
+        self._depth = 0
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        with self._lock:
+            self._depth += 1
+            try:
+                if self._depth > 1 or self.path is None:
+                    yield
+                    return
+                with open(self.path, "a") as handle:
+                    fcntl.flock(handle, fcntl.LOCK_EX)
+                    try:
+                        yield
+                    finally:
+                        fcntl.flock(handle, fcntl.LOCK_UN)
+            finally:
+                self._depth -= 1
+
+
 class NewsIndex(VectorStore):
     def __init__(self, settings: Settings, embeddings: CachedEmbeddings):
         self.settings = settings
@@ -78,28 +78,25 @@ class NewsIndex(VectorStore):
         ensure_private_dir(settings.data_dir)
         self.engine = make_engine(settings.catalog_url)
         self.catalog = Catalog(self.engine)
-        self.client = CHROMA_CLIENTS[settings.store.backend](settings)
-        name = settings.store.collection
-        self.collection = self.client.get_or_create_collection(
-            name=name,
-            embedding_function=None,  # never Chroma's default: it downloads a model
-            metadata=_embedding_record(embeddings),
-            configuration={"hnsw": {"space": "cosine"}},
-        )
-        self.built_with = built_with = embedding_record_of(self.collection.metadata)
-        if built_with["embedding_model"] and built_with["embedding_model"] != embeddings.identity:
-            raise IndexMismatchError(
-                f"the index '{name}' was built with embeddings '{built_with['embedding_model']}' "
-                f"({built_with['embedding_runtime']}) but the settings select '{embeddings.identity}' "
-                f"({embeddings.runtime}), whose vectors differ. Re-index with `assistant reindex`, or use "
-                f"another collection (ASSISTANT_STORE__COLLECTION)."
-            )
-        self.dense = Chroma(client=self.client, collection_name=name, embedding_function=embeddings)
-        self.record_manager = SQLRecordManager(namespace=f"chroma/{name}", engine=self.engine)
+        self.vectors = ChromaVectors(settings, embeddings)
+        self.record_manager = SQLRecordManager(namespace=f"chroma/{settings.store.collection}", engine=self.engine)
         self.record_manager.create_schema()
-        self._lock = threading.RLock()
-        self._depth = 0
+        embedded = settings.store.backend == "embedded"
+        self._write_lock = WriteLock(settings.data_dir / ".write.lock" if embedded else None)
         self.recover()
+
+    @property
+    def collection(self):
+        """The Chroma collection (tests and benchmarks inspect it)."""
+        return self.vectors.collection
+
+    @property
+    def client(self):
+        return self.vectors.client
+
+    @property
+    def built_with(self) -> dict[str, str]:
+        return self.vectors.built_with
 
     # ---- VectorStore interface used by LangChain's index() -------------------------
     @property
@@ -125,16 +122,8 @@ class NewsIndex(VectorStore):
             if todo:
                 vectors = self.embedder.embed_documents([self.embed_text(d) for _, d in todo])
                 self.catalog.journal([i for i, _ in todo], "add")
-                step = self.client.get_max_batch_size()
-                for lo in range(0, len(todo), step):
-                    part = todo[lo : lo + step]
-                    with self.store_errors():
-                        self.collection.upsert(
-                            ids=[i for i, _ in part],
-                            embeddings=vectors[lo : lo + step],
-                            metadatas=[_chroma_metadata(d.metadata) for _, d in part],
-                            documents=[d.page_content for _, d in part],
-                        )
+                self.vectors.upsert([i for i, _ in todo], vectors, [d.metadata for _, d in todo],
+                                    [d.page_content for _, d in todo])
             docs = {k: {**v.metadata, "text": v.page_content} for k, v in (sources or {}).items()}
             self.catalog.commit_chunks(
                 [(i, d.metadata, d.page_content) for i, d in zip(ids, documents, strict=True)],
@@ -148,7 +137,7 @@ class NewsIndex(VectorStore):
         with self.writing():
             self.catalog.journal(ids, "delete")
             self.catalog.remove_chunks(ids)
-            self._chroma_delete(ids)
+            self.vectors.delete(ids)
             self.catalog.clear_journal(ids)
         return True
 
@@ -169,10 +158,7 @@ class NewsIndex(VectorStore):
         # The catalog's chunk count, not collection.count(): that one scans, and grows with the index.
         if k <= 0 or self.catalog.stats()[0] == 0:
             return []
-        where = filters.chroma_where() if filters else None
-        with self.store_errors():
-            hits = self.dense.similarity_search_by_vector_with_relevance_scores(vector, k=k, filter=where)
-        return [(doc.id, 1.0 - float(distance)) for doc, distance in hits if doc.id]
+        return self.vectors.search(vector, k, filters)
 
     def keyword_search(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
         r = self.settings.retrieval
@@ -188,20 +174,8 @@ class NewsIndex(VectorStore):
             row = rows.get(chunk_id)
             if row is None or row.doc_id not in docs:
                 continue  # not committed (an interrupted write) or since deleted
-            out.append(self._chunk_doc(row, docs[row.doc_id], texts[row.doc_id]))
+            out.append(chunk_document(row, docs[row.doc_id], texts[row.doc_id]))
         return out
-
-    @staticmethod
-    def _chunk_doc(row: ChunkRow, doc, text: str) -> Document:
-        return Document(
-            id=row.chunk_id,
-            page_content=text[row.start : row.end],
-            metadata={"chunk_id": row.chunk_id, "doc_id": row.doc_id, "chunk_index": row.chunk_index,
-                      "start": row.start, "end": row.end, "title": doc.title, "date": doc.date,
-                      "section": doc.section, "source": doc.source, "url": doc.url,
-                      # The text just before the chunk: who "he" is in its first sentence.
-                      "before": text[max(0, row.start - 400) : row.start]},
-        )
 
     # ---- maintenance ------------------------------------------------------------------
     def delete_documents(self, doc_ids: Sequence[str]) -> int:
@@ -223,92 +197,35 @@ class NewsIndex(VectorStore):
                 self.catalog.remove_chunks(deletes)
             committed = self.catalog.committed(ids)
             orphans = [i for i in ids if i not in committed]
-            self._chroma_delete(orphans)
+            self.vectors.delete(orphans)
             self.catalog.clear_journal(ids)
         return len(stale)
-
-    def _chroma_delete(self, ids: Sequence[str]) -> None:
-        with self.store_errors():
-            step = self.client.get_max_batch_size()
-            for lo in range(0, len(ids), step):
-                self.collection.delete(ids=list(ids[lo : lo + step]))
-
-    @contextmanager
-    def store_errors(self) -> Iterator[None]:
-        """A Chroma server that goes away mid-session -> one clear error naming the settings.
-        (A write it interrupts is rolled back by the journal on the next start.)"""
-        if self.settings.store.backend != "server":
-            yield
-            return
-        try:
-            yield
-        except (IndexMismatchError, StoreUnavailableError):
-            raise
-        except Exception as exc:
-            s = self.settings.store
-            raise StoreUnavailableError(
-                f"the Chroma server at {'https' if s.ssl else 'http'}://{s.host}:{s.port} failed "
-                f"({type(exc).__name__}); check that it is running (ASSISTANT_STORE__HOST / __PORT)") from None
 
     def reset(self) -> None:
         """Empty the whole index (for re-indexing with new settings)."""
         with self.writing():
-            ids = self.catalog.all_chunk_ids()
-            self.delete(ids)
+            self.delete(self.catalog.all_chunk_ids())
             self.record_manager.delete_keys(self.record_manager.list_keys())
-            self.client.delete_collection(self.settings.store.collection)
-            self.collection = self.client.get_or_create_collection(
-                name=self.settings.store.collection, embedding_function=None,
-                metadata=_embedding_record(self.embedder),
-                configuration={"hnsw": {"space": "cosine"}},
-            )
-            self.built_with = embedding_record_of(self.collection.metadata)
-            self.dense = Chroma(client=self.client, collection_name=self.settings.store.collection,
-                                embedding_function=self.embedder)
+            self.vectors.reset()
 
     def count(self) -> dict[str, int]:
         n_chunks, _ = self.catalog.stats()
-        return {"documents": len(self.catalog.list_documents()), "chunks": n_chunks,
-                "vectors": self.collection.count()}
+        return {"documents": len(self.catalog.list_documents()), "chunks": n_chunks, "vectors": self.vectors.count()}
 
-    @contextmanager
-    def writing(self) -> Iterator[None]:
-        """One writer at a time: threads in this process, and processes sharing data_dir."""
-        with self._lock:
-            self._depth += 1
-            try:
-                if self._depth > 1 or self.settings.store.backend != "embedded":
-                    yield
-                    return
-                with open(self.settings.data_dir / ".write.lock", "a") as handle:
-                    fcntl.flock(handle, fcntl.LOCK_EX)
-                    try:
-                        yield
-                    finally:
-                        fcntl.flock(handle, fcntl.LOCK_UN)
-            finally:
-                self._depth -= 1
+    def writing(self):
+        """One writer at a time (see WriteLock)."""
+        return self._write_lock.held()
 
 
-def _embedding_record(embeddings: CachedEmbeddings) -> dict[str, str]:
-    """What a new collection remembers about the embeddings that fill it. ``embedding_model``
-    names the vector space: runtimes whose vectors match (the ONNX export is checked against
-    sentence-transformers, see embeddings.py) share it; any other change needs a re-index."""
-    return {"embedding_model": embeddings.identity, "embedding_runtime": embeddings.runtime}
-
-
-def embedding_record_of(metadata: dict | None) -> dict[str, str]:
-    """The record of an existing collection. Collections made before runtimes were recorded
-    hold only the model: a local one was built with sentence-transformers, the only local
-    runtime then."""
-    meta = metadata or {}
-    model = meta.get("embedding_model") or ""
-    runtime = meta.get("embedding_runtime") or ("sentence-transformers" if model.startswith("local:") else
-                                                "openai" if model.startswith("openai:") else "")
-    return {"embedding_model": model, "embedding_runtime": runtime}
-
-
-def _chroma_metadata(meta: dict) -> dict:
-    """Chroma keeps what filters need; None values are not allowed there."""
-    keep = ("doc_id", "title", "date", "date_int", "section", "source", "url", "chunk_index", "start", "end")
-    return {k: meta[k] for k in keep if meta.get(k) is not None}
+def chunk_document(row: ChunkRow, doc, text: str) -> Document:
+    """A committed chunk as a Document: its text sliced from the stored article, with the
+    article's metadata and the text just before it."""
+    return Document(
+        id=row.chunk_id,
+        page_content=text[row.start : row.end],
+        metadata={"chunk_id": row.chunk_id, "doc_id": row.doc_id, "chunk_index": row.chunk_index,
+                  "start": row.start, "end": row.end, "title": doc.title, "date": doc.date,
+                  "section": doc.section, "source": doc.source, "url": doc.url,
+                  # The text just before the chunk: who "he" is in its first sentence.
+                  "before": text[max(0, row.start - 400) : row.start]},
+    )

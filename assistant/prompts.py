@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.resources
 import re
 from functools import lru_cache
 from pathlib import Path
 
 from langchain_core.prompts import ChatPromptTemplate
 
+from assistant.resources import data_dir
 
-def _prompt_dir() -> Path:
-    # A source checkout (or editable install) reads prompts/ at the top of the repository,
-    # so edits take effect at once; an installed wheel carries a copy as package data.
-    repo = Path(__file__).resolve().parent.parent / "prompts"
-    if repo.is_dir():
-        return repo
-    return Path(str(importlib.resources.files("assistant.prompts_data")))
-
-
-PROMPT_DIR = _prompt_dir()
+PROMPT_DIR = data_dir("prompts", "assistant.prompts_data")
 _SECTION = re.compile(r"^\[(system|user)\]\s*$", re.M)
 
 

@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, Field
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Metadata filters usable from the CLI, the API and the UI. Each store translates them:
+    ``catalog.documents.sql_conditions`` for SQL, ``index.chroma_where`` for Chroma."""
+
+    date_from: str | None = None
+    date_to: str | None = None
+    source: str | None = None
+    section: str | None = None
+    doc_ids: tuple[str, ...] | None = None
+
+    def empty(self) -> bool:
+        return not (self.date_from or self.date_to or self.source or self.section or self.doc_ids)
 
 
 class Citation(BaseModel):

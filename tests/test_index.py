@@ -123,8 +123,9 @@ def test_filters(bot, tmp_path):
 
 @pytest.mark.parametrize("state", ["old-schema", "interrupted-migration"])
 def test_catalog_from_an_older_version_is_migrated(tmp_path, state):
-    """Postings written before they carried the chunk length are rebuilt on open, including
-    a catalog whose earlier migration was killed half-way."""
+    """A catalog from before numbered migrations (no na_migrations, no source tables, no
+    author column, postings without the chunk length) is brought up to date on open,
+    including one whose earlier postings rebuild was killed half-way."""
     import sqlite3
 
     from assistant.catalog import Catalog, make_engine
@@ -141,6 +142,11 @@ def test_catalog_from_an_older_version_is_migrated(tmp_path, state):
         CREATE TABLE na_postings_old (term VARCHAR(64), chunk_id VARCHAR(64), tf INTEGER, PRIMARY KEY (term, chunk_id));
         INSERT INTO na_postings_old SELECT term, chunk_id, tf FROM na_postings;
         DROP TABLE na_postings;
+        DROP TABLE na_migrations;
+        DROP TABLE na_sources;
+        DROP TABLE na_source_items;
+        ALTER TABLE na_documents DROP COLUMN author;
+        ALTER TABLE na_documents DROP COLUMN language;
     """)
     if state == "old-schema":
         db.execute("ALTER TABLE na_postings_old RENAME TO na_postings")
@@ -154,3 +160,5 @@ def test_catalog_from_an_older_version_is_migrated(tmp_path, state):
     names = {r[0] for r in sqlite3.connect(settings.data_dir / "catalog.sqlite").execute(
         "SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert "na_postings_old" not in names
+    assert {"na_migrations", "na_sources", "na_source_items"} <= names
+    assert [d.author for d in catalog.list_documents()] == [None]

@@ -115,7 +115,12 @@ new MutationObserver(function () {
 
 WELCOME = ("**Ask about the news in your library.** Every answer quotes the passage it comes from. "
            "Try one of these, or type your own question below.")
-FOCUS_QUESTION = "() => { setTimeout(() => document.querySelector('#question textarea')?.focus(), 50); }"
+# Focus returns to the question box once it is unlocked: Gradio applies the update that
+# re-enables it a moment after this runs, and a disabled box cannot take focus, so retry
+# every 50 ms for up to 2 s.
+FOCUS_QUESTION = ("() => { let n = 0; const tick = () => { const t = document.querySelector('#question textarea');"
+                  " if (t && !t.disabled) { t.focus(); } else if (n++ < 40) { setTimeout(tick, 50); } };"
+                  " setTimeout(tick, 50); }")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
 
 

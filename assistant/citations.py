@@ -1,0 +1,67 @@
+"""Citations: number the passages an answer cites by first appearance, and put the markers
+at the end of each sentence ("... in Tianjin [1]."). Answers and briefs share this registry."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from assistant.types import Answer, AnswerSentence, Citation
+
+
+class Cited(Protocol):
+    """What a citation needs from a passage (evidence sentences satisfy it)."""
+
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    chunk: object
+
+
+class CitationRegistry:
+    """Numbers passages 1, 2, ... by first appearance; the same passage keeps its number."""
+
+    def __init__(self) -> None:
+        self.ids: dict[tuple[str, int], int] = {}
+        self.citations: list[Citation] = []
+
+    def number(self, passage: Cited) -> int:
+        key = (passage.doc_id, passage.start)
+        if key not in self.ids:
+            self.ids[key] = len(self.ids) + 1
+            self.citations.append(citation(passage, self.ids[key]))
+        return self.ids[key]
+
+    def numbers(self, passages: Sequence[Cited]) -> list[int]:
+        return sorted({self.number(p) for p in passages})
+
+
+def citation(ev: Cited, number: int) -> Citation:
+    m = ev.chunk.metadata
+    return Citation(id=number, doc_id=m["doc_id"], title=m.get("title") or "", date=m.get("date"),
+                    source=m.get("source") or "", chunk_id=m.get("chunk_id") or ev.chunk.id or "",
+                    quote=ev.text, start=ev.start, end=ev.end)
+
+
+def with_markers(text: str, numbers: list[int]) -> str:
+    """Markers before the sentence's final stop: "It rained [1][2]." ("" markers: unchanged)."""
+    markers = "".join(f"[{n}]" for n in numbers)
+    text = text.strip()
+    if text and text[-1] in ".!?" and markers:
+        return f"{text[:-1]} {markers}{text[-1]}"
+    return f"{text} {markers}".strip()
+
+
+def assemble(question: str, items: list[tuple[str, Sequence[Cited], float, bool]], mode: str,
+             note: str | None) -> Answer:
+    """An Answer from (sentence, cited passages, support score, supported) rows."""
+    registry = CitationRegistry()
+    parts: list[str] = []
+    rows: list[AnswerSentence] = []
+    for text, cites, score, ok in items:
+        numbers = registry.numbers(cites)
+        parts.append(with_markers(text, numbers))
+        rows.append(AnswerSentence(text=text, citations=numbers, supported=ok, score=round(score, 4)))
+    return Answer(question=question, answer=" ".join(parts), abstained=False, citations=registry.citations,
+                  sentences=rows, mode=mode, note=note)
