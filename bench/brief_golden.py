@@ -6,6 +6,8 @@ disagrees on a figure) and the first 20 BBC dev articles (bench/brief_data.py: n
 BBC test articles), then writes the full output of every brief as JSON: each single article,
 two article sets (chosen by id and by a date range) and four topic briefs. ``timings`` are
 left out (they are wall-clock); everything else, Markdown included, must stay byte-identical.
+The articles are copied to one fixed folder (``ARTICLES``) because chunk ids hash the file's
+path; the index and catalog live in a fresh temporary folder each run.
 
     NEWS_BENCH_DATA=/work/shared/data python bench/brief_golden.py bench/results/brief_golden_before.json
     NEWS_BENCH_DATA=/work/shared/data python bench/brief_golden.py /tmp/after.json && \
@@ -41,6 +43,7 @@ TOPICS = ["China and the Taliban", "Oscar and Bafta film awards",
           "Boeing 737 Max 9 grounding after the Alaska Airlines door plug blowout",
           "ferry ran aground off the Isle of Mull"]
 DATE_RANGE = ("2024-01-06", "2024-01-08")
+ARTICLES = Path(tempfile.gettempdir()) / "brief-golden-articles"
 
 
 def shape(brief) -> dict:
@@ -55,6 +58,7 @@ def build_library(data_dir: Path, articles: Path):
     from assistant.api import Assistant
     from assistant.settings import Settings
 
+    shutil.rmtree(articles, ignore_errors=True)
     shutil.copytree(SAMPLES, articles / "samples")
     shutil.copytree(TOPIC, articles / "topic", ignore=shutil.ignore_patterns("README.md"))
     (articles / "bbc").mkdir()
@@ -73,7 +77,7 @@ def main() -> None:
     ap.add_argument("--abstractive", type=Path, default=None)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="brief-golden-") as tmp:
-        bot = build_library(Path(tmp) / "data", Path(tmp) / "articles")
+        bot = build_library(Path(tmp) / "data", ARTICLES)
         docs = sorted(bot.documents(), key=lambda d: d.doc_id)
         result: dict = {"single": {}, "sets": {}, "topics": {}}
         for d in docs:
