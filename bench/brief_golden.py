@@ -28,8 +28,10 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-os.environ.setdefault("NEWS_BENCH_DATA", str(ROOT.parent.parent / "shared" / "data")
-                      if (ROOT.parent.parent / "shared" / "data").is_dir() else str(ROOT.parent / "shared" / "data"))
+# The shared data sits beside the main checkout (../shared/data) or beside the worktrees (../../shared/data).
+os.environ.setdefault("NEWS_BENCH_DATA", str(next((p for p in (ROOT.parent / "shared" / "data",
+                                                             ROOT.parent.parent / "shared" / "data") if p.is_dir()),
+                                                  ROOT.parent / "shared" / "data")))
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
@@ -62,7 +64,11 @@ def build_library(data_dir: Path, articles: Path):
     shutil.copytree(SAMPLES, articles / "samples")
     shutil.copytree(TOPIC, articles / "topic", ignore=shutil.ignore_patterns("README.md"))
     (articles / "bbc").mkdir()
-    for art in brief_data.bbc("dev", BBC_DEV):
+    bbc = brief_data.bbc("dev", BBC_DEV)
+    if len(bbc) < BBC_DEV:
+        raise SystemExit(f"found {len(bbc)} BBC dev articles, not {BBC_DEV}: "
+                         "set NEWS_BENCH_DATA to the shared data folder")
+    for art in bbc:
         shutil.copy(art.path, articles / "bbc" / art.key.replace("/", "-"))
     bot = Assistant(Settings(data_dir=data_dir))
     report = bot.ingest([articles])
