@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from assistant.ingest import Ingestor, IngestReport, Progress
     from assistant.judge.answerability import AnswerJudge
     from assistant.retrieval import HybridRetriever
-    from assistant.types import Answer, AnswerEvent, ClaimSupport
+    from assistant.types import Answer, AnswerEvent, BriefEvent, BriefProgress, ClaimSupport
     from assistant.verify import SupportChecker
 
 _BUILD_LOCK = threading.RLock()
@@ -125,7 +125,8 @@ class Assistant:
 
         return BriefChain(self.index.catalog, self.embeddings, self.checker, self.settings.brief,
                           llm=self.llm if self.settings.brief.mode == "abstractive" else None,
-                          counter=self.counter, retriever=self.retriever)
+                          counter=self.counter, retriever=self.retriever,
+                          context_window=self.settings.llm.context_window)
 
     @cached_property
     def qa(self) -> QAChain:
@@ -184,8 +185,8 @@ class Assistant:
     # ---- briefs ---------------------------------------------------------------------------
     def brief_stream(self, doc_ids: Iterable[str] | None = None, paths: Iterable[str | Path] | None = None,
                      topic: str | None = None, filters: Filters | None = None, mode: str | None = None,
-                     **filter_kwargs: Any) -> Iterator[tuple[str, int, int] | Brief]:
-        """Progress tuples ("reading", done, total) ..., then the Brief.
+                     **filter_kwargs: Any) -> Iterator[BriefEvent]:
+        """BriefProgress events (stage "reading", done, total) ..., then BriefDone with the Brief.
 
         Choose the articles by id, by path (files or folders; ingested first if needed), by
         topic (retrieved), or by filters (a date range, a source, a section)."""
@@ -203,21 +204,22 @@ class Assistant:
         chain = self.briefer
         if mode == "abstractive" and chain.llm is None:
             chain = BriefChain(self.index.catalog, self.embeddings, self.checker, self.settings.brief,
-                               llm=self.llm, counter=self.counter, retriever=self.retriever)
+                               llm=self.llm, counter=self.counter, retriever=self.retriever,
+                               context_window=self.settings.llm.context_window)
         docs = chain.select(ids or None, make_filters(filters, **filter_kwargs), topic)
         return chain.stream(docs, topic, mode)
 
     def brief(self, doc_ids: Iterable[str] | None = None, paths: Iterable[str | Path] | None = None,
               topic: str | None = None, filters: Filters | None = None, mode: str | None = None,
-              progress: Callable[[str, int, int], None] | None = None, **filter_kwargs: Any) -> Brief:
+              progress: Callable[[BriefProgress], None] | None = None, **filter_kwargs: Any) -> Brief:
         """A cited brief of one article, a set of articles, or a topic."""
-        from assistant.brief import Brief
+        from assistant.types import BriefDone
 
-        for item in self.brief_stream(doc_ids, paths, topic, filters, mode, **filter_kwargs):
-            if isinstance(item, Brief):
-                return item
+        for event in self.brief_stream(doc_ids, paths, topic, filters, mode, **filter_kwargs):
+            if isinstance(event, BriefDone):
+                return event.brief
             if progress:
-                progress(*item)
+                progress(event)
         raise RuntimeError("brief chain ended without a brief")
 
     def _docs_under(self, paths: Iterable[str | Path]) -> list[DocumentRow]:

@@ -336,8 +336,8 @@ def brief(
                       TimeElapsedColumn(), console=err, transient=True, disable=as_json) as bar:
             task = bar.add_task("selecting", total=None)
             return bot.brief(doc_ids=ids or None, paths=paths or None, topic=topic, filters=filters, mode=mode,
-                             progress=lambda stage, done, total: bar.update(task, description=stage,
-                                                                            completed=done, total=total))
+                             progress=lambda p: bar.update(task, description=p.stage, completed=p.done,
+                                                           total=p.total))
 
     try:
         result = _guard(run)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
+
+if TYPE_CHECKING:
+    from assistant.brief.render import Brief
 
 
 @dataclass(frozen=True)
@@ -105,3 +108,24 @@ class ClaimSupport(BaseModel):
     score: float
     passages: list[int] = Field(default_factory=list)  # indices of the cited passages, best first
     reason: str = ""  # why not, when not supported
+
+
+# ---- brief streaming events (Assistant.brief_stream), in order: BriefProgress ..., then BriefDone ----
+@dataclass(frozen=True)
+class BriefProgress:
+    """A brief under way: "reading" (articles read of total), "ranking", and in abstractive
+    mode "summarising" (chunks noted of total) and "verifying"."""
+
+    stage: Literal["reading", "ranking", "summarising", "verifying"]
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
+class BriefDone:
+    """The finished brief; always the last event."""
+
+    brief: Brief
+
+
+BriefEvent = BriefProgress | BriefDone

@@ -15,6 +15,7 @@ from assistant.brief.quotes import attribute, find_quotes
 from assistant.brief.select import Candidate, choose, dangling, defects, is_furniture, near_duplicate, refers_back
 from assistant.brief.timeline import conflicts, counts, resolve_dates
 from assistant.evals import has_fact
+from assistant.types import BriefDone, BriefProgress
 
 from conftest import ROOT, SEED
 
@@ -251,8 +252,12 @@ def test_date_range_and_folder_briefs(lib):
     whole = bot.brief(paths=[folder])
     assert len(whole.documents) == 3
     progress = []
-    bot.brief(doc_ids=[seed_id(bot)], progress=lambda *p: progress.append(p))
-    assert progress and progress[0][0] == "reading"
+    bot.brief(doc_ids=[seed_id(bot)], progress=progress.append)
+    assert progress and progress[0] == BriefProgress("reading", 1, 1)
+    assert [p.stage for p in progress] == ["reading", "ranking"]
+    *steps, done = bot.brief_stream(doc_ids=[seed_id(bot)])
+    assert all(isinstance(e, BriefProgress) for e in steps) and isinstance(done, BriefDone)
+    assert done.brief.headline.startswith("Chinese Officials")
 
 
 @pytest.mark.slow

@@ -1,54 +1,93 @@
 """Abstractive summaries: LangChain map-reduce with the chat model, every sentence verified.
 
-Map: one note per chunk of every article; reduce: a short summary from the notes. Each
-generated sentence goes through the shared support check against the articles' sentences; a
-failing one is replaced by the source sentence closest to it, and the brief's note says how
-many were replaced (or that none could be kept and the summary quotes the articles). A model
-that errors out also falls back to the extractive summary, with a note saying so.
+Map: one note per chunk of every article; reduce: a short summary from as many notes as fit
+the model's context window (less ``REDUCE_RESERVE`` tokens for the prompt and the answer).
+The window is the model's own when it reports one (llama.cpp: ``n_ctx``), else the setting
+``llm.context_window`` (an OpenAI-compatible server reports none). Each generated sentence
+goes through the shared support check against the articles' sentences; a failing one is
+replaced by the source sentence closest to it, and the brief's note says how many were
+replaced (or that none could be kept and the summary quotes the articles). A model that
+errors out also falls back to the extractive summary, with a note saying so.
 """
 
 from __future__ import annotations
 
-from langchain_core.output_parsers import StrOutputParser
+from collections.abc import Callable, Generator, Sequence
+from typing import TYPE_CHECKING
 
 from assistant.brief.render import BriefPoint
 from assistant.brief.select import near_duplicate
-from assistant.prompts import load_prompt
 from assistant.text import sentences, words
+from assistant.types import BriefProgress
+
+if TYPE_CHECKING:
+    from assistant.brief.citations import CitationRegistry
+    from assistant.brief.reading import BriefSentence
+    from assistant.catalog import DocumentRow
+    from assistant.verify import SupportChecker
+
+REDUCE_RESERVE = 400  # tokens of the window kept for the reduce prompt's instructions and the summary
+REDUCE_MIN = 200      # notes budget however small the window
+Count = Callable[[str], int]
+Written = tuple[list[BriefPoint], str | None]  # summary points, and the note the brief shows
 
 
-def abstractive_summary(chain, docs, texts, sents, registry, extractive):
-    """Generator: progress tuples, then returns (summary points, note). ``extractive``: the
-    sentences the extractive summary would use, for the fallback."""
-    s = chain.settings
+def context_window(llm, configured: int) -> int:
+    """Tokens the model reads: its own window when it reports one (llama.cpp's ``n_ctx``),
+    else the configured ``llm.context_window``."""
+    n_ctx = getattr(llm, "n_ctx", None)
+    return n_ctx if isinstance(n_ctx, int) and n_ctx > 0 else configured
+
+
+def fit_notes(notes: Sequence[str], window: int, count: Count | None = None) -> str:
+    """The reduce step's input: the notes, in order, as a bullet list, while they fit the window
+    (``count``: the model's token counter; about four characters a token without one)."""
+    budget = max(REDUCE_MIN, window - REDUCE_RESERVE)
+    joined, used = [], 0
+    for note in notes:
+        cost = count(note) if count else len(note) // 4
+        if used + cost > budget:
+            break
+        joined.append(f"- {note}")
+        used += cost
+    return "\n".join(joined)
+
+
+def abstractive_summary(llm, window: int, count: Count | None, catalog, checker: SupportChecker,
+                        max_sentences: int, docs: Sequence[DocumentRow], texts: dict[str, str],
+                        sents: Sequence[BriefSentence], registry: CitationRegistry,
+                        extractive: Sequence[BriefSentence]) -> Generator[BriefProgress, None, Written]:
+    """Yields progress, returns (summary points, note). ``extractive``: the sentences of the
+    extractive summary, for the fallback."""
+    from langchain_core.output_parsers import StrOutputParser
+
+    from assistant.prompts import load_prompt
+
     try:
-        map_chain = load_prompt("brief_map") | chain.llm | StrOutputParser()
-        reduce_chain = load_prompt("brief_reduce") | chain.llm | StrOutputParser()
-        pieces = [(d, c) for d in docs for c in chain.catalog.chunks_of(d.doc_id)]
+        map_chain = load_prompt("brief_map") | llm | StrOutputParser()
+        reduce_chain = load_prompt("brief_reduce") | llm | StrOutputParser()
+        pieces = [(d, c) for d in docs for c in catalog.chunks_of(d.doc_id)]
         notes: list[str] = []
         for n, (doc, chunk) in enumerate(pieces, start=1):
             text = texts[doc.doc_id][chunk.start: chunk.end]
             notes.append(map_chain.invoke({"title": doc.title, "text": text}).strip())
-            yield ("summarising", n, len(pieces))
-        budget = max(200, chain.llm_context() - 400)
-        joined, used = [], 0
-        for note in notes:
-            cost = chain.count(note) if chain.count else len(note) // 4
-            if used + cost > budget:
-                break
-            joined.append(f"- {note}")
-            used += cost
-        summary_text = reduce_chain.invoke({"notes": "\n".join(joined)}).strip()
+            yield BriefProgress("summarising", n, len(pieces))
+        summary_text = reduce_chain.invoke({"notes": fit_notes(notes, window, count)}).strip()
     except Exception as exc:  # any model failure falls back to the extractive summary, and says so
-        note = (f"The model could not write a summary ({type(exc).__name__}); "
-                "the summary quotes the source sentences instead.")
-        return [registry.point(x) for x in extractive], note
-    yield ("verifying", 1, 1)
-    passages = [x.text for x in sents]
-    vectors = [x.vector for x in sents]
+        return registry.points(extractive), (f"The model could not write a summary ({type(exc).__name__}); "
+                                             "the summary quotes the source sentences instead.")
+    yield BriefProgress("verifying", 1, 1)
+    return verified(summary_text, checker, max_sentences, sents, registry, extractive)
+
+
+def verified(summary_text: str, checker: SupportChecker, max_sentences: int, sents: Sequence[BriefSentence],
+             registry: CitationRegistry, extractive: Sequence[BriefSentence]) -> Written:
+    """The model's sentences that the articles support, each citing its passages; a failing one
+    replaced by its closest source sentence; all replaced (or none left): the extractive summary."""
     out, replaced, kept = [], 0, []
-    claims = [c.text for c in sentences(summary_text) if len(words(c.text)) >= 4][: s.summary_sentences]
-    for claim, support in zip(claims, chain.checker.check_many(claims, passages, vectors), strict=True):
+    claims = [c.text for c in sentences(summary_text) if len(words(c.text)) >= 4][:max_sentences]
+    checks = checker.check_many(claims, [x.text for x in sents], [x.vector for x in sents])
+    for claim, support in zip(claims, checks, strict=True):
         best = sents[support.passages[0]] if support.passages else None
         if support.supported and best is not None:
             ids = sorted({registry.add(sents[i]) for i in support.passages})
@@ -63,7 +102,7 @@ def abstractive_summary(chain, docs, texts, sents, registry, extractive):
         kept.append(point.text)
         out.append(point)
     if not out or replaced == len(out):
-        return [registry.point(x) for x in extractive], (
+        return registry.points(extractive), (
             "No sentence the model wrote could be verified against the articles; "
             "the summary quotes the source sentences instead (extractive fallback).")
     note = None

@@ -13,6 +13,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from assistant.brief.select import near_duplicate
+
+if TYPE_CHECKING:
+    from assistant.brief.reading import Article, BriefSentence
 
 _UP = "A-ZÀ-ÖØ-Þ"
 _LO = "a-zß-öø-ÿ"
@@ -270,4 +276,30 @@ def find_quotes(sents: Sequence[str], only: Sequence[int] | None = None) -> list
             out.append(QuoteFound(i, text, attribute(i, sents), True))
         elif is_reported_speech(sentence):
             out.append(QuoteFound(i, sentence, attribute(i, sents), False))
+    return out
+
+
+# ---- the brief's quotes ----------------------------------------------------------------------------
+def choose_quotes(articles: Sequence[Article], limit: int) -> list[tuple[QuoteFound, BriefSentence]]:
+    """Up to ``limit`` quotes from the articles' admissible sentences, each with its sentence:
+    attributed ones first, then quoted words before reported speech, then the most
+    summary-worthy; one per speaker before a second from anyone; no near-duplicates."""
+    found = []
+    for a in articles:
+        at = {x.start: x for x in a.sentences}
+        quotable = {i for i, span in enumerate(a.spans) if span.start in at}
+        for q in find_quotes([span.text for span in a.spans], only=quotable):
+            x = at[a.spans[q.index].start]
+            found.append((q.speaker is None, not q.quoted, -x.score, q, x))
+    found.sort(key=lambda t: t[:3])
+    out: list[tuple[QuoteFound, BriefSentence]] = []
+    for per_speaker in (True, False):
+        for *_, q, x in found:
+            if len(out) >= limit:
+                break
+            if any(near_duplicate(q.text, o.text) for o, _ in out):
+                continue
+            if per_speaker and any(o.speaker == q.speaker for o, _ in out):
+                continue
+            out.append((q, x))
     return out

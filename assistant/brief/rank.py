@@ -20,11 +20,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from assistant.brief.render import display_title
 from assistant.brief.select import refers_back
 from assistant.text import terms, words
+
+if TYPE_CHECKING:
+    from assistant.brief.reading import Article
 
 MODEL_PATH = Path(__file__).with_name("selector.json")
 _QUOTE_MARK = re.compile(r"[\"“”]|(?:^|\s)['‘]\w")
@@ -124,6 +129,20 @@ def default_model() -> SentenceModel:
 
 def score_article(a: ArticleSentences, model: SentenceModel | None = None) -> np.ndarray:
     return (model or default_model()).probability(features(a))
+
+
+def score_sentences(articles: Sequence[Article], title_vectors: np.ndarray, topic_vector: np.ndarray | None = None,
+                    topic_weight: float = 0.0) -> None:
+    """Sets each sentence's ``prob`` (the model, per article) and ``score``: ``prob`` plus
+    ``topic_weight`` x its cosine to the topic, for topic briefs."""
+    for a, title_vector in zip(articles, title_vectors, strict=True):
+        if not a.sentences:
+            continue
+        texts, vectors = [x.text for x in a.sentences], np.asarray([x.vector for x in a.sentences])
+        probs = score_article(ArticleSentences(texts, vectors, display_title(a.doc.title), title_vector))
+        for x, p in zip(a.sentences, probs, strict=True):
+            x.prob = float(p)
+            x.score = x.prob + (topic_weight * float(x.vector @ topic_vector) if topic_vector is not None else 0.0)
 
 
 def oracle_labels(texts: Sequence[str], reference: str, scorer, max_sentences: int = 6) -> list[int]:

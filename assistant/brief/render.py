@@ -1,4 +1,4 @@
-"""The Brief: its JSON shape and its Markdown.
+"""The Brief: its JSON shape, its headline lines and its Markdown.
 
 Fields grew with topic briefs (``based_on``, ``stories``, ``timeline``, ``disagreements``,
 ``sources``); the older ones keep their names and meaning, so the CLI, the web app and the
@@ -7,9 +7,43 @@ evals render a brief as before.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel, Field
 
 from assistant.types import Citation
+
+if TYPE_CHECKING:
+    from assistant.catalog import DocumentRow
+
+
+def display_title(title: str) -> str:
+    """A scraped title without its site or section tag ("... Warning Ties | Taliban News")."""
+    head, sep, _ = title.rpartition(" | ")
+    return head.strip() if sep and len(head.split()) >= 3 else title
+
+
+def headline(docs: Sequence[DocumentRow], topic: str | None) -> str:
+    """One article: its title; a topic: the topic as typed, capitalised; a set: its size and dates."""
+    if len(docs) == 1:
+        return display_title(docs[0].title)
+    if topic:
+        text = topic.strip().rstrip("?.!")
+        return text[:1].upper() + text[1:]
+    dates = sorted({d.date for d in docs if d.date})
+    span = f", {dates[0]} to {dates[-1]}" if dates else ""
+    return f"Brief: {len(docs)} articles{span}"
+
+
+def based_on(docs: Sequence[DocumentRow]) -> str:
+    dates = sorted({d.date for d in docs if d.date})
+    n = f"{len(docs)} article{'s' if len(docs) != 1 else ''}"
+    if not dates:
+        return f"Based on {n}"
+    if len(dates) == 1:
+        return f"Based on {n} from {dates[0]}"
+    return f"Based on {n} from {dates[0]} to {dates[-1]}"
 
 
 class BriefPoint(BaseModel):

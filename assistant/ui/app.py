@@ -365,7 +365,7 @@ def _brief_tab(bot: Assistant, library: Library) -> dict[str, Any]:
         try:
             brief = bot.brief(doc_ids=doc_ids or None, topic=topic or None, mode=mode,
                               date_from=f.date_from if f else None, date_to=f.date_to if f else None,
-                              progress=lambda stage, done, total: progress((done, total), desc=stage))
+                              progress=lambda p: progress((p.done, p.total), desc=p.stage))
         except ValueError as exc:  # nothing matched: the reason is written for users
             reason = str(exc)
             return render.render_notice(reason[:1].upper() + reason[1:] + "."), gr.skip(), gr.update(visible=False)

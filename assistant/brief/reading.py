@@ -1,0 +1,80 @@
+"""Reading: every sentence of each article, the ones a brief may use, and their embeddings.
+
+Every sentence is kept as context (who "he" is in a quote may be named in a caption-like
+line the brief never shows); only admissible ones (select.py: no furniture, no instructions,
+four words or more) are ranked and cited. A sentence's ``position`` runs from 0 (first
+admissible sentence) to 1 (last), the input the facts finder weighs names by.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from assistant.brief.render import display_title
+from assistant.brief.select import Candidate, admissible
+from assistant.text import Span, sentences, words
+
+if TYPE_CHECKING:
+    from assistant.catalog import DocumentRow
+
+
+@dataclass
+class BriefSentence:
+    doc: DocumentRow
+    doc_rank: int
+    text: str
+    start: int
+    end: int
+    index: int        # among the article's admissible sentences
+    position: float   # 0 = first, 1 = last
+    vector: np.ndarray | None = None
+    prob: float = 0.0   # the sentence model's P(a summary would include it)
+    score: float = 0.0  # prob, plus the topic's pull for topic briefs
+    _candidate: Candidate | None = field(default=None, repr=False)
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.doc.doc_id, self.index)
+
+    @property
+    def candidate(self) -> Candidate:
+        """This sentence as a choice for the summary (one object for the whole brief; built once it is scored)."""
+        if self._candidate is None:
+            self._candidate = Candidate(
+                key=self.key, text=self.text, vector=self.vector, score=self.score, order=(self.doc_rank, self.index),
+                previous=(self.doc.doc_id, self.index - 1) if self.index > 0 else None)
+        return self._candidate
+
+
+@dataclass
+class Article:
+    doc: DocumentRow
+    rank: int                        # order among the brief's articles
+    spans: list[Span]                # every sentence, for quote attribution
+    sentences: list[BriefSentence]   # the admissible ones, in order
+
+    @property
+    def words(self) -> int:
+        return sum(len(words(x.text)) for x in self.sentences)
+
+
+def read_article(doc: DocumentRow, rank: int, text: str) -> Article:
+    every = sentences(text)
+    spans = [x for x in every if admissible(x.text)]
+    last = max(1, len(spans) - 1)
+    return Article(doc, rank, every, [BriefSentence(doc, rank, s.text, s.start, s.end, i, i / last)
+                                      for i, s in enumerate(spans)])
+
+
+def embed(articles: list[Article], embedder) -> np.ndarray:
+    """Embeds every admissible sentence (set on the sentence) and each article's title, in
+    one batch; returns the title vectors, one per article."""
+    sents = [x for a in articles for x in a.sentences]
+    titles = [display_title(a.doc.title) for a in articles]
+    vectors = np.asarray(embedder.embed_texts([x.text for x in sents] + titles))
+    for x, v in zip(sents, vectors[: len(sents)], strict=True):
+        x.vector = v
+    return vectors[len(sents):]
