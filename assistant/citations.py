@@ -3,7 +3,7 @@ at the end of each sentence ("... in Tianjin [1]."). Answers and briefs share th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from assistant.types import Answer, AnswerSentence, Citation
@@ -20,18 +20,25 @@ class Cited(Protocol):
 
 
 class CitationRegistry:
-    """Numbers passages 1, 2, ... by first appearance; the same passage keeps its number."""
+    """Numbers passages 1, 2, ... by first appearance; the same passage (article, offset)
+    keeps its number. Answers cite evidence sentences (``number``); briefs subclass it to
+    cite their own sentences (brief/citations.py)."""
 
     def __init__(self) -> None:
         self.ids: dict[tuple[str, int], int] = {}
         self.citations: list[Citation] = []
 
-    def number(self, passage: Cited) -> int:
-        key = (passage.doc_id, passage.start)
+    def add(self, doc_id: str, start: int, make: Callable[[int], Citation]) -> int:
+        """The number of the passage at ``start`` in ``doc_id``; ``make(n)`` builds its
+        Citation the first time it is cited."""
+        key = (doc_id, start)
         if key not in self.ids:
             self.ids[key] = len(self.ids) + 1
-            self.citations.append(citation(passage, self.ids[key]))
+            self.citations.append(make(self.ids[key]))
         return self.ids[key]
+
+    def number(self, passage: Cited) -> int:
+        return self.add(passage.doc_id, passage.start, lambda n: citation(passage, n))
 
     def numbers(self, passages: Sequence[Cited]) -> list[int]:
         return sorted({self.number(p) for p in passages})

@@ -23,6 +23,7 @@ from assistant.brief.render import (
     display_title,
 )
 from assistant.brief.timeline import Conflict
+from assistant.citations import CitationRegistry as SharedRegistry
 from assistant.types import Citation
 
 if TYPE_CHECKING:
@@ -30,27 +31,27 @@ if TYPE_CHECKING:
     from assistant.verify import SupportChecker
 
 
-class CitationRegistry:
+class CitationRegistry(SharedRegistry):
+    """The answers' numbering (assistant/citations.py), citing brief sentences: each
+    Citation names the chunk that holds its sentence."""
+
     def __init__(self, catalog: Catalog):
+        super().__init__()
         self.catalog = catalog
-        self.ids: dict[tuple[str, int], int] = {}
-        self.citations: list[Citation] = []
         self._chunks: dict[str, list] = {}
 
-    def add(self, s: BriefSentence) -> int:
+    def add(self, s: BriefSentence) -> int:  # type: ignore[override]
         """The citation id of ``s`` (a new one the first time it is cited)."""
-        key = (s.doc.doc_id, s.start)
-        if key not in self.ids:
-            self.ids[key] = len(self.ids) + 1
-            if s.doc.doc_id not in self._chunks:  # one catalog read per article
-                self._chunks[s.doc.doc_id] = self.catalog.chunks_of(s.doc.doc_id)
-            chunks = self._chunks[s.doc.doc_id]
-            chunk_id = next((c.chunk_id for c in chunks if c.start <= s.start and s.end <= c.end),
-                            next((c.chunk_id for c in chunks if c.start <= s.start < c.end), ""))
-            self.citations.append(Citation(id=self.ids[key], doc_id=s.doc.doc_id, title=s.doc.title,
-                                           date=s.doc.date, source=s.doc.source, chunk_id=chunk_id,
-                                           quote=s.text, start=s.start, end=s.end))
-        return self.ids[key]
+        return super().add(s.doc.doc_id, s.start, lambda n: self._citation(s, n))
+
+    def _citation(self, s: BriefSentence, n: int) -> Citation:
+        if s.doc.doc_id not in self._chunks:  # one catalog read per article
+            self._chunks[s.doc.doc_id] = self.catalog.chunks_of(s.doc.doc_id)
+        chunks = self._chunks[s.doc.doc_id]
+        chunk_id = next((c.chunk_id for c in chunks if c.start <= s.start and s.end <= c.end),
+                        next((c.chunk_id for c in chunks if c.start <= s.start < c.end), ""))
+        return Citation(id=n, doc_id=s.doc.doc_id, title=s.doc.title, date=s.doc.date, source=s.doc.source,
+                        chunk_id=chunk_id, quote=s.text, start=s.start, end=s.end)
 
     def point(self, s: BriefSentence) -> BriefPoint:
         """The sentence quoted as a point, citing itself."""
