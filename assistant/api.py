@@ -11,30 +11,21 @@ Models and the index are built on first use and kept for the life of the object.
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Callable, Iterable, Iterator
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.components import Components
 from assistant.settings import Settings
 
 # Imported where they are used, so each CLI command loads only what it needs (`assistant
 # docs` opens the catalog alone; no LangChain splitters, llama.cpp or Chroma for it).
 if TYPE_CHECKING:
-    from assistant.answer import QAChain
-    from assistant.brief import Brief, BriefChain
-    from assistant.catalog import Catalog, DocumentRow, Filters
+    from assistant.brief import Brief
+    from assistant.catalog import DocumentRow, Filters
     from assistant.conversation import History
-    from assistant.index import NewsIndex
-    from assistant.ingest import Ingestor, IngestReport, Progress
-    from assistant.judge.answerability import AnswerJudge
-    from assistant.retrieval import HybridRetriever
+    from assistant.ingest import IngestReport, Progress
     from assistant.types import Answer, AnswerEvent, BriefEvent, BriefProgress, ClaimSupport
-    from assistant.verify import SupportChecker
-
-_BUILD_LOCK = threading.RLock()
 
 
 def make_filters(filters: Filters | None = None, **kwargs: Any) -> Filters | None:
@@ -48,94 +39,11 @@ def make_filters(filters: Filters | None = None, **kwargs: Any) -> Filters | Non
     return Filters(**given) if given else None
 
 
-class Assistant:
+class Assistant(Components):
+    """The user-facing API over the pipeline's components (components.py builds them)."""
+
     def __init__(self, settings: Settings | None = None, **overrides: Any):
-        self.settings = settings or Settings(**overrides)
-
-    # ---- components (built once, on first use) -----------------------------------------
-    @cached_property
-    def embeddings(self):
-        from assistant.models import build_embeddings
-
-        with _BUILD_LOCK:
-            return build_embeddings(self.settings.embeddings)
-
-    @cached_property
-    def llm(self):
-        from assistant.models import build_chat_model
-
-        with _BUILD_LOCK:
-            return build_chat_model(self.settings.llm)
-
-    @cached_property
-    def index(self) -> NewsIndex:
-        from assistant.index import NewsIndex
-
-        with _BUILD_LOCK:
-            return NewsIndex(self.settings, self.embeddings)
-
-    @cached_property
-    def catalog(self) -> Catalog:
-        """The catalog alone (documents, chunks, keyword index), without Chroma or a model:
-        the index's own once it is open."""
-        if "index" in self.__dict__:
-            return self.index.catalog
-        from assistant.catalog import Catalog, make_engine
-
-        if self.settings.store.catalog_url is None:  # the SQLite file in the (private) data dir
-            self.settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-            os.chmod(self.settings.data_dir, 0o700)
-        return Catalog(make_engine(self.settings.catalog_url))
-
-    @cached_property
-    def counter(self):
-        from assistant.text import token_counter
-
-        return token_counter(self.settings.chunking.encoding)
-
-    @cached_property
-    def ingestor(self) -> Ingestor:
-        from assistant.chunking import Chunker
-        from assistant.ingest import Ingestor
-
-        s = self.settings
-        return Ingestor(self.index, Chunker(s.chunking), s.ingest.max_file_mb, s.ingest.batch_files)
-
-    @cached_property
-    def retriever(self) -> HybridRetriever:
-        from assistant.retrieval import HybridRetriever
-
-        return HybridRetriever(index=self.index, settings=self.settings.retrieval)
-
-    @cached_property
-    def checker(self) -> SupportChecker:
-        from assistant.verify import SupportChecker
-
-        return SupportChecker(self.embeddings, self.settings.verify)
-
-    @cached_property
-    def judge(self) -> AnswerJudge:
-        from assistant.judge.answerability import AnswerJudge
-
-        return AnswerJudge()
-
-    @cached_property
-    def briefer(self) -> BriefChain:
-        from assistant.brief import BriefChain
-
-        return BriefChain(self.index.catalog, self.embeddings, self.checker, self.settings.brief,
-                          llm=self.llm if self.settings.brief.mode == "abstractive" else None,
-                          counter=self.counter, retriever=self.retriever,
-                          context_window=self.settings.llm.context_window)
-
-    @cached_property
-    def qa(self) -> QAChain:
-        from assistant.answer import QAChain
-        from assistant.evidence import EvidenceSelector
-
-        selector = EvidenceSelector(self.embeddings, self.index.catalog, self.counter, self.settings.answer,
-                                    judge=self.judge)
-        return QAChain(self.settings, self.retriever, selector, self.checker, self.llm, self.counter)
+        super().__init__(settings or Settings(**overrides))
 
     # ---- library ----------------------------------------------------------------------
     def ingest(self, paths: Iterable[str | Path] | str | Path, progress: Progress | None = None) -> IngestReport:
