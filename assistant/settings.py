@@ -216,12 +216,18 @@ class BriefSettings(BaseModel):
     # the articles whose passages reach topic_min_similarity cosine to the topic.
     topic_k: int = 80
     topic_min_similarity: float = 0.3
+    # ... or whose keyword (BM25) score reaches this share of the best passage's: a topic
+    # named by rare words ("ETIM") that the embedding model places poorly. Set by hand, not
+    # measured (no topic-brief judgements exist yet).
+    topic_keyword_share: float = 0.5
     # Articles whose sentence centroids reach this cosine are one story (sets and topics).
     story_min_cosine: float = 0.6
     # Two sentences from different articles are about the same fact at this cosine or above.
     disagree_min_cosine: float = 0.6
     disagreements: int = 3
     timeline_entries: int = 6
+    # "What to watch": forward-looking sentences ("will", "is expected to") shown at most. Set by hand.
+    watch_points: int = 2
 
 
 class ServerSettings(BaseModel):

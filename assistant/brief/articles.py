@@ -16,16 +16,15 @@ if TYPE_CHECKING:
     from assistant.catalog import Catalog, DocumentRow, Filters
     from assistant.settings import BriefSettings
 
-KEYWORD_SHARE = 0.5  # of the best keyword score, for a passage to count as on the topic
-
-
-def on_topic(passages: Sequence[Mapping], min_similarity: float) -> list[str]:
+def on_topic(passages: Sequence[Mapping], min_similarity: float, keyword_share: float = 0.5) -> list[str]:
     """Ids of the articles on the topic, in retrieval order, from the retrieved passages'
-    metadata (``doc_id``, ``dense`` cosine, ``keyword`` score; a missing score counts as 0)."""
+    metadata (``doc_id``, ``dense`` cosine, ``keyword`` score; a missing score counts as 0):
+    a passage is on the topic at ``min_similarity`` cosine or ``keyword_share`` of the best
+    keyword score (settings: brief.topic_min_similarity, brief.topic_keyword_share)."""
     top_keyword = max((m.get("keyword") or 0.0 for m in passages), default=0.0) or 1.0
     return list(dict.fromkeys(
         m["doc_id"] for m in passages
-        if (m.get("dense") or 0.0) >= min_similarity or (m.get("keyword") or 0.0) >= KEYWORD_SHARE * top_keyword))
+        if (m.get("dense") or 0.0) >= min_similarity or (m.get("keyword") or 0.0) >= keyword_share * top_keyword))
 
 
 def select_documents(catalog: Catalog, retriever, s: BriefSettings, doc_ids: Sequence[str] | None = None,
@@ -40,7 +39,8 @@ def select_documents(catalog: Catalog, retriever, s: BriefSettings, doc_ids: Seq
         return [rows[d] for d in dict.fromkeys(doc_ids)]
     if topic:
         found = retriever.retrieve(topic, filters, k=s.topic_k).chunks
-        order = on_topic([c.metadata for c in found], s.topic_min_similarity)[: s.max_documents]
+        order = on_topic([c.metadata for c in found], s.topic_min_similarity,
+                         s.topic_keyword_share)[: s.max_documents]
         if not order:
             raise ValueError(f"no articles in the library match the topic {topic!r}")
         rows = {r.doc_id: r for r in catalog.list_documents(doc_ids=order)}

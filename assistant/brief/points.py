@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from assistant.settings import BriefSettings
 
 _NO_BUDGET = 10**6  # key points and watch are limited by count, not words
-_WATCH = 2
 _FUTURE = re.compile(
     r"\b(will|is expected to|are expected to|is due to|are due to|plans? to|is set to|are set to|"
     r"next (week|month|year)|later this (week|month|year)|scheduled|upcoming|is to|are to)\b", re.I)
@@ -60,7 +59,9 @@ def key_points(sents: Sequence[BriefSentence], said: Sequence[BriefSentence], st
 
 def watch(sents: Sequence[BriefSentence], s: BriefSettings) -> list[BriefSentence]:
     future = [x.candidate for x in sents if looks_ahead(x.text)]
-    return _sentences(sents, choose(future, _NO_BUDGET, _WATCH, s.redundancy, standalone=True)) if future else []
+    if not future:
+        return []
+    return _sentences(sents, choose(future, _NO_BUDGET, s.watch_points, s.redundancy, standalone=True))
 
 
 def best_per_group(sents: Sequence[BriefSentence], group, dated_only: bool = False) -> list[BriefSentence]:
