@@ -264,7 +264,7 @@ def ask(
     from assistant.api import make_filters
 
     bot = _assistant()
-    _guard(lambda: bot.embeddings.preload())  # the embedding model loads while the index opens
+    _guard(bot.preload)  # the models load while the index opens
     filters = make_filters(date_from=date_from, date_to=date_to, source=source, section=section)
     if as_json:
         answer = _guard(lambda: bot.ask(question, filters=filters))
@@ -285,7 +285,7 @@ def chat(
     from assistant.api import make_filters
 
     bot = _assistant()
-    _guard(lambda: bot.embeddings.preload())
+    _guard(bot.preload)
     filters = make_filters(date_from=date_from, date_to=date_to, source=source, section=section)
     history: list[tuple[str, str]] = []
     console.print("[dim]Ask about your articles. Empty line to quit.[/]")
@@ -509,20 +509,30 @@ def keys_remove(name: Annotated[str, typer.Argument(help="The key's name (see `a
 @app.command()
 def docs(
     search: Annotated[str | None, typer.Option("--search", help="Filter by title or source.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", "-n", help="Newest N documents; 0 lists all. "
+                                              "Default: 50 in the table, all with --json.")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """List the documents in the library."""
+    """List the documents in the library, newest first.
+
+    Examples: `assistant docs`, `assistant docs --search Taliban`, `assistant docs -n 0`,
+    `assistant docs --json | jq length`.
+    """
     rows = _guard(lambda: _assistant().documents(search=search))  # the catalog alone: no Chroma, no model
+    shown = rows if not (limit := (limit if limit is not None else (0 if as_json else 50))) else rows[:limit]
     if as_json:
-        print(json.dumps([r.__dict__ for r in rows], indent=2, ensure_ascii=False))
+        print(json.dumps([r.__dict__ for r in shown], indent=2, ensure_ascii=False))
         return
     from rich.table import Table
 
+    # The newest 50 by default (like `llm logs`): a library of thousands is read with --search,
+    # and rendering every row of 600 documents took 0.4 s of a 1.0 s command.
     table = Table("id", "date", "title", "source", "chunks")
-    for r in rows:
+    for r in shown:
         table.add_row(r.doc_id, r.date or "", r.title, r.source, str(r.n_chunks))
     console.print(table)
-    console.print(f"{len(rows)} document(s)")
+    more = f" (the newest {len(shown)} shown; --limit 0 lists all)" if len(shown) < len(rows) else ""
+    console.print(f"{len(rows)} document(s){more}")
 
 
 @app.command()

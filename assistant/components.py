@@ -115,3 +115,10 @@ class Components:
         selector = EvidenceSelector(self.embeddings, self.index.catalog, self.counter, self.settings.answer,
                                     judge=self.judge)
         return QAChain(self.settings, self.retriever, selector, self.checker, self.llm, self.counter)
+
+    def preload(self) -> None:
+        """Start loading the local models in background threads (a cold CLI question overlaps
+        them with opening the index); each first use waits for its load."""
+        if self.settings.llm.backend == "local" and hasattr(self.llm, "preload"):
+            self.llm.preload()
+        self.embeddings.preload()

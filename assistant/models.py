@@ -8,6 +8,7 @@ openai : any OpenAI-compatible server (OpenAI, vLLM, llama.cpp server) via langc
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import threading
@@ -71,6 +72,7 @@ class LlamaCppChat(BaseChatModel):
     repeat_penalty: float = 1.1
     _llama: Any = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    _load_lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     @property
     def _llm_type(self) -> str:
@@ -80,18 +82,30 @@ class LlamaCppChat(BaseChatModel):
     def model_name(self) -> str:
         return Path(self.model_path).name
 
-    def llama(self):
+    def preload(self) -> None:
+        """Load the model in a background thread: a cold `assistant ask` spends about 1 s in
+        llama.cpp's load (C code, which releases the GIL) while it imports Chroma and opens
+        the index. A failure there is raised again by the first real use."""
         if self._llama is None:
-            from llama_cpp import Llama
+            threading.Thread(target=self._load_quietly, name="llm-load", daemon=True).start()
 
-            if not Path(self.model_path).is_file():
-                raise ModelError(f"model file {self.model_path} not found (ASSISTANT_LLM__MODEL_PATH)")
-            self._llama = Llama(
-                model_path=self.model_path,
-                n_ctx=self.n_ctx,
-                n_threads=self.n_threads or os.cpu_count(),
-                verbose=False,
-            )
+    def _load_quietly(self) -> None:
+        with contextlib.suppress(Exception):
+            self.llama()
+
+    def llama(self):
+        with self._load_lock:
+            if self._llama is None:
+                from llama_cpp import Llama
+
+                if not Path(self.model_path).is_file():
+                    raise ModelError(f"model file {self.model_path} not found (ASSISTANT_LLM__MODEL_PATH)")
+                self._llama = Llama(
+                    model_path=self.model_path,
+                    n_ctx=self.n_ctx,
+                    n_threads=self.n_threads or os.cpu_count(),
+                    verbose=False,
+                )
         return self._llama
 
     def count_tokens(self, text: str) -> int:

@@ -20,7 +20,6 @@ from assistant.catalog.journal import Journal
 from assistant.catalog.keywords import KeywordIndex
 from assistant.migrations import migrate
 from assistant.schema import kv
-from assistant.text import terms
 from assistant.types import Filters
 
 
@@ -39,6 +38,8 @@ class Catalog:
                       index_title: bool) -> None:
         """Make chunks visible: chunk rows, postings, term stats and document rows, in one
         transaction, and clear their journal entries. ``items`` are (chunk_id, metadata, text)."""
+        from assistant.text import terms  # pysbd and the stemmer: not for `assistant docs`
+
         now = time.time()
         with writing(self.engine) as conn:
             known = self.documents.known_chunks(conn, [i for i, _, _ in items])
@@ -95,6 +96,8 @@ class Catalog:
         return self.keywords.idf(query_terms)
 
     def keyword_search(self, query: str, limit: int, filters: Filters | None = None, **bm25) -> list[tuple[str, float]]:
+        from assistant.text import terms
+
         return self.keywords.search(Counter(terms(query)), limit, filters, **bm25)
 
     def chunk_rows(self, ids: Sequence[str]) -> dict[str, ChunkRow]:
