@@ -451,7 +451,7 @@ def _library_tab(bot: Assistant, library: Library) -> dict[str, Any]:
 
     with web_slot:
         web_sources_panel(bot, library.lock, table, search, library.rows)
-    search.input(lambda s: library.rows(s), [search], [table], api_name=False, trigger_mode="always_last")
+    search.change(lambda s: library.rows(s or ""), [search], [table], api_name=False, trigger_mode="always_last")
     changed = [
         ingest_btn.click(upload, [files, search], [results, lib_msg, table, counts, files], api_name=False),
         delete_btn.click(delete, [table, search], [lib_msg, table, counts], api_name=False),
