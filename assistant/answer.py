@@ -8,6 +8,7 @@ evidence sentences quoted verbatim (the extractive fallback), or an honest abste
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 
@@ -50,8 +51,8 @@ class QAChain:
         assert answer is not None
         return answer
 
-    def stream(self, question: str, history: History = None, filters: Filters | None = None
-               ) -> Iterator[AnswerEvent]:
+    def stream(self, question: str, history: History = None, filters: Filters | None = None,
+               cancel: threading.Event | None = None) -> Iterator[AnswerEvent]:
         started = time.perf_counter()
         question = question.strip()
         yield AnswerEvent(type="status", text="Searching the library")
@@ -82,7 +83,7 @@ class QAChain:
         generation = Generation("", {}, "no usable evidence", None) if not usable else None
         if generation is None:
             yield AnswerEvent(type="status", text=f"Found {len(evidence)} passages; writing and checking the answer")
-            for item in self.writer.draft(question, usable):
+            for item in self.writer.draft(question, usable, cancel):
                 if not isinstance(item, str):  # the model's draft is never shown unverified
                     generation = item
         assert generation is not None

@@ -11,6 +11,7 @@ Models and the index are built on first use and kept for the life of the object.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -73,10 +74,11 @@ class Assistant(Components):
         return self.qa.invoke(question, history, make_filters(filters, **filter_kwargs))
 
     def ask_stream(self, question: str, history: History = None, filters: Filters | None = None,
-                   **filter_kwargs: Any) -> Iterator[AnswerEvent]:
+                   cancel: threading.Event | None = None, **filter_kwargs: Any) -> Iterator[AnswerEvent]:
         """Events: "status", "sources" (the evidence found), verified "sentence"s, then "answer".
-        Unverified model text is never emitted."""
-        return self.qa.stream(question, history, make_filters(filters, **filter_kwargs))
+        Unverified model text is never emitted. Setting ``cancel`` stops the model mid-answer
+        (the web app's Stop button): what it wrote so far is checked like any draft."""
+        return self.qa.stream(question, history, make_filters(filters, **filter_kwargs), cancel=cancel)
 
     # ---- support check ------------------------------------------------------------------
     def support(self, claims: list[str], passages: list[str]) -> list[ClaimSupport]:

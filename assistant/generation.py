@@ -3,6 +3,7 @@ token accounting. The draft is never shown: answer.py verifies it sentence by se
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -63,9 +64,11 @@ class Writer:
                 return messages, tokens
             kept = kept[:-1]
 
-    def draft(self, question: str, evidence: list[Evidence]) -> Iterator[str | Generation]:
+    def draft(self, question: str, evidence: list[Evidence], cancel: threading.Event | None = None
+              ) -> Iterator[str | Generation]:
         """The model's text as it streams (str pieces), then the Generation. A backend failure
-        ends it with ``Generation.error`` set (the caller falls back to quoting)."""
+        ends it with ``Generation.error`` set (the caller falls back to quoting); ``cancel``
+        stops the model at its next token (the model is free for the next question at once)."""
         messages, prompt_tokens = self.fit_messages(question, evidence)
         count, tokenizer = prompt_token_counter(self.llm, self.count)
         text, reported, first = "", {}, None
@@ -89,7 +92,8 @@ class Writer:
                     first = (time.perf_counter() - started) * 1000
                 text += piece
                 yield piece
-                if time.perf_counter() - started > self.settings.llm.max_seconds or degenerate(text):
+                if (time.perf_counter() - started > self.settings.llm.max_seconds or degenerate(text)
+                        or (cancel is not None and cancel.is_set())):
                     break
         except Exception as exc:  # any backend failure -> extractive answer with a note
             yield Generation(text, usage(), describe_llm_error(exc, self.settings.llm), first)

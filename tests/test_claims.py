@@ -153,3 +153,32 @@ def test_interleave_alternates_first_leads_drops_repeats_and_keeps_k():
 ])
 def test_diversify(chunks, k, cap, expected, why):
     assert [c.id for c in diversify(chunks, k, cap)] == expected, why
+
+
+def test_a_cancelled_draft_stops_at_the_next_token():
+    """Stop in the web app sets the flag: the model stops writing at once (the model is free for
+    the next question), and what it wrote so far is returned to be checked like any draft."""
+    import threading
+
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    from assistant.generation import Generation, Writer
+    from assistant.settings import Settings
+    from assistant.text import token_counter
+
+    settings = Settings(llm={"backend": "openai", "model": "fake", "prompt_style": "cited"})
+    evidence = [SimpleNamespace(n=1, text="Wang Yi met Baradar in Tianjin.", doc_id="d", start=0, relevance=1.0,
+                                chunk=SimpleNamespace(metadata={"title": "T", "date": "2021-07-28"}))]
+    llm = FakeListChatModel(responses=["Wang Yi met Baradar in Tianjin on Wednesday. " * 5])
+    cancel = threading.Event()
+    pieces = []
+    for item in Writer(settings, llm, token_counter()).draft("Who met Baradar?", evidence, cancel):
+        if isinstance(item, Generation):
+            generation = item
+        else:
+            pieces.append(item)
+            if len(pieces) == 5:
+                cancel.set()
+    assert len(pieces) == 5 and generation.text == "".join(pieces) and generation.error is None
+    full = [i for i in Writer(settings, llm, token_counter()).draft("Who met Baradar?", evidence) if isinstance(i, str)]
+    assert len(full) > 5  # the same model, not stopped, writes on

@@ -245,8 +245,21 @@ def _ask_tab(bot: Assistant, library: Library) -> dict[str, Any]:
         return "", gr.update(interactive=True, placeholder="Ask a question about your articles"), gr.update(
             visible=False)
 
+    # Stop: the running answer's model stops at its next token (one flag per browser session).
+    cancels_by_session: dict[str, threading.Event] = {}
+
     def respond(message: str, chat: list[dict], panel: str, date_from: str, date_to: str, source: str,
-                history: list) -> Iterator[tuple]:
+                history: list, request: gr.Request) -> Iterator[tuple]:
+        key = request.session_hash or ""
+        cancel = cancels_by_session[key] = threading.Event()
+        try:
+            yield from answer_turn(message, chat, panel, date_from, date_to, source, history, cancel)
+        finally:  # done or stopped: the session's flag goes
+            if cancels_by_session.get(key) is cancel:
+                del cancels_by_session[key]
+
+    def answer_turn(message: str, chat: list[dict], panel: str, date_from: str, date_to: str, source: str,
+                    history: list, cancel: threading.Event) -> Iterator[tuple]:
         message = (message or "").strip()
         if not message:
             yield chat, panel, history
@@ -267,7 +280,7 @@ def _ask_tab(bot: Assistant, library: Library) -> dict[str, Any]:
         yield chat, panel, history
         earlier, status, sentences, n_found = panel, "Searching the library", [], 0
         try:
-            for event in bot.ask_stream(message, history=history or None, filters=filters.filters):
+            for event in bot.ask_stream(message, history=history or None, filters=filters.filters, cancel=cancel):
                 if event.type == "status":
                     status = event.text
                 elif event.type == "sources":
@@ -296,7 +309,9 @@ def _ask_tab(bot: Assistant, library: Library) -> dict[str, Any]:
                 "Something went wrong while answering; the details are in the server log. Please try again.")
             yield chat, panel, history
 
-    def stopped(chat: list[dict]):
+    def stopped(chat: list[dict], request: gr.Request):
+        if (cancel := cancels_by_session.get(request.session_hash or "")) is not None:
+            cancel.set()
         if chat and chat[-1]["role"] == "assistant":
             chat = [*chat[:-1], {"role": "assistant", "content": "<p><em>Stopped. Ask again when ready.</em></p>"}]
         return (chat, *unlock())
