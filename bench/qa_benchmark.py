@@ -44,7 +44,9 @@ from assistant.settings import Settings  # noqa: E402
 from assistant.short_answer import exact_match, token_f1  # noqa: E402
 from assistant.text import words  # noqa: E402
 
-INDEX_KEYS = ("chunking",)
+# The index depends on the chunking and on what computed its vectors (runtimes whose vectors
+# match share a vector space, but an index built by one is not evidence about the other).
+INDEX_KEYS = ("chunking", "embeddings")
 
 
 def norm(text: str) -> str:

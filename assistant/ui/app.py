@@ -253,7 +253,11 @@ def _ask_tab(bot: Assistant, library: Library) -> dict[str, Any]:
         key = request.session_hash or ""
         cancel = cancels_by_session[key] = threading.Event()
         try:
-            yield from answer_turn(message, chat, panel, date_from, date_to, source, history, cancel)
+            for update in answer_turn(message, chat, panel, date_from, date_to, source, history, cancel):
+                if cancel.is_set():  # stopped: end on what the Stop handler drew, never over it
+                    yield stopped_chat(update[0]), *update[1:]
+                    return
+                yield update
         finally:  # done or stopped: the session's flag goes
             if cancels_by_session.get(key) is cancel:
                 del cancels_by_session[key]
@@ -309,12 +313,15 @@ def _ask_tab(bot: Assistant, library: Library) -> dict[str, Any]:
                 "Something went wrong while answering; the details are in the server log. Please try again.")
             yield chat, panel, history
 
+    def stopped_chat(chat: list[dict]) -> list[dict]:
+        if chat and chat[-1]["role"] == "assistant":
+            return [*chat[:-1], {"role": "assistant", "content": "<p><em>Stopped. Ask again when ready.</em></p>"}]
+        return chat
+
     def stopped(chat: list[dict], request: gr.Request):
         if (cancel := cancels_by_session.get(request.session_hash or "")) is not None:
             cancel.set()
-        if chat and chat[-1]["role"] == "assistant":
-            chat = [*chat[:-1], {"role": "assistant", "content": "<p><em>Stopped. Ask again when ready.</em></p>"}]
-        return (chat, *unlock())
+        return (stopped_chat(chat), *unlock())
 
     def cleared():
         return "", [], *unlock()
