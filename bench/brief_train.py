@@ -104,7 +104,7 @@ def fit(items: list[Prepared]) -> SentenceModel:
     scale[scale == 0] = 1.0
     lr = LogisticRegression(C=1.0, max_iter=2000)
     lr.fit((x - mean) / scale, y, sample_weight=w)
-    return SentenceModel(tuple(FEATURES), mean, scale, lr.coef_[0], float(lr.intercept_[0]))
+    return SentenceModel.fitted(mean, scale, lr.coef_[0], float(lr.intercept_[0]))
 
 
 def summarise(p: Prepared, probs: np.ndarray, budget: tuple, redundancy: float, max_sentences: int) -> str:
@@ -207,7 +207,7 @@ def main() -> None:
     about = {"trained_on": {d: sum(p.dataset == d for p in items) for d in {p.dataset for p in items}},
              "labels": "greedy ROUGE-1+2 oracle", "command": "python bench/brief_train.py",
              "chosen": {"budget": best["budget"], "redundancy": best["redundancy"]}}
-    model.to_json(MODEL_PATH, about)
+    model.save(MODEL_PATH, about)
     coef = sorted(zip(FEATURES, model.coef, strict=True), key=lambda t: -abs(t[1]))
     print("largest weights:", ", ".join(f"{n} {c:+.2f}" for n, c in coef[:8]))
     test = prepare(brief_data.bbc("test", args.bbc_test), "bbc-test", embedder, cache) if args.bbc_test else []

@@ -254,8 +254,7 @@ def _settings():
 
 def _placeholder_model() -> SupportModel:
     """The checker is used here only for its vetoes; scores come from each fold's model."""
-    n = len(FEATURES)
-    return SupportModel(FEATURES, np.zeros(n), np.ones(n), np.zeros(n), 0.0, {})
+    return SupportModel.placeholder()
 
 
 if __name__ == "__main__":

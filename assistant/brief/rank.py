@@ -17,7 +17,7 @@ import json
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +26,7 @@ import numpy as np
 
 from assistant.brief.render import display_title
 from assistant.brief.select import refers_back
+from assistant.judge.linear import LinearModel
 from assistant.text import terms, words
 
 if TYPE_CHECKING:
@@ -89,37 +90,34 @@ def features(a: ArticleSentences) -> np.ndarray:
     return np.asarray(rows, dtype=float)
 
 
-@dataclass(frozen=True)
-class SentenceModel:
-    names: tuple[str, ...]
-    mean: np.ndarray
-    scale: np.ndarray
-    coef: np.ndarray
-    intercept: float
+class SentenceModel(LinearModel):
+    """P(a sentence belongs in the summary): the judge's calibrated linear model (judge/linear.py)
+    over this module's FEATURES, trained by bench/brief_train.py."""
+
+    @classmethod
+    def fitted(cls, mean: np.ndarray, scale: np.ndarray, coef: np.ndarray, intercept: float) -> SentenceModel:
+        return cls("brief-sentences", tuple(FEATURES), np.asarray(mean), np.asarray(scale), np.asarray(coef),
+                   float(intercept))
 
     def probability(self, x: np.ndarray) -> np.ndarray:
-        if x.shape[0] == 0:
-            return np.zeros(0)
-        z = ((x - self.mean) / self.scale) @ self.coef + self.intercept
-        return 1.0 / (1.0 + np.exp(-z))
+        return np.zeros(0) if x.shape[0] == 0 else self.proba(x)
 
-    def to_json(self, path: Path, about: dict) -> None:
+    def save(self, path: Path, about: dict) -> None:
         path.write_text(json.dumps({
-            "about": about, "features": list(self.names), "mean": self.mean.tolist(),
+            "about": about, "features": list(self.features), "mean": self.mean.tolist(),
             "scale": self.scale.tolist(), "coef": self.coef.tolist(), "intercept": self.intercept}, indent=1))
 
 
 def load_model(path: Path = MODEL_PATH) -> SentenceModel:
     try:
         data = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise RuntimeError(f"cannot read the sentence model {path}: {exc}; "
+        if data["features"] != FEATURES:
+            raise ValueError("it was trained on other features")
+        base = LinearModel.from_json({**data, "name": "brief-sentences"}, str(path))
+    except (OSError, ValueError, KeyError) as exc:
+        raise RuntimeError(f"cannot use the sentence model {path}: {exc}; "
                            "rebuild it with `python bench/brief_train.py`") from exc
-    if data["features"] != FEATURES:
-        raise RuntimeError(f"the sentence model {path} was trained on other features; "
-                           "rebuild it with `python bench/brief_train.py`")
-    return SentenceModel(tuple(data["features"]), np.asarray(data["mean"]), np.asarray(data["scale"]),
-                         np.asarray(data["coef"]), float(data["intercept"]))
+    return SentenceModel(**{f.name: getattr(base, f.name) for f in fields(LinearModel)})
 
 
 @lru_cache(maxsize=1)

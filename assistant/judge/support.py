@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.judge.features import FEATURES, Text, choose_pool, features
+from assistant.judge.linear import LinearModel, ModelFileError
 
 MODEL_FILE = "support_model.json"
 
@@ -30,16 +31,9 @@ class SupportModelError(RuntimeError):
     """The shipped model file is missing or does not match the feature code."""
 
 
-@dataclass(frozen=True)
-class SupportModel:
-    """Standardise, then a logistic regression: p = sigmoid(w . (x - mean) / scale + b)."""
-
-    features: tuple[str, ...]
-    mean: np.ndarray
-    scale: np.ndarray
-    coef: np.ndarray
-    intercept: float
-    meta: dict
+class SupportModel(LinearModel):
+    """The support check's calibrated linear model (judge/linear.py): standardise, then a
+    logistic regression, p = sigmoid(w . (x - mean) / scale + b)."""
 
     @classmethod
     def from_dict(cls, data: dict, source: str = MODEL_FILE) -> SupportModel:
@@ -47,10 +41,17 @@ class SupportModel:
         if names != FEATURES:
             raise SupportModelError(f"{source} was trained on features {list(names)}, the code computes "
                                     f"{list(FEATURES)}; retrain with bench/train_support.py")
-        arrays = [np.asarray(data[k], dtype=float) for k in ("mean", "scale", "coef")]
-        if any(a.shape != (len(names),) for a in arrays):
-            raise SupportModelError(f"{source}: mean, scale and coef must each have {len(names)} values")
-        return cls(names, *arrays, float(data["intercept"]), data.get("meta", {}))
+        try:
+            base = LinearModel.from_json({**data, "name": "support"}, source)
+        except ModelFileError as exc:
+            raise SupportModelError(str(exc)) from None
+        return cls(**{f.name: getattr(base, f.name) for f in fields(LinearModel)})
+
+    @classmethod
+    def placeholder(cls) -> SupportModel:
+        """All-zero coefficients (p = 0.5 everywhere), for benchmarks that score elsewhere."""
+        n = len(FEATURES)
+        return cls("placeholder", FEATURES, np.zeros(n), np.ones(n), np.zeros(n), 0.0)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> SupportModel:
@@ -65,8 +66,7 @@ class SupportModel:
         return cls.from_dict(data, str(path or MODEL_FILE))
 
     def predict(self, rows: np.ndarray) -> np.ndarray:
-        z = ((np.atleast_2d(rows) - self.mean) / self.scale) @ self.coef + self.intercept
-        return 1.0 / (1.0 + np.exp(-z))
+        return self.proba(rows)
 
 
 @cache
