@@ -62,7 +62,10 @@ class EmbeddingSettings(BaseModel):
     # local: "onnx" (onnxruntime + tokenizers; the model is exported once from the local weights
     # into cache_dir and checked against sentence-transformers) or "sentence-transformers"
     # (torch; 3.5-6 s to import). See assistant/embeddings.py.
-    runtime: Literal["onnx", "sentence-transformers"] = "onnx"
+    runtime: Literal["onnx", "onnx-int8", "sentence-transformers"] = "onnx"
+    # runtime "onnx-int8": the ONNX export quantised to int8 with this recipe (QUANT_RECIPES in
+    # assistant/embeddings.py). Its vectors are its own space: switching needs `assistant reindex`.
+    int8_recipe: Literal["all", "all-pc", "matmul", "matmul-pc", "matmul-u8", "matmul-pc-ends"] = "matmul-pc"
     # Where the ONNX export is kept; empty means $XDG_CACHE_HOME/news-assistant (~/.cache/...).
     cache_dir: Path | None = None
     # onnxruntime intra-op threads; empty means one per core.
