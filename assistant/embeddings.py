@@ -1,4 +1,4 @@
-"""Sentence embeddings on two runtimes: ONNX Runtime (default) and sentence-transformers.
+"""Sentence embeddings on ONNX Runtime (default; fp32, or int8 opt-in) and sentence-transformers.
 
 Why ONNX: ``import sentence_transformers`` pulls in torch and transformers, 3.5-6 s on the
 2-core development machine before a single question can be embedded; onnxruntime (already
@@ -14,6 +14,13 @@ the checksums of the weights it came from and of the ONNX file, so a changed mod
 damaged file is exported again. A matching export shares the sentence-transformers vector
 space (an index built with either runtime serves the other); one that does not match gets
 its own identity, so an index built with the other runtime asks for ``assistant reindex``.
+
+Runtime ``onnx-int8`` (opt-in): the checked fp32 export quantised once, offline, with
+onnxruntime's dynamic quantiser (int8 weights, activations quantised per batch at run time),
+into a folder of its own whose manifest records the recipe and the checksum of the fp32 file
+it was made from. Its vectors are not sentence-transformers' (per text cosine to fp32 about
+0.99 on BBC chunks, see bench/int8_variants.py), so it has its own identity and an index built
+with another runtime asks for a re-index.
 
 Pooling and normalisation follow the model's sentence-transformers configuration
 (``modules.json``, ``1_Pooling/config.json``, ``sentence_bert_config.json``): mean of the
