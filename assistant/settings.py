@@ -62,7 +62,13 @@ class EmbeddingSettings(BaseModel):
     # local: "onnx" (onnxruntime + tokenizers; the model is exported once from the local weights
     # into cache_dir and checked against sentence-transformers) or "sentence-transformers"
     # (torch; 3.5-6 s to import). See assistant/embeddings.py.
-    runtime: Literal["onnx", "sentence-transformers"] = "onnx"
+    runtime: Literal["onnx", "onnx-int8", "sentence-transformers"] = "onnx"
+    # runtime "onnx-int8" (opt-in): the ONNX export quantised to int8 with this recipe (QUANT_RECIPES
+    # in assistant/embeddings.py). Its vectors are its own space: switching needs `assistant reindex`.
+    # "matmul-pc": CPU 21.4 ms/chunk vs sentence-transformers 32.7 (one thread, 300 BBC chunks,
+    # `python bench/int8_variants.py`); RealTime QA dev hit@5 dense/hybrid 0.846/0.862 vs 0.854/0.868
+    # for sentence-transformers on the same code; "matmul-pc-ends" 24.9 ms, 0.856/0.864 (README).
+    int8_recipe: Literal["all", "all-pc", "matmul", "matmul-pc", "matmul-u8", "matmul-pc-ends"] = "matmul-pc"
     # Where the ONNX export is kept; empty means $XDG_CACHE_HOME/news-assistant (~/.cache/...).
     cache_dir: Path | None = None
     # onnxruntime intra-op threads; empty means one per core.

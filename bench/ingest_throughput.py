@@ -8,6 +8,7 @@ index size on disk, and the time to re-ingest the unchanged corpus (target <= 5%
 first ingest).
 
     python bench/ingest_throughput.py [--limit N] [--batch-sizes 16,32,64,128]
+    ASSISTANT_EMBEDDINGS__RUNTIME=onnx-int8 python bench/ingest_throughput.py   # the int8 runtime
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def main() -> None:
 
     # Raw ONNX encoder (the engine under the pipeline) at several batch sizes, on a sample.
     onnx_rates = {}
-    if runtime == "onnx":
+    if runtime in ("onnx", "onnx-int8"):
         encoder = embedder.inner.model()
         sample = texts[: min(len(texts), 800)]
         for size in [int(x) for x in args.batch_sizes.split(",") if x]:
@@ -96,7 +97,7 @@ def main() -> None:
     summary = {
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version(),
                     "loadavg_1m_at_start": load_at_start, "loadavg_1m_at_end": os.getloadavg()[0]},
-        "runtime": runtime, "batch_size": bot.settings.embeddings.batch_size,
+        "runtime": runtime, "embedding_identity": embedder.identity, "batch_size": bot.settings.embeddings.batch_size,
         "batch_files": bot.settings.ingest.batch_files,
         "articles": len(files), "documents": stats["documents"], "chunks": stats["chunks"],
         "duplicates_skipped": len(report.duplicates), "errors": len(report.errors),
