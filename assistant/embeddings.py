@@ -283,7 +283,8 @@ def export_onnx_model(model_dir: Path, folder: Path) -> OnnxModel:
     config = SentenceConfig.read(model_dir)
     sources = _source_files(model_dir)
     tmp = folder / f"model.onnx.{os.getpid()}.tmp"
-    try:
+    with _building(tmp, f"exporting {model_dir} to ONNX",
+                   "ASSISTANT_EMBEDDINGS__RUNTIME=sentence-transformers to run the model with torch instead"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # tracer chatter about shapes; the check below is what counts
             import torch
@@ -339,15 +340,6 @@ def export_onnx_model(model_dir: Path, folder: Path) -> OnnxModel:
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
         _write_json(folder / "manifest.json", manifest)
-    except EmbeddingModelError:
-        raise
-    except Exception as exc:
-        raise EmbeddingModelError(
-            f"exporting {model_dir} to ONNX failed ({type(exc).__name__}: {str(exc)[:200]}); set "
-            "ASSISTANT_EMBEDDINGS__RUNTIME=sentence-transformers to run the model with torch instead") from None
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
     return OnnxModel(target, manifest)
 
 
@@ -371,6 +363,21 @@ def _fuse_transformer_ops(path: Path, model_dir: Path) -> bool:
     optimized.save_model_to_file(str(fused_tmp))
     os.replace(fused_tmp, path)
     return True
+
+
+@contextlib.contextmanager
+def _building(tmp: Path, what: str, instead: str):
+    """A model file being built: any failure becomes one message naming the file and the
+    setting that avoids it; the temporary file goes either way."""
+    try:
+        yield
+    except EmbeddingModelError:
+        raise
+    except Exception as exc:
+        raise EmbeddingModelError(f"{what} failed ({type(exc).__name__}: {str(exc)[:200]}); set {instead}") from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -476,7 +483,7 @@ def quantise_onnx_model(fp32: OnnxModel, model_dir: Path, folder: Path, recipe: 
     spec = QUANT_RECIPES[recipe]
     config = SentenceConfig.read(model_dir)
     tmp = folder / f"model.onnx.{os.getpid()}.tmp"
-    try:
+    with _building(tmp, f"quantising {fp32.path} to int8", "ASSISTANT_EMBEDDINGS__RUNTIME=onnx to use the fp32 model"):
         import onnx
         import onnxruntime
         from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -522,15 +529,6 @@ def quantise_onnx_model(fp32: OnnxModel, model_dir: Path, folder: Path, recipe: 
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
         _write_json(folder / "manifest.json", manifest)
-    except EmbeddingModelError:
-        raise
-    except Exception as exc:
-        raise EmbeddingModelError(
-            f"quantising {fp32.path} to int8 failed ({type(exc).__name__}: {str(exc)[:200]}); set "
-            "ASSISTANT_EMBEDDINGS__RUNTIME=onnx to use the fp32 model") from None
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
     return OnnxModel(target, manifest)
 
 
