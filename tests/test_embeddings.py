@@ -168,13 +168,21 @@ def imported_by(args: list[str], data_dir: Path) -> set[str]:
 
 @pytest.mark.parametrize("args, also_absent", [
     (["docs"], {"chromadb", "langchain_chroma", "onnxruntime", "openai"}),
-    (["info"], {"onnxruntime"}),
-    (["delete", "no-such-id"], {"onnxruntime"}),
     (["--help"], {"chromadb", "sqlalchemy", "onnxruntime"}),
 ])
 def test_cli_commands_import_only_what_they_use(tmp_path, args, also_absent):
     found = imported_by(args, tmp_path / "data")
     assert not (HEAVY | also_absent) & found, (HEAVY | also_absent) & found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("args", [["info"], ["delete", "no-such-id"]])
+def test_commands_that_open_the_index_load_no_model(tmp_path, args, onnx_embedder):
+    """They open the index, which needs the embedding model's identity: read from the cached
+    export's manifest (the fixture makes sure it exists; the very first use of a new cache
+    exports the model once, with torch), never by loading a runtime."""
+    found = imported_by(args, tmp_path / "data")
+    assert not (HEAVY | {"onnxruntime"}) & found, (HEAVY | {"onnxruntime"}) & found
 
 
 @pytest.mark.slow
