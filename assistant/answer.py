@@ -39,8 +39,16 @@ class QAChain:
         self.retriever = retriever
         self.selector = selector
         self.checker = checker
-        self.llm = llm
         self.writer = Writer(settings, llm, counter)
+
+    @property
+    def llm(self) -> BaseChatModel:
+        """The chat model the writer uses (replaceable: evals and tests swap it)."""
+        return self.writer.llm
+
+    @llm.setter
+    def llm(self, model: BaseChatModel) -> None:
+        self.writer.llm = model
 
     # ---- public -------------------------------------------------------------------------
     def invoke(self, question: str, history: History = None, filters: Filters | None = None) -> Answer:

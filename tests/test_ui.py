@@ -296,6 +296,9 @@ def test_d4_dates_validate_and_filters_that_exclude_say_so(browser_page):
     page.keyboard.press("Enter")
     page.wait_for_function("document.querySelector('#chat').innerText.includes('Not searched')")
     page.wait_for_function("!document.querySelector('#question textarea').disabled")
+    # The cursor returns to the question box a moment after it unlocks; then the user edits dates.
+    page.wait_for_function("document.activeElement === document.querySelector('#question textarea')",
+                           timeout=5_000)
     assert "invalid literal" not in page.inner_text("body")
     # A range that holds no article of the answer: the reply says the filter left it out.
     page.fill("#ask-from textarea, #ask-from input", "2024-01-01")
@@ -470,7 +473,9 @@ def test_keyboard_only_ask_follow_up_brief_and_delete(browser_page):
     page.keyboard.press("Enter")
     answered(page, 1)
     assert "East Turkestan" in last_reply(page)
-    # Focus comes back to the box: the follow-up is typed straight away.
+    # Focus comes back to the box (a moment after it is unlocked): the follow-up is typed straight away.
+    page.wait_for_function("document.activeElement === document.querySelector('#question textarea')",
+                           timeout=5_000)
     page.keyboard.type("And what did the Taliban promise in return?")
     page.keyboard.press("Enter")
     answered(page, 2)

@@ -94,7 +94,9 @@ def postgres_server(tmp: Path) -> tuple[subprocess.Popen, str, Path]:
         # pytest's temp dirs are private to root: the postgres user needs its own.
         data = Path(tempfile.mkdtemp(prefix="assistant-pg-"))
         shutil.chown(data, "postgres", "postgres")
-        as_user = ["runuser", "-u", "postgres", "--"]
+        # runuser lives in /usr/sbin, which a minimal PATH (cron, env -i) may leave out.
+        runuser = shutil.which("runuser") or shutil.which("runuser", path="/usr/sbin:/sbin") or "runuser"
+        as_user = [runuser, "-u", "postgres", "--"]
     else:
         data.mkdir()
     init = subprocess.run([*as_user, str(bindir / "initdb"), "-D", str(data), "--auth=trust", "-U", "postgres",
