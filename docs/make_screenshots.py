@@ -10,46 +10,19 @@ one article) and saves each tab. Nothing is downloaded; the answers are the bund
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "samples" / "articles"
+sys.path.insert(0, str(ROOT / "tests"))
+
+from test_ui import start_server  # noqa: E402  (the browser tests' server: the same start, one copy)
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 QUESTION = "What did Wang Yi ask of the Taliban?"
 BRIEF_OF = "Chinese Officials"
-
-
-def start(data_dir: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    env = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir)}
-    cli = [sys.executable, "-m", "assistant.cli"]
-    subprocess.run([*cli, "ingest", str(SAMPLES)], env=env, cwd=ROOT, check=True, capture_output=True)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env, cwd=ROOT, stdout=log.open("wb"),
-                            stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 900  # a loaded machine can take minutes to import the models
-    try:
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=5)
-                return proc, url
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"assistant serve did not start; see {log}") from None
-                time.sleep(0.5)
-    except BaseException:
-        proc.kill()
-        raise
 
 
 def settle(page) -> None:
@@ -98,7 +71,7 @@ def main() -> None:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="screenshots-") as tmp:
-        proc, url = start(Path(tmp) / "data", Path(tmp) / "serve.log")
+        proc, url = start_server(Path(tmp) / "data", Path(tmp) / "serve.log")
         try:
             shoot(url, args.out)
         finally:
