@@ -236,7 +236,16 @@ class BriefSettings(BaseModel):
     watch_points: int = 2
 
 
+def is_loopback(host: str) -> bool:
+    """True when only this machine can reach a server bound to ``host``. One rule for the three
+    decisions that depend on it: the web app's password, the API's keys, private-address fetches."""
+    host = host.strip().strip("[]").lower()
+    return host in {"localhost", "::1", "ip6-localhost"} or host.startswith("127.")
+
+
 class ServerSettings(BaseModel):
+    # The address `assistant serve` binds; `serve --host` overrides it here, so everything that
+    # asks "beyond loopback?" sees the address actually bound.
     host: str = "127.0.0.1"
     port: int = 7860
     username: str | None = None

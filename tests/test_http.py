@@ -15,6 +15,7 @@ import socket
 import stat
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -154,8 +155,7 @@ def test_errors_are_openai_shaped(api):
         {"role": "assistant", "content": "hi"}]}), 400)["message"]
     assert "date_from" in _error(api.post("/v1/ask", json={"question": "q", "date_from": "July"}), 400)["message"]
     assert _error(api.post("/v1/briefs", json={}), 400)["message"].startswith("say what to brief")
-    assert "ingestion work" in _error(api.post("/v1/documents/urls", json={"urls": ["https://example.org"]}),
-                                      501)["message"]
+    assert _error(api.post("/v1/documents/urls", json={"urls": []}), 400)["param"] == "urls"
     assert _error(api.get("/v1/nothing"), 404)["code"] == "not_found"
     assert "use POST" in _error(api.get("/v1/chat/completions"), 405)["message"]
 
@@ -228,10 +228,11 @@ def test_keys_enforced_beyond_loopback(tmp_path):
 def test_openapi_schema_has_every_route_with_examples(api):
     spec = api.get("/v1/openapi.json").json()
     for path in ("/v1/chat/completions", "/v1/models", "/v1/ask", "/v1/briefs", "/v1/documents",
-                 "/v1/documents/{doc_id}", "/v1/reindex", "/v1/health"):
+                 "/v1/documents/{doc_id}", "/v1/documents/urls", "/v1/reindex", "/v1/health"):
         assert path in spec["paths"], path
     schemas = spec["components"]["schemas"]
-    for name in ("ChatCompletionRequest", "ChatCompletion", "AskRequest", "BriefRequest", "ErrorResponse"):
+    for name in ("ChatCompletionRequest", "ChatCompletion", "AskRequest", "BriefRequest", "ErrorResponse",
+                 "AddUrls", "AddUrlsResult"):
         assert schemas[name].get("examples"), name
     assert "HTTPBearer" in spec["components"]["securitySchemes"]
 
@@ -536,6 +537,37 @@ def test_documents_rest(server, expected):
 
         report = http.post("/v1/reindex").json()
         assert report["report"]["documents_added"] == 10 and report["library"]["documents"] == 10
+
+
+@SLOW
+def test_documents_by_url(server):
+    """POST /v1/documents/urls against a page server on loopback: one row per address, failures
+    with their reason, the same page again is unchanged; the library ends as it started."""
+    from test_sources import PAGES, Handler, QuietServer
+
+    Handler.pages = dict(PAGES)
+    pages = QuietServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=pages.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{pages.server_address[1]}"
+    try:
+        with rest(server) as http:
+            asked = [f"{base}/jpost-berlin", f"{base}/gone", f"{base}/report.pdf", "file:///etc/passwd"]
+            added = http.post("/v1/documents/urls", json={"urls": asked})
+            assert added.status_code == 201, added.text
+            rows = added.json()["pages"]
+            assert [r["url"] for r in rows] == asked
+            assert [r["status"] for r in rows] == ["added", "error", "error", "error"]
+            assert "404" in rows[1]["reason"] and "application/pdf" in rows[2]["reason"]
+            assert "http" in rows[3]["reason"] and len(rows[0]["doc_ids"]) == 1
+            doc = http.get(f"/v1/documents/{rows[0]['doc_ids'][0]}").json()
+            assert doc["url"] and "stabbed to death" in doc["text"]
+            assert added.json()["library"]["documents"] == 11
+            again = http.post("/v1/documents/urls", json={"urls": [f"{base}/jpost-berlin"]}).json()
+            assert again["pages"][0]["status"] == "unchanged" and again["library"]["documents"] == 11
+            assert http.delete(f"/v1/documents/{rows[0]['doc_ids'][0]}").status_code == 200
+    finally:
+        pages.shutdown()
+        pages.server_close()
 
 
 @SLOW

@@ -81,3 +81,35 @@ def test_upload_names_cannot_escape(tmp_path):
     assert refused and refused[0][0] == "big.txt" and "MAX_UPLOAD_MB" in refused[0][1]
     with pytest.raises(ValueError, match="MAX_UPLOAD_FILES"):
         stage_uploads([str(src / "ok.txt")] * 6, tmp_path / "uploads", max_files=5, max_mb=2)
+
+
+@pytest.mark.parametrize(("host", "loopback", "why"), [
+    ("127.0.0.1", True, "the default bind"),
+    ("127.0.1.1", True, "Debian's hostname address is loopback too"),
+    ("localhost", True, "by name"),
+    ("::1", True, "IPv6 loopback"),
+    ("[::1]", True, "IPv6 as written in a URL"),
+    ("0.0.0.0", False, "every interface"),
+    ("::", False, "every IPv6 interface"),
+    ("192.168.1.20", False, "a LAN address: the network can reach it"),
+])
+def test_loopback_rule(host, loopback, why):
+    """One rule decides the web app's password, the API's keys and private-address fetches."""
+    from assistant.settings import is_loopback
+
+    assert is_loopback(host) is loopback, why
+
+
+def test_serve_host_reaches_the_fetch_rule(tmp_path):
+    """`assistant serve --host 0.0.0.0` with the default settings host (loopback): pages fetched
+    from the Library tab or POST /v1/documents/urls must then refuse private addresses."""
+    from assistant.api import Assistant
+    from assistant.http.auth import add_key
+    from assistant.http.server import build_server
+    from assistant.sources.fetch import block_private_for
+
+    bot = Assistant(Settings(data_dir=tmp_path / "data", server={"username": "u", "password": "p"}))
+    add_key(bot.settings.api_keys_file, "remote")
+    assert not block_private_for(bot.settings)
+    build_server(bot, "0.0.0.0")
+    assert bot.settings.server.host == "0.0.0.0" and block_private_for(bot.settings)

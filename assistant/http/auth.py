@@ -33,16 +33,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from assistant.http.errors import ApiError
-from assistant.settings import ApiKey, Settings
+from assistant.settings import ApiKey, Settings, is_loopback
 
 KEY_PREFIX = "nak_"
-_LOOPBACK_NAMES = {"localhost", "::1", "ip6-localhost"}
-
-
-def is_loopback(host: str) -> bool:
-    """True when only this machine can reach a server bound to ``host``."""
-    host = host.strip().strip("[]").lower()
-    return host in _LOOPBACK_NAMES or host.startswith("127.")
 
 
 def key_required(host: str, require_key: bool) -> bool:

@@ -1,4 +1,4 @@
-"""The library over HTTP: list (paged, searchable), read, upload, delete, re-index.
+"""The library over HTTP: list (paged, searchable), read, upload, add by URL, delete, re-index.
 
 Uploads are stored under ``data_dir/uploads/api/`` by their cleaned file name and ingested
 from there, so uploading a file again under the same name replaces the earlier version (the
@@ -20,7 +20,9 @@ from assistant.http.errors import ApiError
 from assistant.http.schemas import (
     DATE,
     ERRORS,
+    AddedPage,
     AddUrls,
+    AddUrlsResult,
     DeletedDocument,
     DocumentDetail,
     DocumentList,
@@ -32,6 +34,8 @@ from assistant.http.schemas import (
     UploadResult,
 )
 from assistant.ingest import IngestReport
+from assistant.sources.fetch import Fetcher, block_private_for
+from assistant.sources.pages import add_pages
 from assistant.ui.app import safe_filename
 
 router = APIRouter(prefix="/v1", tags=["library"])
@@ -135,11 +139,23 @@ def _file_result(path: Path, before: set[str], after: set[str], report: IngestRe
     return UploadedFile(filename=path.name, status=status, doc_ids=sorted(after))
 
 
-@router.post("/documents/urls", status_code=501, responses={**ERRORS, 501: ERRORS[400] | {
-    "description": "Not yet: adding by URL arrives with the ingestion work"}}, summary="Add articles by URL (not yet)")
-async def add_urls(body: AddUrls, caller: CallerDep):
-    raise ApiError(501, "adding by URL arrives with the ingestion work; for now download the pages and upload "
-                        "them with POST /v1/documents", code="not_implemented")
+@router.post("/documents/urls", response_model=AddUrlsResult, status_code=201, responses=ERRORS,
+             summary="Add articles by URL: each page is fetched and its article stored under its address")
+async def add_urls(body: AddUrls, request: Request, bot: BotDep, caller: CallerDep) -> AddUrlsResult:
+    limit = request.app.state.settings.api.max_upload_files
+    if len(body.urls) > limit:
+        raise ApiError(400, f"{len(body.urls)} addresses is more than the {limit} allowed per request "
+                            "(ASSISTANT_API__MAX_UPLOAD_FILES)", param="urls")
+
+    def fetch_and_ingest() -> AddUrlsResult:
+        # Private addresses are refused when the server is bound beyond loopback (serve sets the host).
+        with _write_lock(request), Fetcher(bot.settings.fetch, block_private_for(bot.settings)) as fetcher:
+            pages, report = add_pages(body.urls, bot.ingestor, bot.index.catalog, fetcher)
+        return AddUrlsResult(pages=[AddedPage(url=p.url, status=p.status, reason=p.reason or None,
+                                              doc_ids=p.doc_ids) for p in pages],
+                             report=IngestReportOut(**report.to_dict()), library=_stats(bot))
+
+    return await run_library(fetch_and_ingest)
 
 
 @router.delete("/documents/{doc_id}", response_model=DeletedDocument, responses={**ERRORS, 404: ERRORS[400] | {

@@ -268,7 +268,32 @@ class UploadResult(BaseModel):
 
 
 class AddUrls(BaseModel):
-    urls: list[str] = Field(min_length=1)
+    model_config = ConfigDict(json_schema_extra={"examples": [{"urls": ["https://example.org/news/harbour-reopens"]}]})
+    urls: list[str] = Field(min_length=1, description="http(s) page addresses; each is fetched and its article "
+                            "stored under that address (adding it again replaces it).")
+
+
+class AddedPage(BaseModel):
+    url: str = Field(description="The address as sent.")
+    status: Literal["added", "unchanged", "replaced", "error"]
+    reason: str | None = Field(None, description="Why it failed (HTTP 404, timed out, not a web page, ...), or a "
+                               "caveat for a page stored anyway (no article found: its visible text was kept).")
+    doc_ids: list[str] = Field(default_factory=list)
+
+
+class AddUrlsResult(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "pages": [{"url": "https://example.org/news/harbour-reopens", "status": "added", "reason": None,
+                   "doc_ids": ["9a8b7c6d5e4f3a2b"]},
+                  {"url": "https://example.org/gone", "status": "error", "reason": "HTTP 404 Not Found",
+                   "doc_ids": []}],
+        "report": {"files": 2, "documents_added": 1, "documents_unchanged": 0, "documents_replaced": 0,
+                   "chunks_added": 4, "chunks_skipped": 0, "chunks_deleted": 0, "duplicates": [],
+                   "errors": [{"path": "https://example.org/gone", "reason": "HTTP 404 Not Found"}], "seconds": 0.8},
+        "library": {"documents": 14, "chunks": 100}}]})
+    pages: list[AddedPage]
+    report: IngestReportOut
+    library: LibraryStats
 
 
 class DeletedDocument(BaseModel):

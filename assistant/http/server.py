@@ -36,6 +36,7 @@ def build_server(bot: Assistant, host: str):
     password = s.password.get_secret_value() if s.password else None
     check_bind(host, s.username, password, s.allow_unauthenticated_remote)
     required = check_api_bind(bot, host)
+    s.host = host  # the bound address: beyond loopback, URL fetches refuse private addresses too
 
     import gradio as gr
     from fastapi import FastAPI

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from assistant.documents import DocumentError, LoadResult, decode, parse_html, parse_text
-from assistant.settings import FetchSettings, Settings
+from assistant.settings import FetchSettings, Settings, is_loopback
 
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
 TEXT_TYPES = {"text/plain", "text/markdown", "text/x-markdown"}
@@ -68,18 +68,9 @@ def is_url(text: str) -> bool:
     return bool(re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", text.strip()))
 
 
-def is_loopback_host(host: str) -> bool:
-    if host in {"localhost", ""}:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def block_private_for(settings: Settings) -> bool:
     """Private addresses are refused when the web app listens beyond loopback."""
-    return not settings.fetch.allow_private_addresses and not is_loopback_host(settings.server.host)
+    return not settings.fetch.allow_private_addresses and not is_loopback(settings.server.host)
 
 
 def decode_body(body: bytes, declared: str | None, url: str) -> str:

@@ -25,6 +25,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.api import Assistant
+from assistant.settings import is_loopback
 from assistant.ui import render
 from assistant.ui.filters import read_filters
 from assistant.ui.library import LIBRARY_HEADERS, RESULT_HEADERS, Library
@@ -537,7 +538,8 @@ def web_sources_panel(bot: Assistant, write_lock: threading.Lock, table: gr.Data
 
     from assistant.catalog import SourceRegistry
     from assistant.sources.feeds import check_feed
-    from assistant.sources.fetch import Fetcher, block_private_for, is_url, load_url, normalize_url
+    from assistant.sources.fetch import Fetcher, block_private_for, normalize_url
+    from assistant.sources.pages import add_pages, is_web_address
 
     def fetcher() -> Fetcher:
         return Fetcher(bot.settings.fetch, block_private_for(bot.settings))
@@ -553,22 +555,15 @@ def web_sources_panel(bot: Assistant, write_lock: threading.Lock, table: gr.Data
         urls = [u for u in (text or "").split() if u]
         if not urls:
             raise gr.Error("Paste one or more http(s) addresses, one per line.")
-        not_web = [u for u in urls if not (is_url(u) and u.lower().startswith(("http://", "https://")))]
         with write_lock, fetcher() as f:
-            report = bot.ingestor.ingest_loaded(load_url(u, f) for u in urls if u not in not_web)
-        failed = {e.path: e.reason for e in report.errors}
-        failed.update({u: "only http:// and https:// addresses can be fetched" for u in not_web})
-        notes = {n.path: n.reason for n in report.notes}
-        rows = []
-        for u in urls:
-            key = u if u in failed else normalize_url(u)
-            status = "error" if key in failed else ("added (note)" if key in notes else "added")
-            rows.append([u, status, failed.get(key) or notes.get(key, "")])
+            results, _ = add_pages(urls, bot.ingestor, bot.index.catalog, f)
+        rows = [[r.url, "error" if r.status == "error" else r.status + (" (note)" if r.reason else ""), r.reason]
+                for r in results]
         return rows, library_rows(query), ""
 
     def follow(url: str, query: str):
         url = (url or "").strip()
-        if not (is_url(url) and url.lower().startswith(("http://", "https://"))):
+        if not is_web_address(url):
             raise gr.Error("A feed must be an http:// or https:// address.")
         registry = SourceRegistry(bot.index.catalog)
         registry.add("feed", normalize_url(url))
@@ -612,27 +607,8 @@ class UnsafeBindError(RuntimeError):
 
 def check_bind(host: str, username: str | None, password: str | None, allow: bool) -> None:
     """Beyond loopback, a server without a password is refused unless explicitly allowed."""
-    loopback = host in {"127.0.0.1", "localhost", "::1"} or host.startswith("127.")
-    if not loopback and not (username and password) and not allow:
+    if not is_loopback(host) and not (username and password) and not allow:
         raise UnsafeBindError(
             f"refusing to listen on {host} without a username and password: set ASSISTANT_SERVER__USERNAME and "
             "ASSISTANT_SERVER__PASSWORD, or ASSISTANT_SERVER__ALLOW_UNAUTHENTICATED_REMOTE=true to override")
 
-
-def serve(bot: Assistant, host: str | None = None, port: int | None = None) -> None:
-    s = bot.settings.server
-    host = host or s.host
-    port = port or s.port
-    password = s.password.get_secret_value() if s.password else None
-    check_bind(host, s.username, password, s.allow_unauthenticated_remote)
-    s.host = host  # fetches from the Library tab refuse private addresses when this is not loopback
-    bot.index  # noqa: B018  (open the index and load the models before the first visitor)
-    bot.embeddings.embed_query("warm up")
-    demo = build(bot)
-    demo.queue(default_concurrency_limit=s.concurrency, max_size=64)
-    demo.launch(
-        server_name=host, server_port=port, share=False, show_error=False, quiet=False,
-        auth=(s.username, password) if s.username and password else None,
-        max_file_size=f"{s.max_upload_mb}mb", theme=theme(), css=CSS, head=HEAD,
-        footer_links=[], ssr_mode=False, mcp_server=False, pwa=False,
-    )
