@@ -14,7 +14,8 @@ wh-phrase sits inside the statement with no inversion after it ("Police in which
 have arrested ..." / "... known as what?" / "... worth how much?"). Questions with "not",
 "which of the following", do-support or subject-auxiliary inversion, a fronted
 prepositional wh-phrase, or a choice that is not a plain answer ("All of the above") are
-skipped. The conversion rules are checked by tests/test_quiz_claims.py.
+skipped, and so are questions whose excerpt does not name the right answer (the claim would
+be true but not supported by it). The conversion rules are checked by tests/test_quiz_claims.py.
 
     PYTHONPATH=$PWD python bench/quiz_claims.py     # prints the share converted and a sample
 
@@ -32,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from assistant.text import sentences  # noqa: E402
+from assistant.text import sentences, terms  # noqa: E402
 
 
 def _words(text: str) -> frozenset[str]:
@@ -214,8 +215,17 @@ def to_claim(question: str, choice: str, case: dict[str, str] | None = None) -> 
     return _finish(" ".join([*before, *filled, *rest]))
 
 
+def _states(excerpt: str, answer: str) -> bool:
+    """The excerpt names the answer (all its content terms): otherwise the right-choice claim is
+    true but not supported by the excerpt (about a third of the converted questions: the
+    excerpt says "the bouncy tiger" for "Tigger"), which would be a wrong label here."""
+    wanted = set(terms(answer))
+    return bool(wanted) and wanted <= set(terms(excerpt))
+
+
 def quiz_pairs(case: dict[str, str] | None = None) -> list[QuizPair]:
-    """Claims for every dev-week question with an excerpt whose form converts, one per choice.
+    """Claims for every dev-week question with an excerpt that names the answer and whose form
+    converts, one per choice.
     ``case``: lower-case word -> usual written form (train_support.global_case())."""
     from corpus import questions, split
     from train_support import case_table
@@ -229,6 +239,8 @@ def quiz_pairs(case: dict[str, str] | None = None) -> list[QuizPair]:
             continue
         claims = [to_claim(q.question, c, case) for c in q.choices]
         if any(c is None for c in claims):
+            continue
+        if not _states(q.evidence, q.answer):
             continue
         excerpt = [s.text for s in sentences(q.evidence)]
         out += [QuizPair(q.qid, q.week, claim, choice, int(choice.strip() == q.answer), excerpt)

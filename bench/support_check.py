@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from train_support import POOL_SIZE, SEED, fit, prepare, training_set  # noqa: E402
+from train_support import POOL_SIZE, QUIZ_WEIGHT, SEED, fit, prepare, training_set  # noqa: E402
 
 from assistant.judge.features import FEATURES, analyse  # noqa: E402
 from assistant.judge.support import SupportModel, judge_features  # noqa: E402
@@ -133,7 +133,7 @@ class _Vectors:
 
 
 def main() -> None:
-    corpus, bbc, feat = prepare()
+    corpus, bbc, feat, quiz = prepare()
     rng = random.Random(SEED)
     fold_of: dict[str, int] = {}
     for dataset in ("cnndm", "xsum"):
@@ -142,7 +142,7 @@ def main() -> None:
         fold_of.update({k: i % FOLDS for i, k in enumerate(keys)})
 
     # Every training example once (features do not depend on the model), tagged by article.
-    examples = training_set(corpus, bbc)
+    examples = training_set(corpus, bbc, quiz=quiz)
     x_all, y_all, w_all = (np.asarray(a) for a in _matrix(examples, feat))
     ex_fold = np.asarray([fold_of.get(e.article, -1) for e in examples])
 
@@ -177,66 +177,89 @@ def main() -> None:
             out[i] = min(out[i], v)
         return out
 
-    probs = np.zeros(len(claims))
-    thresholds = {"learned": {}, "learned_no_veto": {}, "overlap": {}}
-    oof = {"learned": np.zeros(len(claims), bool), "learned_no_veto": np.zeros(len(claims), bool),
-           "overlap": np.zeros(len(claims), bool)}
-    for k in range(FOLDS):
-        train = ex_fold != k
-        model = SupportModel.from_dict(fit(x_all[train], y_all[train], w_all[train]))
-        p = model.predict(c_x)
-        held = s_fold[c_summary] == k
-        probs[held] = p[held]
+    def evaluate(use: np.ndarray, w_all: np.ndarray = w_all) -> dict:
+        """The report for models trained on the examples ``use`` selects (each fold's model
+        on the other folds' frank-dev articles; quiz and BBC examples are in every fold)."""
+        probs = np.zeros(len(claims))
+        thresholds = {"learned": {}, "learned_no_veto": {}, "overlap": {}}
+        oof = {"learned": np.zeros(len(claims), bool), "learned_no_veto": np.zeros(len(claims), bool),
+               "overlap": np.zeros(len(claims), bool)}
+        for k in range(FOLDS):
+            train = (ex_fold != k) & use
+            model = SupportModel.from_dict(fit(x_all[train], y_all[train], w_all[train]))
+            p = model.predict(c_x)
+            held = s_fold[c_summary] == k
+            probs[held] = p[held]
+            for dataset in ("cnndm", "xsum"):
+                tr = (s_fold != k) & (s_data == dataset)
+                te_claims = held & (s_data[c_summary] == dataset)
+                fact = s_fact[tr] == 1.0
+                for name, score in (("learned", np.where(c_veto, 0.0, p)), ("learned_no_veto", p),
+                                    ("overlap", c_overlap)):
+                    t = choose_threshold(summary_min(score)[tr], fact,
+                                         MAX_FLAGGED if name != "overlap" else None)
+                    thresholds[name].setdefault(dataset, []).append(round(t, 4))
+                    oof[name][te_claims] = score[te_claims] >= t
+
+        def per_summary(ok: np.ndarray) -> list[list[bool]]:
+            out = defaultdict(list)
+            for i, v in zip(c_summary, ok, strict=True):
+                out[i].append(bool(v))
+            return [out[i] for i in range(len(corpus.summaries))]
+
+        report: dict = {"data": "frank-dev (dev split), 5-fold cross-validation by article",
+                        "command": "PYTHONPATH=$PWD python bench/support_check.py", "datasets": {}}
         for dataset in ("cnndm", "xsum"):
-            tr = (s_fold != k) & (s_data == dataset)
-            te_claims = held & (s_data[c_summary] == dataset)
-            fact = s_fact[tr] == 1.0
-            for name, score in (("learned", np.where(c_veto, 0.0, p)), ("learned_no_veto", p),
-                                ("overlap", c_overlap)):
-                t = choose_threshold(summary_min(score)[tr], fact,
-                                     MAX_FLAGGED if name != "overlap" else None)
-                thresholds[name].setdefault(dataset, []).append(round(t, 4))
-                oof[name][te_claims] = score[te_claims] >= t
+            m = s_data == dataset
+            rows = {}
+            for name, ok in (("learned", oof["learned"]), ("learned_no_veto", oof["learned_no_veto"]),
+                             ("word_overlap", oof["overlap"]), ("main_90db1bf", c_legacy)):
+                sup = [v for v, keep in zip(per_summary(ok), m, strict=True) if keep]
+                rows[name] = summary_metrics(sup, s_fact[m])
+            shipped = _settings().threshold  # VerifySettings.threshold, one fixed operating point
+            for name, ok in (("learned_at_settings_threshold", ~c_veto & (probs >= shipped)),
+                             ("learned_no_veto_at_settings_threshold", probs >= shipped)):
+                sup = [v for v, keep in zip(per_summary(ok), m, strict=True) if keep]
+                rows[name] = {**summary_metrics(sup, s_fact[m]), "threshold": shipped}
+            mean_p = np.asarray([probs[c_summary == i].mean() for i in np.flatnonzero(m)])
+            rows["learned"]["spearman_mean_score"] = round(float(spearmanr(mean_p, s_fact[m]).statistic), 3)
+            rows["learned"]["fold_thresholds"] = thresholds["learned"][dataset]
+            rows["word_overlap"]["fold_thresholds"] = thresholds["overlap"][dataset]
+            report["datasets"][dataset] = rows
 
-    def per_summary(ok: np.ndarray) -> list[list[bool]]:
-        out = defaultdict(list)
-        for i, v in zip(c_summary, ok, strict=True):
-            out[i].append(bool(v))
-        return [out[i] for i in range(len(corpus.summaries))]
+        # Calibration: sentences whose label the summary fixes (factuality 0 or 1), out of fold.
+        fixed = np.isin(s_fact[c_summary], (0.0, 1.0))
+        report["reliability"] = reliability(probs[fixed], (s_fact[c_summary][fixed] == 1.0).astype(float))
+        cnn = s_data == "cnndm"
+        report["shipped_threshold"] = round(choose_threshold(summary_min(np.where(c_veto, 0.0, probs))[cnn],
+                                                             s_fact[cnn] == 1.0), 4)
+        report["shipped_threshold_rule"] = (f"highest balanced accuracy on out-of-fold CNN/DM scores with at most "
+                                            f"{MAX_FLAGGED:.0%} of fully factual summaries flagged")
+        return report
 
-    report: dict = {"data": "frank-dev (dev split), 5-fold cross-validation by article",
-                    "command": "PYTHONPATH=$PWD python bench/support_check.py", "datasets": {}}
-    for dataset in ("cnndm", "xsum"):
-        m = s_data == dataset
-        rows = {}
-        for name, ok in (("learned", oof["learned"]), ("learned_no_veto", oof["learned_no_veto"]),
-                         ("word_overlap", oof["overlap"]), ("main_90db1bf", c_legacy)):
-            sup = [v for v, keep in zip(per_summary(ok), m, strict=True) if keep]
-            rows[name] = summary_metrics(sup, s_fact[m])
-        shipped = _settings().threshold  # VerifySettings.threshold, one fixed operating point
-        for name, ok in (("learned_at_settings_threshold", ~c_veto & (probs >= shipped)),
-                         ("learned_no_veto_at_settings_threshold", probs >= shipped)):
-            sup = [v for v, keep in zip(per_summary(ok), m, strict=True) if keep]
-            rows[name] = {**summary_metrics(sup, s_fact[m]), "threshold": shipped}
-        mean_p = np.asarray([probs[c_summary == i].mean() for i in np.flatnonzero(m)])
-        rows["learned"]["spearman_mean_score"] = round(float(spearmanr(mean_p, s_fact[m]).statistic), 3)
-        rows["learned"]["fold_thresholds"] = thresholds["learned"][dataset]
-        rows["word_overlap"]["fold_thresholds"] = thresholds["overlap"][dataset]
-        report["datasets"][dataset] = rows
-
-    # Calibration: sentences whose label the summary fixes (factuality 0 or 1), out of fold.
-    fixed = np.isin(s_fact[c_summary], (0.0, 1.0))
-    report["reliability"] = reliability(probs[fixed], (s_fact[c_summary][fixed] == 1.0).astype(float))
-    cnn = s_data == "cnndm"
-    report["shipped_threshold"] = round(choose_threshold(summary_min(np.where(c_veto, 0.0, probs))[cnn],
-                                                         s_fact[cnn] == 1.0), 4)
-    report["shipped_threshold_rule"] = (f"highest balanced accuracy on out-of-fold CNN/DM scores with at most "
-                                        f"{MAX_FLAGGED:.0%} of fully factual summaries flagged")
+    is_quiz = np.asarray([e.kind.startswith("quiz") for e in examples])
+    before = evaluate(~is_quiz)
+    report = evaluate(np.ones(len(examples), bool))
+    other_weights = {}
+    for weight in (float(a) for a in sys.argv[1:]):  # other quiz weights, for choosing QUIZ_WEIGHT on dev
+        scaled = np.where(is_quiz, w_all * weight / QUIZ_WEIGHT, w_all)
+        r = evaluate(np.ones(len(examples), bool), scaled)
+        other_weights[str(weight)] = {"datasets": {"cnndm": r["datasets"]["cnndm"]},
+                                      "shipped_threshold": r["shipped_threshold"]}
+    if other_weights:
+        report["other_quiz_weights"] = other_weights
+    report["quiz_pairs"] = {"questions": len({e.article for e in examples if e.kind.startswith("quiz")}),
+                            "right": int((is_quiz & (y_all == 1)).sum()),
+                            "wrong": int((is_quiz & (y_all == 0)).sum())}
+    report["without_quiz_pairs"] = {"datasets": {"cnndm": before["datasets"]["cnndm"]},
+                                    "shipped_threshold": before["shipped_threshold"],
+                                    "reliability_ece": before["reliability"]["ece"]}
     report["veto_share_of_sentences"] = {
         d: round(float(c_veto[s_data[c_summary] == d].mean()), 3) for d in ("cnndm", "xsum")}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=1) + "\n")
-    print(json.dumps(report["datasets"], indent=1))
+    print(json.dumps(report["datasets"]["cnndm"], indent=1))
+    print("without the quiz pairs (main's recipe):", json.dumps(before["datasets"]["cnndm"], indent=1))
     print("shipped threshold", report["shipped_threshold"], "calibration", report["reliability"]["ece"])
 
 
