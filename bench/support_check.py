@@ -11,7 +11,11 @@ CNN/DM (95 articles, 475 summaries) is the headline; XSum (249 BBC articles, sin
 mostly hallucinated summaries) is reported separately. In the same run:
 - word overlap: share of the sentence's content terms found anywhere in the article, one
   threshold tuned on the training folds;
-- the check as it was on main before the learned one (90db1bf), a frozen copy below.
+- the check as it was on main before the learned one (90db1bf), a frozen copy below;
+- "with_quiz_pairs": the same recipe plus the RealTime QA dev-week quiz pairs
+  (bench/quiz_claims.py) at QUIZ_WEIGHT and at the weights given as arguments
+  (`python bench/support_check.py 0.5 1 3`), with "training_pairs_accepted": the share of
+  held-out synthetic pairs (role swap, negation, ...) scoring >= VerifySettings.threshold.
 Operating points are chosen on the training folds: the highest balanced accuracy that
 flags at most 10% of fully factual summaries. The shipped threshold is chosen the same way
 on all out-of-fold predictions, and calibration is measured on the out-of-fold sentence
