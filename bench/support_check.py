@@ -11,7 +11,11 @@ CNN/DM (95 articles, 475 summaries) is the headline; XSum (249 BBC articles, sin
 mostly hallucinated summaries) is reported separately. In the same run:
 - word overlap: share of the sentence's content terms found anywhere in the article, one
   threshold tuned on the training folds;
-- the check as it was on main before the learned one (90db1bf), a frozen copy below.
+- the check as it was on main before the learned one (90db1bf), a frozen copy below;
+- "with_quiz_pairs": the same recipe plus the RealTime QA dev-week quiz pairs
+  (bench/quiz_claims.py) at QUIZ_WEIGHT and at the weights given as arguments
+  (`python bench/support_check.py 0.5 1 3`), with "training_pairs_accepted": the share of
+  held-out synthetic pairs (role swap, negation, ...) scoring >= VerifySettings.threshold.
 Operating points are chosen on the training folds: the highest balanced accuracy that
 flags at most 10% of fully factual summaries. The shipped threshold is chosen the same way
 on all out-of-fold predictions, and calibration is measured on the out-of-fold sentence
@@ -34,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from train_support import POOL_SIZE, SEED, fit, prepare, training_set  # noqa: E402
+from train_support import POOL_SIZE, QUIZ_WEIGHT, SEED, fit, prepare, training_set  # noqa: E402
 
 from assistant.judge.features import FEATURES, analyse  # noqa: E402
 from assistant.judge.support import SupportModel, judge_features  # noqa: E402
@@ -43,6 +47,7 @@ from assistant.verify import SupportChecker  # noqa: E402
 
 FOLDS = 5
 MAX_FLAGGED = 0.10
+SWEEP = (0.1, 0.15, 0.2, 0.25, 0.3, 0.5)
 RESULTS = ROOT / "bench" / "results" / "support_check.json"
 
 
@@ -133,7 +138,7 @@ class _Vectors:
 
 
 def main() -> None:
-    corpus, bbc, feat = prepare()
+    corpus, bbc, feat, quiz = prepare()
     rng = random.Random(SEED)
     fold_of: dict[str, int] = {}
     for dataset in ("cnndm", "xsum"):
@@ -142,7 +147,7 @@ def main() -> None:
         fold_of.update({k: i % FOLDS for i, k in enumerate(keys)})
 
     # Every training example once (features do not depend on the model), tagged by article.
-    examples = training_set(corpus, bbc)
+    examples = training_set(corpus, bbc, quiz=quiz)
     x_all, y_all, w_all = (np.asarray(a) for a in _matrix(examples, feat))
     ex_fold = np.asarray([fold_of.get(e.article, -1) for e in examples])
 
@@ -177,66 +182,102 @@ def main() -> None:
             out[i] = min(out[i], v)
         return out
 
-    probs = np.zeros(len(claims))
-    thresholds = {"learned": {}, "learned_no_veto": {}, "overlap": {}}
-    oof = {"learned": np.zeros(len(claims), bool), "learned_no_veto": np.zeros(len(claims), bool),
-           "overlap": np.zeros(len(claims), bool)}
-    for k in range(FOLDS):
-        train = ex_fold != k
-        model = SupportModel.from_dict(fit(x_all[train], y_all[train], w_all[train]))
-        p = model.predict(c_x)
-        held = s_fold[c_summary] == k
-        probs[held] = p[held]
+    def evaluate(use: np.ndarray, w_all: np.ndarray = w_all) -> dict:
+        """The report for models trained on the examples ``use`` selects, weighted ``w_all``
+        (each fold's model on the other folds' frank-dev articles; quiz and BBC examples are
+        in every fold)."""
+        probs = np.zeros(len(claims))
+        thresholds = {"learned": {}, "learned_no_veto": {}, "overlap": {}}
+        oof = {"learned": np.zeros(len(claims), bool), "learned_no_veto": np.zeros(len(claims), bool),
+               "overlap": np.zeros(len(claims), bool)}
+        ex_probs = np.full(len(examples), np.nan)  # out-of-fold scores of the frank-dev training pairs
+        for k in range(FOLDS):
+            train = (ex_fold != k) & use
+            model = SupportModel.from_dict(fit(x_all[train], y_all[train], w_all[train]))
+            p = model.predict(c_x)
+            ex_held = ex_fold == k
+            ex_probs[ex_held] = model.predict(x_all[ex_held])
+            held = s_fold[c_summary] == k
+            probs[held] = p[held]
+            for dataset in ("cnndm", "xsum"):
+                tr = (s_fold != k) & (s_data == dataset)
+                te_claims = held & (s_data[c_summary] == dataset)
+                fact = s_fact[tr] == 1.0
+                for name, score in (("learned", np.where(c_veto, 0.0, p)), ("learned_no_veto", p),
+                                    ("overlap", c_overlap)):
+                    t = choose_threshold(summary_min(score)[tr], fact,
+                                         MAX_FLAGGED if name != "overlap" else None)
+                    thresholds[name].setdefault(dataset, []).append(round(t, 4))
+                    oof[name][te_claims] = score[te_claims] >= t
+
+        def per_summary(ok: np.ndarray) -> list[list[bool]]:
+            out = defaultdict(list)
+            for i, v in zip(c_summary, ok, strict=True):
+                out[i].append(bool(v))
+            return [out[i] for i in range(len(corpus.summaries))]
+
+        report: dict = {"data": "frank-dev (dev split), 5-fold cross-validation by article",
+                        "command": "PYTHONPATH=$PWD python bench/support_check.py", "datasets": {}}
         for dataset in ("cnndm", "xsum"):
-            tr = (s_fold != k) & (s_data == dataset)
-            te_claims = held & (s_data[c_summary] == dataset)
-            fact = s_fact[tr] == 1.0
-            for name, score in (("learned", np.where(c_veto, 0.0, p)), ("learned_no_veto", p),
-                                ("overlap", c_overlap)):
-                t = choose_threshold(summary_min(score)[tr], fact,
-                                     MAX_FLAGGED if name != "overlap" else None)
-                thresholds[name].setdefault(dataset, []).append(round(t, 4))
-                oof[name][te_claims] = score[te_claims] >= t
+            m = s_data == dataset
+            rows = {}
+            for name, ok in (("learned", oof["learned"]), ("learned_no_veto", oof["learned_no_veto"]),
+                             ("word_overlap", oof["overlap"]), ("main_90db1bf", c_legacy)):
+                sup = [v for v, keep in zip(per_summary(ok), m, strict=True) if keep]
+                rows[name] = summary_metrics(sup, s_fact[m])
+            shipped = _settings().threshold  # VerifySettings.threshold, one fixed operating point
+            for name, ok in (("learned_at_settings_threshold", ~c_veto & (probs >= shipped)),
+                             ("learned_no_veto_at_settings_threshold", probs >= shipped)):
+                sup = [v for v, keep in zip(per_summary(ok), m, strict=True) if keep]
+                rows[name] = {**summary_metrics(sup, s_fact[m]), "threshold": shipped}
+            sweep = {}
+            for t in SWEEP:  # for VerifySettings.threshold: out-of-fold scores, with the vetoes
+                sup = [v for v, keep in zip(per_summary(~c_veto & (probs >= t)), m, strict=True) if keep]
+                sweep[str(t)] = summary_metrics(sup, s_fact[m])
+            rows["threshold_sweep"] = sweep
+            mean_p = np.asarray([probs[c_summary == i].mean() for i in np.flatnonzero(m)])
+            rows["learned"]["spearman_mean_score"] = round(float(spearmanr(mean_p, s_fact[m]).statistic), 3)
+            rows["learned"]["fold_thresholds"] = thresholds["learned"][dataset]
+            rows["word_overlap"]["fold_thresholds"] = thresholds["overlap"][dataset]
+            report["datasets"][dataset] = rows
 
-    def per_summary(ok: np.ndarray) -> list[list[bool]]:
-        out = defaultdict(list)
-        for i, v in zip(c_summary, ok, strict=True):
-            out[i].append(bool(v))
-        return [out[i] for i in range(len(corpus.summaries))]
+        # Calibration: sentences whose label the summary fixes (factuality 0 or 1), out of fold.
+        fixed = np.isin(s_fact[c_summary], (0.0, 1.0))
+        # The synthetic swaps of held-out articles (role swap, negation, spliced, ...): share
+        # accepted at the settings threshold (score alone, no vetoes).
+        shipped = _settings().threshold
+        report["training_pairs_accepted"] = {
+            kind: round(float((ex_probs[m] >= shipped).mean()), 3)
+            for kind in sorted({e.kind for e in examples if e.article in fold_of})
+            if (m := np.asarray([e.kind == kind for e in examples]) & (ex_fold >= 0)).any()}
+        report["reliability"] = reliability(probs[fixed], (s_fact[c_summary][fixed] == 1.0).astype(float))
+        cnn = s_data == "cnndm"
+        report["shipped_threshold"] = round(choose_threshold(summary_min(np.where(c_veto, 0.0, probs))[cnn],
+                                                             s_fact[cnn] == 1.0), 4)
+        report["shipped_threshold_rule"] = (f"highest balanced accuracy on out-of-fold CNN/DM scores with at most "
+                                            f"{MAX_FLAGGED:.0%} of fully factual summaries flagged")
+        return report
 
-    report: dict = {"data": "frank-dev (dev split), 5-fold cross-validation by article",
-                    "command": "PYTHONPATH=$PWD python bench/support_check.py", "datasets": {}}
-    for dataset in ("cnndm", "xsum"):
-        m = s_data == dataset
-        rows = {}
-        for name, ok in (("learned", oof["learned"]), ("learned_no_veto", oof["learned_no_veto"]),
-                         ("word_overlap", oof["overlap"]), ("main_90db1bf", c_legacy)):
-            sup = [v for v, keep in zip(per_summary(ok), m, strict=True) if keep]
-            rows[name] = summary_metrics(sup, s_fact[m])
-        shipped = _settings().threshold  # VerifySettings.threshold, one fixed operating point
-        for name, ok in (("learned_at_settings_threshold", ~c_veto & (probs >= shipped)),
-                         ("learned_no_veto_at_settings_threshold", probs >= shipped)):
-            sup = [v for v, keep in zip(per_summary(ok), m, strict=True) if keep]
-            rows[name] = {**summary_metrics(sup, s_fact[m]), "threshold": shipped}
-        mean_p = np.asarray([probs[c_summary == i].mean() for i in np.flatnonzero(m)])
-        rows["learned"]["spearman_mean_score"] = round(float(spearmanr(mean_p, s_fact[m]).statistic), 3)
-        rows["learned"]["fold_thresholds"] = thresholds["learned"][dataset]
-        rows["word_overlap"]["fold_thresholds"] = thresholds["overlap"][dataset]
-        report["datasets"][dataset] = rows
-
-    # Calibration: sentences whose label the summary fixes (factuality 0 or 1), out of fold.
-    fixed = np.isin(s_fact[c_summary], (0.0, 1.0))
-    report["reliability"] = reliability(probs[fixed], (s_fact[c_summary][fixed] == 1.0).astype(float))
-    cnn = s_data == "cnndm"
-    report["shipped_threshold"] = round(choose_threshold(summary_min(np.where(c_veto, 0.0, probs))[cnn],
-                                                         s_fact[cnn] == 1.0), 4)
-    report["shipped_threshold_rule"] = (f"highest balanced accuracy on out-of-fold CNN/DM scores with at most "
-                                        f"{MAX_FLAGGED:.0%} of fully factual summaries flagged")
+    # The shipped recipe (no quiz pairs), then the quiz-pair experiment (issue 14) in the same
+    # run: QUIZ_WEIGHT and any weights given on the command line.
+    is_quiz = np.asarray([e.kind.startswith("quiz") for e in examples])
+    report = evaluate(~is_quiz)
+    experiment = {"questions": len({e.article for e in examples if e.kind.startswith("quiz")}),
+                  "right": int((is_quiz & (y_all == 1)).sum()), "wrong": int((is_quiz & (y_all == 0)).sum()),
+                  "weights": {}}
+    for weight in dict.fromkeys([QUIZ_WEIGHT, *(float(a) for a in sys.argv[1:])]):
+        r = evaluate(np.ones(len(examples), bool), np.where(is_quiz, w_all * weight / QUIZ_WEIGHT, w_all))
+        experiment["weights"][str(weight)] = {"cnndm": r["datasets"]["cnndm"],
+                                              "shipped_threshold": r["shipped_threshold"],
+                                              "reliability_ece": r["reliability"]["ece"],
+                                              "training_pairs_accepted": r["training_pairs_accepted"]}
+    report["with_quiz_pairs"] = experiment
     report["veto_share_of_sentences"] = {
         d: round(float(c_veto[s_data[c_summary] == d].mean()), 3) for d in ("cnndm", "xsum")}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=1) + "\n")
-    print(json.dumps(report["datasets"], indent=1))
+    print(json.dumps(report["datasets"]["cnndm"], indent=1))
+    print("with the quiz pairs:", json.dumps(experiment, indent=1))
     print("shipped threshold", report["shipped_threshold"], "calibration", report["reliability"]["ece"])
 
 

@@ -13,7 +13,12 @@ Training data, all dev:
   negatives with a swapped name, changed number or date, flipped negation, two names
   swapped (subject/object), a sentence of another article, a sentence spliced from two;
   positives that are the sentence itself or a compression of it (a clause dropped).
-Never the FRANK held-out test (not on disk) and never RealTime QA.
+- Not in the shipped model (the experiment of issue 14, see QUIZ_WEIGHT): paraphrase pairs from
+  the RealTime QA 2024 quiz, dev (even) weeks only (bench/quiz_claims.py):
+  "question + right choice" as a statement vs. the answering excerpt (supported: the quiz
+  words it differently from the article), "question + wrong choice" (not supported), weight
+  QUIZ_WEIGHT, negatives down-weighted so that each question's two sides weigh the same.
+Never the FRANK held-out test (not on disk) and never the RealTime QA test (odd) weeks.
 
 The IDF table used by the coverage features (assistant/judge/term_df.json.gz) is built from
 the 2,225 BBC articles. Embeddings are cached in ~/.cache/news-assistant-bench/.
@@ -24,6 +29,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import random
 import re
 import sys
@@ -51,6 +57,12 @@ SYNTHETIC_WEIGHT = 0.5
 BBC_SYNTHETIC_ARTICLES = 40
 FRANK_SYNTHETIC_SENTENCES = 2  # sentences per frank-dev article turned into synthetic pairs
 SEED = 14
+# Per right-choice quiz claim in the issue-14 experiment (bench/support_check.py "with_quiz_pairs",
+# bench/paraphrase_check.py); the wrong choices of a question share the same total. The shipped
+# model is trained WITHOUT the quiz pairs: at every weight tried (0.25-4) they made the model
+# accept held-out synthetic role swaps ("Rangers beat Celtic" for "Celtic beat Rangers": 43% ->
+# 65% at 0.25, 98% at 2) while the four frank-dev measures barely moved (README, Support check).
+QUIZ_WEIGHT = 2.0
 
 
 # ---- FRANK --------------------------------------------------------------------------------
@@ -311,9 +323,22 @@ def fit(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float = 1.0) -> dict:
             "coef": model.coef_[0].round(6).tolist(), "intercept": round(float(model.intercept_[0]), 6)}
 
 
+def quiz_key(qid: str) -> str:
+    return f"rtqa/{qid}"
+
+
+def quiz_examples(pairs: Sequence, weight: float = QUIZ_WEIGHT) -> list[Example]:
+    """Quiz claims (bench/quiz_claims.QuizPair) against their excerpt; per question the right
+    choice weighs ``weight`` and the wrong ones ``weight`` together."""
+    wrong = Counter(p.qid for p in pairs if not p.label)
+    return [Example(p.claim, quiz_key(p.qid), p.label, weight if p.label else weight / wrong[p.qid],
+                    "quiz-right" if p.label else "quiz-wrong") for p in pairs]
+
+
 def training_set(corpus: Corpus, bbc: dict[str, list[str]], articles: set[str] | None = None,
-                 seed: int = SEED) -> list[Example]:
-    """FRANK sentences with fixed labels plus synthetic pairs, from ``articles`` (None: all)."""
+                 seed: int = SEED, quiz: Sequence = ()) -> list[Example]:
+    """FRANK sentences with fixed labels plus synthetic pairs, from ``articles`` (None: all),
+    plus the quiz pairs ``quiz`` (bench/quiz_claims.quiz_pairs(); empty: none)."""
     rng = random.Random(seed)
     keys = sorted(k for k in corpus.articles if articles is None or k in articles)
     pool = [s for k in keys for s in corpus.articles[k]] + [s for v in bbc.values() for s in v]
@@ -322,7 +347,7 @@ def training_set(corpus: Corpus, bbc: dict[str, list[str]], articles: set[str] |
         sents = corpus.articles.get(k) or bbc[k]
         other = [s for s in rng.sample(pool, 50) if s not in sents]
         out += synthetic(k, sents, other, rng, FRANK_SYNTHETIC_SENTENCES if k in corpus.articles else 4)
-    return out
+    return out + quiz_examples(quiz)
 
 
 def build_df_table(path: Path = JUDGE_DIR / "term_df.json.gz", min_df: int = 2) -> None:
@@ -347,13 +372,21 @@ def global_case() -> dict[str, str]:
     return table
 
 
-def prepare() -> tuple[Corpus, dict[str, list[str]], Featuriser]:
+def prepare() -> tuple[Corpus, dict[str, list[str]], Featuriser, list]:
+    """frank-dev, the BBC articles for synthetic pairs, a featuriser over both and the quiz
+    excerpts, and the dev-week quiz pairs."""
+    os.environ.setdefault("NEWS_BENCH_DATA", str(DATA))  # bench/corpus.py's data folder
+    from quiz_claims import quiz_pairs
+
     if not (JUDGE_DIR / "term_df.json.gz").exists():
         build_df_table()
-    corpus = load_frank(global_case=global_case())
+    case = global_case()
+    corpus = load_frank(global_case=case)
     bbc = bbc_articles(BBC_SYNTHETIC_ARTICLES)
-    feat = Featuriser({**corpus.articles, **bbc}, Embedder())
-    return corpus, bbc, feat
+    quiz = quiz_pairs(case)
+    excerpts = {quiz_key(p.qid): p.excerpt for p in quiz}
+    feat = Featuriser({**corpus.articles, **bbc, **excerpts}, Embedder())
+    return corpus, bbc, feat, quiz
 
 
 def matrix(examples: Sequence[Example], feat: Featuriser) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -363,8 +396,8 @@ def matrix(examples: Sequence[Example], feat: Featuriser) -> tuple[np.ndarray, n
 
 def main() -> None:
     build_df_table()
-    corpus, bbc, feat = prepare()
-    examples = training_set(corpus, bbc)
+    corpus, bbc, feat, _ = prepare()
+    examples = training_set(corpus, bbc)  # no quiz pairs: see QUIZ_WEIGHT
     x, y, w = matrix(examples, feat)
     model = fit(x, y, w)
     kinds = Counter(f"{e.kind}:{e.label}" for e in examples)
