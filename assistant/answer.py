@@ -25,7 +25,7 @@ from assistant.retrieval import HybridRetriever, interleave
 from assistant.settings import Settings
 from assistant.short_answer import Candidate as SpanCandidate
 from assistant.short_answer import short_answer
-from assistant.text import TokenCounter
+from assistant.text import TokenCounter, is_question
 from assistant.types import Answer, AnswerEvent, Filters, ShortAnswer
 from assistant.verify import SupportChecker
 
@@ -162,8 +162,9 @@ class QAChain:
 
     def _extractive(self, question: str, evidence: list[Evidence], note: str | None) -> Answer:
         # The sentences most likely to answer (evidence is ranked by the judge), never an
-        # instruction planted in an article.
-        best = [e for e in evidence if not e.instruction][: self.settings.answer.extractive_sentences]
+        # instruction planted in an article, never a question.
+        best = [e for e in evidence if not e.instruction and not is_question(e.text)][
+            : self.settings.answer.extractive_sentences]
         if not best:
             return abstained(question, evidence, "no usable passage")
         # Quote in reading order so the sentences read as a paragraph.

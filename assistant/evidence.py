@@ -16,7 +16,7 @@ from langchain_core.documents import Document
 
 from assistant.catalog import Catalog
 from assistant.judge.answerability import AnswerJudge, Candidate, QuestionInfo, question_info
-from assistant.judge.instructions import looks_like_instruction
+from assistant.judge.instructions import unquotable_sentences
 from assistant.models import CachedEmbeddings
 from assistant.settings import AnswerSettings
 from assistant.text import Span, TokenCounter, holds_answer, proper_nouns, question_type, sentences, terms
@@ -33,7 +33,7 @@ class Evidence:
     relevance: float
     cosine: float
     coverage: float
-    instruction: bool = False
+    instruction: bool = False  # may be planted (judge/instructions.unquotable): never quoted, cited or support
     vector: list[float] = field(default_factory=list, repr=False)
     # The judge's probability that this sentence answers the question (assistant/judge).
     p_answer: float = 0.0
@@ -97,9 +97,13 @@ class EvidenceSelector:
         ``context`` (the earlier question a follow-up refers to) counts for a little, so a
         follow-up's evidence answers the follow-up rather than the earlier question."""
         spans: list[tuple[Span, Document, str]] = []
+        planted: list[bool] = []
         seen: set[tuple[str, int]] = set()
         for chunk in chunks:
-            sents = sentences(chunk.page_content, offset=chunk.metadata["start"])
+            start = chunk.metadata["start"]
+            sents = sentences(chunk.page_content, offset=start)
+            flags = unquotable_sentences([x.text for x in sents],
+                                         [chunk.page_content.count("\n", 0, x.start - start) for x in sents])
             before = sentences(chunk.metadata.get("before", ""))
             lead = before[-1].text if before else ""
             for i, span in enumerate(sents):
@@ -109,6 +113,7 @@ class EvidenceSelector:
                 seen.add(key)
                 prev = sents[i - 1].text if i > 0 else lead
                 spans.append((span, chunk, prev))
+                planted.append(flags[i])
         if not spans:
             return []
         q_terms = list(dict.fromkeys(terms(question)))
@@ -124,7 +129,7 @@ class EvidenceSelector:
         s = self.settings
         kind = question_type(question)
         out = []
-        for (span, chunk, prev), c, vec in zip(spans, cos, vectors, strict=True):
+        for (span, chunk, prev), c, vec, flag in zip(spans, cos, vectors, planted, strict=True):
             own = set(terms(span.text))
             context = set(terms(f"{chunk.metadata.get('title', '')} {prev}"))
             covered = sum(w for t, w in idf.items() if t in own) + 0.5 * sum(
@@ -135,7 +140,7 @@ class EvidenceSelector:
             if kind and holds_answer(span.text, kind, question):
                 relevance += s.answer_type_bonus
             out.append(Evidence(0, span.text, span.start, span.end, chunk, relevance, float(c), coverage,
-                                looks_like_instruction(span.text), vec))
+                                flag, vec))
         out.sort(key=lambda e: e.relevance, reverse=True)
         return out
 

@@ -149,6 +149,12 @@ MONEY = re.compile(r"[$£€¥]\s?\d|\d[\d.,]*\s?(m|bn|k)\b|\b(million|billion|t
                    r"yen|yuan|rupees?|cents?|pence)\b", re.I)
 
 
+def is_question(sentence: str) -> bool:
+    """A sentence that asks rather than tells (it ends on a question mark, closing quotes and
+    brackets aside). It never answers a question, so it is never quoted as an answer."""
+    return sentence.rstrip().rstrip("\"'”’)]» ").endswith("?")
+
+
 def question_type(question: str) -> str | None:
     """The kind of answer a question expects: "money", "quantity", "time", "entity" or None."""
     if _MONEY_Q.search(question):

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.judge.features import analyse
-from assistant.judge.instructions import looks_like_instruction
+from assistant.judge.instructions import unquotable
 from assistant.judge.support import SupportModel, judge, shipped_model
 from assistant.models import CachedEmbeddings
 from assistant.settings import VerifySettings
@@ -60,7 +60,7 @@ class SupportChecker:
         be grounded. ``contexts``: per passage, text that may ground terms (title, sentence before)."""
         if not claims:
             return []
-        allowed = [i for i, p in enumerate(passages) if not looks_like_instruction(p)]
+        allowed = [i for i, p in enumerate(passages) if not unquotable(p)]
         if not allowed:
             reason = "no passages" if not passages else "the passages are instructions, not reporting"
             return [Support(0.0, 0.0, 0.0, [], False, reason) for _ in claims]

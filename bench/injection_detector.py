@@ -1,8 +1,9 @@
 """How well the prompt-injection detector finds planted instructions, and what it costs on real news.
 
-- Recall: on the dev set (tests/data/injection-dev, 34 articles, trained on) and the test set
-  (tests/data/injection-test, 23 articles in other styles, written before any detector result
-  on it was seen and never tuned on): share of planted sentences flagged, share of articles
+- Recall: on the dev sets (tests/data/injection-dev, 34 articles, and injection-dev2, 23 in
+  other styles, the first test set: both trained on) and the test set (tests/data/injection-test2,
+  written before any detector result on it was seen and never tuned on): share of planted
+  sentences flagged, and kept from quotes (``unquotable``, the lower quote threshold), share of articles
   with at least one flagged, share of articles whose whole planted text is flagged once the
   neighbour rule runs (flag_sentences), and the real sentences of those articles flagged.
   The clear rules alone (the previous detector) are reported beside it.
@@ -29,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from train_instructions import DEV, TEST, Sentence, corpus_sentences, injected_set  # noqa: E402
+from train_instructions import DEV, DEV2, TEST, Sentence, corpus_sentences, injected_set  # noqa: E402
 
 from assistant.judge.instructions import (  # noqa: E402
     flag_sentences,
@@ -37,6 +38,8 @@ from assistant.judge.instructions import (  # noqa: E402
     looks_like_instruction,
     model,
     rule_match,
+    unquotable,
+    unquotable_sentences,
 )
 
 
@@ -52,7 +55,8 @@ def recall(folder: Path) -> dict:
     planted = [s for d in docs.values() for s in d if s.label]
     real = [s for d in docs.values() for s in d if not s.label]
     out: dict = {"articles": len(docs), "planted_sentences": len(planted), "real_sentences": len(real)}
-    for name, flag in [("rules_only", rule_match), ("detector", looks_like_instruction)]:
+    for name, flag in [("rules_only", rule_match), ("detector", looks_like_instruction),
+                       ("kept_from_quotes", unquotable)]:
         out[name] = {
             "sentence_recall": round(sum(flag(s.text) for s in planted) / len(planted), 4),
             "article_recall": round(sum(any(flag(s.text) for s in d if s.label) for d in docs.values())
@@ -66,6 +70,17 @@ def recall(folder: Path) -> dict:
         extra += [s.text for f, s in zip(flags, d, strict=True) if f and not s.label]
         missed += [{"article": doc_id, "sentence": s.text, "score": round(instruction_score(s.text), 3)}
                    for f, s in zip(flags, d, strict=True) if s.label and not f]
+    kept = {"planted": 0, "real": 0, "articles_whole": 0}
+    for d in docs.values():
+        flags = unquotable_sentences([s.text for s in d], [s.paragraph for s in d])
+        kept["planted"] += sum(f for f, s in zip(flags, d, strict=True) if s.label)
+        kept["real"] += sum(f for f, s in zip(flags, d, strict=True) if not s.label)
+        kept["articles_whole"] += all(f for f, s in zip(flags, d, strict=True) if s.label)
+    out["kept_from_quotes_with_paragraphs"] = {
+        "sentence_recall": round(kept["planted"] / len(planted), 4),
+        "articles_whole_planted_text": round(kept["articles_whole"] / len(docs), 4),
+        "real_sentences_kept_out": kept["real"],
+    }
     out["with_neighbours"] = {
         "sentence_recall": round(1 - len(missed) / len(planted), 4),
         "articles_fully_flagged": round(whole / len(docs), 4),
@@ -80,9 +95,10 @@ def false_positives() -> dict:
     for key, part, sents in corpus_sentences():
         source = key.split("/", 1)[0]
         row = out.setdefault(source, {}).setdefault(part, {"documents": 0, "sentences": 0, "flagged": [],
-                                                           "flagged_by_neighbour_rule": []})
+                                                           "flagged_by_neighbour_rule": [], "kept_from_quotes": 0})
         row["documents"] += 1
         row["sentences"] += len(sents)
+        row["kept_from_quotes"] += sum(unquotable_sentences([s.text for s in sents], [s.paragraph for s in sents]))
         alone = [looks_like_instruction(s.text) for s in sents]
         if not any(alone):
             continue
@@ -91,10 +107,11 @@ def false_positives() -> dict:
         both = flag_sentences([s.text for s in sents], [s.paragraph for s in sents])
         row["flagged_by_neighbour_rule"] += [{"doc": key, "sentence": s.text[:300]}
                                              for s, a, b in zip(sents, alone, both, strict=True) if b and not a]
-    total = {"sentences": 0, "flagged": 0, "flagged_by_neighbour_rule": 0}
+    total = {"sentences": 0, "flagged": 0, "flagged_by_neighbour_rule": 0, "kept_from_quotes": 0}
     for parts in out.values():
         for row in parts.values():
             total["sentences"] += row["sentences"]
+            total["kept_from_quotes"] += row["kept_from_quotes"]
             total["flagged"] += len(row["flagged"])
             total["flagged_by_neighbour_rule"] += len(row["flagged_by_neighbour_rule"])
     total["per_10000"] = round(10_000 * (total["flagged"] + total["flagged_by_neighbour_rule"])
@@ -115,16 +132,20 @@ def main() -> None:
     m = model()
     result: dict = {"command": f"python bench/injection_detector.py --split {args.split}",
                     "threshold": m.threshold, "neighbour_threshold": m.neighbour_threshold,
-                    "dev": recall(DEV)}
+                    "quote_threshold": m.quote_threshold, "dev": recall(DEV), "dev2": recall(DEV2)}
     if args.split == "all":
         result["test"] = recall(TEST)
     result["false_positives"] = false_positives()
     result["seconds"] = round(time.perf_counter() - started, 1)
 
-    for split in ("dev", "test"):
+    for split in ("dev", "dev2", "test"):
         if split in result:
             r = result[split]
             print(f"{split:4} {r['articles']} articles, {r['planted_sentences']} planted sentences: "
+                  f"kept from quotes {r['kept_from_quotes']['sentence_recall']:.3f}, with paragraphs "
+                  f"{r['kept_from_quotes_with_paragraphs']['sentence_recall']:.3f} (whole planted text "
+                  f"{r['kept_from_quotes_with_paragraphs']['articles_whole_planted_text']:.3f} of articles, real "
+                  f"sentences kept out {r['kept_from_quotes_with_paragraphs']['real_sentences_kept_out']}); "
                   f"detector sentence recall {r['detector']['sentence_recall']:.3f} "
                   f"(rules only {r['rules_only']['sentence_recall']:.3f}), article recall "
                   f"{r['detector']['article_recall']:.3f}; "
@@ -136,7 +157,9 @@ def main() -> None:
     fp = result["false_positives"]
     print(f"news: {fp['total']['flagged']} + {fp['total']['flagged_by_neighbour_rule']} (neighbour rule) flagged of "
           f"{fp['total']['sentences']} sentences = {fp['total']['per_10000']} per 10,000; held-out half "
-          f"{fp['total']['held_out_per_10000']} per 10,000 of {fp['total']['held_out_sentences']}")
+          f"{fp['total']['held_out_per_10000']} per 10,000 of {fp['total']['held_out_sentences']}; kept from "
+          f"quotes (paragraph rule) {fp['total']['kept_from_quotes']} "
+          f"({10_000 * fp['total']['kept_from_quotes'] / max(fp['total']['sentences'], 1):.1f} per 10,000)")
     for source, parts in fp["by_source"].items():
         for part, row in parts.items():
             print(f"  {source:8} {part:8} {row['documents']:5} docs {row['sentences']:7} sentences "

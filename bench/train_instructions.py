@@ -2,7 +2,9 @@
 
 Data (never the injection test set, never the held-out half of the news corpus):
 - positives: every sentence of the planted instructions in tests/data/injection-dev (34
-  articles), tests/data/injection (the earlier 10) and tests/data/injection-dev/instructions.txt;
+  articles), tests/data/injection-dev2 (23 articles; the first test set, dev since its result
+  steered the quote threshold below), tests/data/injection (the earlier 10) and
+  tests/data/injection-dev/instructions.txt;
 - negatives: every other sentence of those articles, tests/data/injection-dev/hard-negatives.txt,
   and the "train" half of the BBC articles, RealTime QA excerpts and web articles (a document is
   in the train half when crc32 of its key is even; bench/injection_detector.py reports the
@@ -14,7 +16,13 @@ cross-validation grouped by document:
 - threshold: the lowest score at which out-of-fold false positives (model or rule) stay
   under 1 in 20,000 dev sentences (half the 1-in-10,000 target, for margin);
 - neighbour threshold: the lowest score at which the neighbour rule adds no out-of-fold false
-  positive on the dev documents.
+  positive on the dev documents;
+- quote threshold: the lowest score at which out-of-fold false positives stay under 1 in 1,000
+  dev news sentences. Above it a sentence is never quoted, cited or used as support, but not
+  shown as flagged: a news sentence lost from the quotable pool costs little (an article has
+  dozens), a planted sentence quoted to the user costs a great deal, so the two decisions get
+  two operating points (and instructions.unquotable_sentences keeps the whole paragraph of
+  such a sentence from quotes).
 
     python bench/train_instructions.py
 """
@@ -44,10 +52,12 @@ from assistant.judge import instructions as ins  # noqa: E402
 from assistant.text import sentences  # noqa: E402
 
 DEV = ROOT / "tests" / "data" / "injection-dev"
-TEST = ROOT / "tests" / "data" / "injection-test"
+DEV2 = ROOT / "tests" / "data" / "injection-dev2"
+TEST = ROOT / "tests" / "data" / "injection-test2"
 OLD = ROOT / "tests" / "data" / "injection"
 CACHE = ROOT / "bench" / ".cache"
 FP_TARGET = 1 / 20_000
+QUOTE_FP_TARGET = 1 / 1_000
 # (C, weight of a planted sentence against a news one): tried by 5-fold grouped cross-validation.
 C_GRID = ((0.3, "balanced"), (1.0, 20.0))
 
@@ -188,17 +198,18 @@ def out_of_fold(x, y, groups, c: tuple) -> np.ndarray:
 
 def dev_rows() -> tuple[list[Sentence], int]:
     """The training sentences; the first n are real, the rest augmented copies."""
-    rows = injected_set(DEV) + old_set() + lines(DEV / "instructions.txt", 1) + lines(DEV / "hard-negatives.txt", 0)
+    rows = (injected_set(DEV) + injected_set(DEV2) + old_set() + lines(DEV / "instructions.txt", 1)
+            + lines(DEV / "hard-negatives.txt", 0))
     news = [s for _, h, sents in corpus_sentences() if h == "train" for s in sents]
     rows += news
     extra = augment([s for s in rows if s.label], [s.text for s in news])
     return rows + extra, len(rows)
 
 
-def operating_point(scores: np.ndarray, y: np.ndarray, rules: np.ndarray) -> float:
-    """Lowest threshold keeping out-of-fold false positives (model or rule) under FP_TARGET."""
+def operating_point(scores: np.ndarray, y: np.ndarray, rules: np.ndarray, target: float = FP_TARGET) -> float:
+    """Lowest threshold keeping out-of-fold false positives (model or rule) under ``target``."""
     neg = np.sort(scores[(y == 0) & ~rules])[::-1]
-    allowed = int(FP_TARGET * (y == 0).sum()) - int(rules[y == 0].sum())
+    allowed = int(target * (y == 0).sum()) - int(rules[y == 0].sum())
     return float(max(0.5, neg[max(allowed, 0)] + 1e-6))
 
 
@@ -257,6 +268,12 @@ def main() -> None:
     oof, threshold = report[c]["oof"], report[c]["threshold"]
     neighbour, gain = neighbour_point(rows[:n_real], oof, rules | (oof >= threshold))
     print(f"chosen C={c}, threshold {threshold:.3f}, neighbour threshold {neighbour} {gain}")
+    quote = operating_point(oof, real_y, rules, QUOTE_FP_TARGET)
+    quote_flags = rules | (oof >= quote)
+    quote_cv = {"recall": round(float(quote_flags[real_y == 1].mean()), 4),
+                "false_positives": int(quote_flags[real_y == 0].sum())}
+    print(f"quote threshold {quote:.3f}: out-of-fold recall {quote_cv['recall']:.3f}, "
+          f"false positives {quote_cv['false_positives']}", flush=True)
 
     # For a human to read: the dev sentences scored furthest on the wrong side, out of fold.
     order = np.argsort(-np.where(real_y == 0, oof, -1.0))[:40]
@@ -278,11 +295,12 @@ def main() -> None:
         "class_weight": c[1],
         "threshold": round(threshold, 4),
         "neighbour_threshold": neighbour,
+        "quote_threshold": round(quote, 4),
         "cross_validation": {"folds": 5, "grouped_by": "document", "recall": round(report[c]["recall"], 4),
                              "false_positives": report[c]["false_positives"],
                              "negatives": int((real_y == 0).sum()), "positives": int(real_y.sum()),
                              "augmented_positives": len(rows) - n_real, "hash_scale": ins.HASH_SCALE,
-                             "neighbour_rule": gain},
+                             "neighbour_rule": gain, "quote_threshold": quote_cv},
         "structural": structural,
         "hashed": hashed,
     }

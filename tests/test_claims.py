@@ -14,7 +14,7 @@ from assistant.citations import CitationRegistry, with_markers
 from assistant.claims import clean_claim, degenerate, names_outside, split_claims
 from assistant.retrieval import Retrieved, diversify, interleave
 from assistant.settings import AnswerSettings
-from assistant.text import holds_answer, question_type
+from assistant.text import holds_answer, is_question, question_type
 
 
 @pytest.mark.parametrize("text, expected, why", [
@@ -82,6 +82,19 @@ def test_citation_registry_numbers_by_first_appearance():
     assert reg.numbers([b, a]) == [1, 2]
     assert reg.numbers([a]) == [2]  # the same passage keeps its number
     assert [c.doc_id for c in reg.citations] == ["d2", "d1"]
+
+
+@pytest.mark.parametrize("sentence, expected, why", [
+    ("What did Blair say?", True, "a plain question"),
+    ('"Why would we leave?"', True, "a quoted question alone says nothing"),
+    ("Will the deal survive? (Analysis)", False, "ends on a label, not the question"),
+    ("Is this the end of the high street?  ", True, "trailing space"),
+    ('"Why would we leave?" she asked.', False, "reported: the sentence tells who asked"),
+    ("Blair said Bush would be more consensual.", False, "a statement"),
+    ("", False, "nothing"),
+])
+def test_is_question(sentence, expected, why):
+    assert is_question(sentence) is expected, why
 
 
 @pytest.mark.parametrize("question, expected, why", [

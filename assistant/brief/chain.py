@@ -88,7 +88,8 @@ class BriefChain:
             yield BriefProgress("reading", rank + 1, len(docs))
         sents = [x for a in articles for x in a.sentences]
         if not sents:
-            raise ValueError("the selected documents have no sentences to brief")
+            raise ValueError("the selected documents have no sentences to brief (captions, bylines, and sentences "
+                             "that speak to an AI reader and those right beside them are left out)")
         title_vectors = embed(articles, self.embedder)
         timings = {"read_ms": (time.perf_counter() - started) * 1000}
         topic_vector = np.asarray(self.embedder.embed_query(topic)) if topic else None

@@ -15,6 +15,7 @@ import numpy as np
 
 from assistant.brief.render import display_title
 from assistant.brief.select import Candidate, admissible
+from assistant.judge.instructions import unquotable_sentences
 from assistant.text import Span, sentences, words
 
 if TYPE_CHECKING:
@@ -63,7 +64,8 @@ class Article:
 
 def read_article(doc: DocumentRow, rank: int, text: str) -> Article:
     every = sentences(text)
-    spans = [x for x in every if admissible(x.text)]
+    planted = unquotable_sentences([x.text for x in every], [text.count("\n", 0, x.start) for x in every])
+    spans = [x for x, flag in zip(every, planted, strict=True) if not flag and admissible(x.text)]
     last = max(1, len(spans) - 1)
     return Article(doc, rank, every, [BriefSentence(doc, rank, s.text, s.start, s.end, i, i / last)
                                       for i, s in enumerate(spans)])

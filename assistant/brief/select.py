@@ -2,7 +2,7 @@
 
 Before any ranking, a sentence is dropped when it is page furniture (photo captions, bylines,
 "Scroll down for video", "Click here", "Share this article", image credits) or speaks to a
-machine reader (``looks_like_instruction``): neither is news, and the CNN/DailyMail dev
+machine reader (``unquotable``, the lower quote threshold): neither is news, and the CNN/DailyMail dev
 articles carry both inside their text.
 While choosing, three rules hold for every summary:
 - a sentence that opens by referring back ("He also said", "However, ...", "They") goes in
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.judge.instructions import looks_like_instruction
+from assistant.judge.instructions import unquotable
 from assistant.text import sentences, terms, words
 
 # ---- furniture ---------------------------------------------------------------------------------
@@ -65,7 +65,7 @@ def is_furniture(text: str) -> bool:
 
 def admissible(text: str) -> bool:
     """May this sentence appear anywhere in a brief?"""
-    return len(words(text)) >= 4 and not is_furniture(text) and not looks_like_instruction(text)
+    return len(words(text)) >= 4 and not is_furniture(text) and not unquotable(text)
 
 
 # ---- dangling openings --------------------------------------------------------------------------
