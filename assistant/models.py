@@ -216,25 +216,29 @@ def prompt_token_counter(llm: BaseChatModel, fallback: Callable[[str], int]) -> 
     return fallback, "tiktoken"
 
 
+# A failed model call, by the first class that matches (subclasses before their bases), and what
+# to tell the user: each names the setting to check. Fields: where, model, timeout, retries, status.
+LLM_ERRORS = (
+    ("APITimeoutError", "the language model at {where} timed out after {timeout:.0f}s (ASSISTANT_LLM__TIMEOUT_S)"),
+    ("APIConnectionError", "could not reach the language model at {where} (check ASSISTANT_LLM__BASE_URL)"),
+    ("AuthenticationError", "the language model at {where} rejected the API key (check ASSISTANT_LLM__API_KEY)"),
+    ("RateLimitError", "the language model at {where} is rate-limiting requests (429) after {retries} retries"),
+    ("NotFoundError", "the language model at {where} has no model '{model}' (check ASSISTANT_LLM__MODEL)"),
+    ("APIStatusError", "the language model at {where} answered HTTP {status} after {retries} retries"),
+)
+
+
 def describe_llm_error(exc: Exception, settings: LLMSettings) -> str:
     """A failed model call -> one line naming the setting to check. Never includes secrets."""
     import openai
 
-    where = settings.base_url or ("the local model" if settings.backend == "local" else "api.openai.com")
-    if isinstance(exc, openai.APITimeoutError):
-        return f"the language model at {where} timed out after {settings.timeout_s:.0f}s (ASSISTANT_LLM__TIMEOUT_S)"
-    if isinstance(exc, openai.APIConnectionError):
-        return f"could not reach the language model at {where} (check ASSISTANT_LLM__BASE_URL)"
-    if isinstance(exc, openai.AuthenticationError):
-        return f"the language model at {where} rejected the API key (check ASSISTANT_LLM__API_KEY)"
-    if isinstance(exc, openai.RateLimitError):
-        return f"the language model at {where} is rate-limiting requests (429) after {settings.max_retries} retries"
-    if isinstance(exc, openai.NotFoundError):
-        return f"the language model at {where} has no model '{settings.model}' (check ASSISTANT_LLM__MODEL)"
-    if isinstance(exc, openai.APIStatusError):
-        return f"the language model at {where} answered HTTP {exc.status_code} after {settings.max_retries} retries"
     if isinstance(exc, ModelError):
         return str(exc)
+    where = settings.base_url or ("the local model" if settings.backend == "local" else "api.openai.com")
+    for name, message in LLM_ERRORS:
+        if isinstance(exc, getattr(openai, name)):
+            return message.format(where=where, model=settings.model, timeout=settings.timeout_s,
+                                  retries=settings.max_retries, status=getattr(exc, "status_code", "?"))
     return f"the language model failed ({type(exc).__name__})"
 
 

@@ -113,3 +113,43 @@ def test_serve_host_reaches_the_fetch_rule(tmp_path):
     assert not block_private_for(bot.settings)
     build_server(bot, "0.0.0.0")
     assert bot.settings.server.host == "0.0.0.0" and block_private_for(bot.settings)
+
+
+def _model_error(message: str):
+    from assistant.errors import ModelError
+
+    return ModelError(message)
+
+
+def _openai_errors():
+    import httpx
+    import openai
+
+    request = httpx.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
+
+    def status(cls, code):
+        return cls("boom", response=httpx.Response(code, request=request), body=None)
+
+    return [
+        (openai.APITimeoutError(request=request), "timed out after 30s (ASSISTANT_LLM__TIMEOUT_S)", "timeout"),
+        (openai.APIConnectionError(request=request), "could not reach", "nothing listens"),
+        (status(openai.AuthenticationError, 401), "ASSISTANT_LLM__API_KEY", "bad key"),
+        (status(openai.RateLimitError, 429), "rate-limiting requests (429) after 2 retries", "rate limit"),
+        (status(openai.NotFoundError, 404), "no model 'smollm2' (check ASSISTANT_LLM__MODEL)", "before its base class"),
+        (status(openai.InternalServerError, 500), "answered HTTP 500 after 2 retries", "any other status"),
+        (_model_error("the local model file is missing (ASSISTANT_LLM__MODEL_PATH)"), "ASSISTANT_LLM__MODEL_PATH",
+         "our own errors pass through"),
+        (ValueError("secret sk-123"), "the language model failed (ValueError)", "no message text: it may hold secrets"),
+    ]
+
+
+@pytest.mark.parametrize(("exc", "expected", "why"), _openai_errors(), ids=lambda v: v if isinstance(v, str) else "")
+def test_describe_llm_error(exc, expected, why):
+    from assistant.models import describe_llm_error
+    from assistant.settings import LLMSettings
+
+    settings = LLMSettings(backend="openai", base_url="http://127.0.0.1:9/v1", model="smollm2", timeout_s=30,
+                           max_retries=2)
+    text = describe_llm_error(exc, settings)
+    assert expected in text, (why, text)
+    assert "sk-123" not in text and "Traceback" not in text
