@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from assistant.brief.render import BriefPoint
 from assistant.brief.select import near_duplicate
+from assistant.judge.instructions import without_planted
 from assistant.text import sentences, words
 from assistant.types import BriefProgress
 
@@ -69,7 +70,8 @@ def abstractive_summary(llm, window: int, count: Count | None, catalog, checker:
         pieces = [(d, c) for d in docs for c in catalog.chunks_of(d.doc_id)]
         notes: list[str] = []
         for n, (doc, chunk) in enumerate(pieces, start=1):
-            text = texts[doc.doc_id][chunk.start: chunk.end]
+            # A sentence that may be planted for a machine reader is never put in front of the model.
+            text = without_planted(texts[doc.doc_id][chunk.start: chunk.end])
             notes.append(map_chain.invoke({"title": doc.title, "text": text}).strip())
             yield BriefProgress("summarising", n, len(pieces))
         summary_text = reduce_chain.invoke({"notes": fit_notes(notes, window, count)}).strip()

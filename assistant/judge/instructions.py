@@ -366,6 +366,22 @@ def unquotable_sentences(texts: Sequence[str], paragraphs: Sequence[int]) -> lis
             for i in range(n)]
 
 
+def without_planted(text: str) -> str:
+    """``text`` with the sentences ``unquotable_sentences`` holds back cut out: what a model may
+    read of an article (the abstractive brief's map step)."""
+    from assistant.text import sentences
+
+    spans = sentences(text)
+    flags = unquotable_sentences([x.text for x in spans], [text.count("\n", 0, x.start) for x in spans])
+    out, at = [], 0
+    for span, flag in zip(spans, flags, strict=True):
+        if flag:
+            out.append(text[at:span.start])
+            at = span.end
+    out.append(text[at:])
+    return "\n".join(re.sub(r"[ \t]{2,}", " ", line).strip() for line in "".join(out).split("\n")).strip()
+
+
 def planted_spans(text: str) -> list[tuple[int, int]]:
     """Character spans of the planted sentences of a whole document (paragraph = line)."""
     from assistant.text import sentences
