@@ -9,10 +9,12 @@ assistant/brief.py), so the two can never drift apart.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from dataclasses import MISSING, fields
+from typing import Any, Literal, get_type_hints
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from assistant.catalog.documents import DocumentRow
 from assistant.types import Citation, ShortAnswer
 
 MODEL_ID = "news-assistant"
@@ -199,15 +201,12 @@ class BriefRequest(FilterFields):
 
 
 # ---- the library --------------------------------------------------------------------------
-class DocumentOut(BaseModel):
-    doc_id: str
-    title: str
-    date: str | None
-    section: str | None
-    source: str
-    url: str | None
-    n_chunks: int
-    added_at: float
+# A document as the catalog stores it (catalog/documents.py ``DocumentRow``), one schema for both,
+# less the server-side file path, which is not the client's business.
+_ROW_TYPES = get_type_hints(DocumentRow)
+DocumentOut = create_model("DocumentOut", **{
+    f.name: (_ROW_TYPES[f.name], ... if f.default is MISSING else f.default)
+    for f in fields(DocumentRow) if f.name != "path"})
 
 
 class DocumentDetail(DocumentOut):
