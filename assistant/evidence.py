@@ -19,7 +19,16 @@ from assistant.judge.answerability import AnswerJudge, Candidate, QuestionInfo, 
 from assistant.judge.instructions import unquotable_sentences
 from assistant.models import CachedEmbeddings
 from assistant.settings import AnswerSettings
-from assistant.text import Span, TokenCounter, holds_answer, proper_nouns, question_type, sentences, terms
+from assistant.text import (
+    Span,
+    TokenCounter,
+    holds_answer,
+    paragraph_numbers,
+    proper_nouns,
+    question_type,
+    sentences,
+    terms,
+)
 from assistant.verify import passage_context
 
 
@@ -103,7 +112,7 @@ class EvidenceSelector:
             start = chunk.metadata["start"]
             sents = sentences(chunk.page_content, offset=start)
             flags = unquotable_sentences([x.text for x in sents],
-                                         [chunk.page_content.count("\n", 0, x.start - start) for x in sents])
+                                         paragraph_numbers(chunk.page_content, [x.start - start for x in sents]))
             before = sentences(chunk.metadata.get("before", ""))
             lead = before[-1].text if before else ""
             for i, span in enumerate(sents):

@@ -85,6 +85,13 @@ class Batch:
     notes: list[DocumentError] = field(default_factory=list)
 
 
+def change_status(before: set[str], after: set[str]) -> str:
+    """What an ingest did to one file or page, from its document ids before and after."""
+    if not before:
+        return "added"
+    return "unchanged" if after == before else "replaced"
+
+
 def prefetch(items: Iterator[T], depth: int = PREFETCH_BATCHES) -> Iterator[T]:
     """Run the iterator ``items`` in a background thread, at most ``depth`` items ahead of
     the consumer. Its exceptions are raised in the consumer; if the consumer stops early

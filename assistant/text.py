@@ -6,8 +6,10 @@ check and the evals all agree on what a "sentence", a "term" and a "token" are.
 
 from __future__ import annotations
 
+import bisect
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -56,6 +58,12 @@ def _segmenter() -> pysbd.Segmenter:
         seg = pysbd.Segmenter(language="en", clean=False, char_span=True)
         _THREAD.segmenter = seg
     return seg
+
+
+def paragraph_numbers(text: str, starts: Sequence[int]) -> list[int]:
+    """For each offset in ``text``, how many line breaks come before it (its paragraph)."""
+    breaks = [m.start() for m in re.finditer("\n", text)]
+    return [bisect.bisect_left(breaks, s) for s in starts]
 
 
 def sentences(text: str, offset: int = 0) -> list[Span]:

@@ -306,6 +306,7 @@ def main() -> None:
     }
     ins.MODEL_PATH.write_text(json.dumps(out, indent=0) + "\n", encoding="utf-8")
     ins.model.cache_clear()
+    ins.instruction_score.cache_clear()
     top = sorted(structural.items(), key=lambda kv: -abs(kv[1]))
     print("structural weights:", ", ".join(f"{k} {v:+.2f}" for k, v in top))
     print(f"wrote {ins.MODEL_PATH} ({ins.MODEL_PATH.stat().st_size // 1024} KB) in "

@@ -16,7 +16,7 @@ import numpy as np
 from assistant.brief.render import display_title
 from assistant.brief.select import Candidate, admissible
 from assistant.judge.instructions import unquotable_sentences
-from assistant.text import Span, sentences, words
+from assistant.text import Span, paragraph_numbers, sentences, words
 
 if TYPE_CHECKING:
     from assistant.catalog import DocumentRow
@@ -64,7 +64,7 @@ class Article:
 
 def read_article(doc: DocumentRow, rank: int, text: str) -> Article:
     every = sentences(text)
-    planted = unquotable_sentences([x.text for x in every], [text.count("\n", 0, x.start) for x in every])
+    planted = unquotable_sentences([x.text for x in every], paragraph_numbers(text, [x.start for x in every]))
     spans = [x for x, flag in zip(every, planted, strict=True) if not flag and admissible(x.text)]
     last = max(1, len(spans) - 1)
     return Article(doc, rank, every, [BriefSentence(doc, rank, s.text, s.start, s.end, i, i / last)

@@ -33,7 +33,7 @@ from assistant.http.schemas import (
     UploadedFile,
     UploadResult,
 )
-from assistant.ingest import IngestReport
+from assistant.ingest import IngestReport, change_status
 from assistant.sources.fetch import Fetcher, block_private_for
 from assistant.sources.pages import add_pages
 from assistant.ui.app import safe_filename
@@ -130,13 +130,7 @@ def _file_result(path: Path, before: set[str], after: set[str], report: IngestRe
     for line in report.duplicates:
         if line.startswith(here + ":"):
             return UploadedFile(filename=path.name, status="duplicate", reason=line.split(": ", 1)[-1])
-    if before and after == before:
-        status = "unchanged"
-    elif before:
-        status = "replaced"
-    else:
-        status = "added"
-    return UploadedFile(filename=path.name, status=status, doc_ids=sorted(after))
+    return UploadedFile(filename=path.name, status=change_status(before, after), doc_ids=sorted(after))
 
 
 @router.post("/documents/urls", response_model=AddUrlsResult, status_code=201, responses=ERRORS,

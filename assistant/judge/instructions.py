@@ -303,8 +303,10 @@ def model() -> InstructionModel:
                            "rebuild it with `python bench/train_instructions.py`") from exc
 
 
+@lru_cache(maxsize=16384)
 def instruction_score(text: str) -> float:
-    """Probability (equal priors) that ``text`` is an instruction planted for a machine reader."""
+    """Probability (equal priors) that ``text`` is an instruction planted for a machine reader.
+    Cached: evidence, the support check and briefs score the same sentences (0.25 ms each)."""
     if not text.strip():
         return 0.0
     return model().score(text)
@@ -369,10 +371,10 @@ def unquotable_sentences(texts: Sequence[str], paragraphs: Sequence[int]) -> lis
 def without_planted(text: str) -> str:
     """``text`` with the sentences ``unquotable_sentences`` holds back cut out: what a model may
     read of an article (the abstractive brief's map step)."""
-    from assistant.text import sentences
+    from assistant.text import paragraph_numbers, sentences
 
     spans = sentences(text)
-    flags = unquotable_sentences([x.text for x in spans], [text.count("\n", 0, x.start) for x in spans])
+    flags = unquotable_sentences([x.text for x in spans], paragraph_numbers(text, [x.start for x in spans]))
     out, at = [], 0
     for span, flag in zip(spans, flags, strict=True):
         if flag:
@@ -384,9 +386,9 @@ def without_planted(text: str) -> str:
 
 def planted_spans(text: str) -> list[tuple[int, int]]:
     """Character spans of the planted sentences of a whole document (paragraph = line)."""
-    from assistant.text import sentences
+    from assistant.text import paragraph_numbers, sentences
 
     spans = sentences(text)
-    paragraphs = [text.count("\n", 0, s.start) for s in spans]
+    paragraphs = paragraph_numbers(text, [s.start for s in spans])
     return [(s.start, s.end) for s, f in zip(spans, flag_sentences([s.text for s in spans], paragraphs),
                                               strict=True) if f]

@@ -68,6 +68,10 @@ def is_url(text: str) -> bool:
     return bool(re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", text.strip()))
 
 
+def is_web_address(text: str) -> bool:
+    return is_url(text) and text.strip().lower().startswith(("http://", "https://"))
+
+
 def block_private_for(settings: Settings) -> bool:
     """Private addresses are refused when the web app listens beyond loopback."""
     return not settings.fetch.allow_private_addresses and not is_loopback(settings.server.host)

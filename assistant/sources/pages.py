@@ -12,10 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assistant.catalog import Catalog
-from assistant.ingest import Ingestor, IngestReport
-from assistant.sources.fetch import Fetcher, is_url, load_url, normalize_url
-
-NOT_WEB = "only http:// and https:// addresses can be fetched"
+from assistant.ingest import Ingestor, IngestReport, change_status
+from assistant.sources.fetch import Fetcher, load_url, normalize_url
 
 
 @dataclass
@@ -26,29 +24,22 @@ class PageResult:
     doc_ids: list[str] = field(default_factory=list)
 
 
-def is_web_address(text: str) -> bool:
-    return is_url(text) and text.strip().lower().startswith(("http://", "https://"))
-
-
 def add_pages(urls: Sequence[str], ingestor: Ingestor, catalog: Catalog,
               fetcher: Fetcher) -> tuple[list[PageResult], IngestReport]:
-    """Fetch and ingest each address; never raises for a bad address or page."""
-    web = [u for u in dict.fromkeys(urls) if is_web_address(u)]
-    before = {u: set(catalog.doc_ids_for_path(normalize_url(u))) for u in web}
-    report = ingestor.ingest_loaded(load_url(u, fetcher) for u in web)
+    """Fetch and ingest each address; never raises for a bad address or page (the fetcher
+    reports a scheme other than http(s) like any other failure)."""
+    asked = list(dict.fromkeys(urls))
+    before = {u: set(catalog.doc_ids_for_path(normalize_url(u))) for u in asked}
+    report = ingestor.ingest_loaded(load_url(u, fetcher) for u in asked)
     failed = {e.path: e.reason for e in report.errors}
     notes = {n.path: n.reason for n in report.notes}
     results = []
     for u in urls:
-        if u not in before:
-            results.append(PageResult(u, "error", NOT_WEB))
-            continue
         key = normalize_url(u)
         reason = failed.get(u) or failed.get(key)
         if reason:
             results.append(PageResult(u, "error", reason))
             continue
         after = set(catalog.doc_ids_for_path(key))
-        status = "unchanged" if before[u] and after == before[u] else "replaced" if before[u] else "added"
-        results.append(PageResult(u, status, notes.get(key, ""), sorted(after)))
+        results.append(PageResult(u, change_status(before[u], after), notes.get(key, ""), sorted(after)))
     return results, report

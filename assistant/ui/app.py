@@ -538,8 +538,8 @@ def web_sources_panel(bot: Assistant, write_lock: threading.Lock, table: gr.Data
 
     from assistant.catalog import SourceRegistry
     from assistant.sources.feeds import check_feed
-    from assistant.sources.fetch import Fetcher, block_private_for, normalize_url
-    from assistant.sources.pages import add_pages, is_web_address
+    from assistant.sources.fetch import Fetcher, block_private_for, is_web_address, normalize_url
+    from assistant.sources.pages import add_pages
 
     def fetcher() -> Fetcher:
         return Fetcher(bot.settings.fetch, block_private_for(bot.settings))
