@@ -133,7 +133,8 @@ class QAChain:
         shown with its citation), or None when only the longer answer fits."""
         if answer.abstained or not answer.citations or not self.settings.answer.short_answers:
             return None
-        span = short_answer(question, span_candidates(answer, evidence), embed=self.selector.embedder.embed_texts)
+        span = short_answer(question, span_candidates(answer, evidence), embed=self.selector.embedder.embed_texts,
+                            acts=self.settings.answer.speech_acts)
         if span is None or span.citation is None:
             return None
         return ShortAnswer(text=span.text, citation=span.citation, doc_id=span.doc_id, start=span.doc_start,

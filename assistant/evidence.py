@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from langchain_core.documents import Document
 
+from assistant.acts import question_act
+from assistant.acts import reports as reports_act
 from assistant.catalog import Catalog
 from assistant.judge.answerability import AnswerJudge, Candidate, QuestionInfo, question_info
 from assistant.judge.instructions import unquotable_sentences
@@ -83,7 +85,7 @@ class EvidenceSelector:
         names = list(dict.fromkeys(proper_nouns(question)))
         name_idf = self.catalog.idf([t for n in names for t in terms(n)]) if names else {}
         known = {n: all(name_idf.get(t, 0.0) > 0 for t in terms(n)) for n in names if terms(n)}
-        info = question_info(question, idf, known)
+        info = question_info(question, idf, known, acts=self.settings.speech_acts)
         docs = self._terms_of([e.doc_id for e in evidence])
         cands = [Candidate(text=e.text, context=e.context, cosine=e.cosine, chunk_dense=e.chunk.metadata.get("dense"),
                            chunk_rank=int(e.chunk.metadata.get("rank", 0)), start=e.start, relevance=e.relevance,
@@ -137,16 +139,20 @@ class EvidenceSelector:
         cos = np.asarray(vectors) @ q
         s = self.settings
         kind = question_type(question)
+        act = question_act(question) if kind is None and s.speech_acts else None
         out = []
         for (span, chunk, prev), c, vec, flag in zip(spans, cos, vectors, planted, strict=True):
             own = set(terms(span.text))
+            reported = bool(act) and reports_act(span.text, act)
+            if reported:
+                own |= set(terms(act.verb))  # "assured China that ..." holds the "promise" asked about
             context = set(terms(f"{chunk.metadata.get('title', '')} {prev}"))
             covered = sum(w for t, w in idf.items() if t in own) + 0.5 * sum(
                 w for t, w in idf.items() if t in context and t not in own)
             coverage = covered / total
             relevance = s.evidence_cosine_weight * float(c) + (1 - s.evidence_cosine_weight) * coverage
             relevance -= s.evidence_rank_penalty * chunk.metadata.get("rank", 0)
-            if kind and holds_answer(span.text, kind, question):
+            if (kind and holds_answer(span.text, kind, question)) or reported:
                 relevance += s.answer_type_bonus
             out.append(Evidence(0, span.text, span.start, span.end, chunk, relevance, float(c), coverage,
                                 flag, vec))

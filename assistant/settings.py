@@ -160,6 +160,12 @@ class AnswerSettings(BaseModel):
     abstain_unknown_name_below: float = 0.4
     # Lead every answer with the shortest verbatim span that answers (assistant/short_answer.py).
     short_answers: bool = True
+    # Questions about what someone asked, promised, warned, proposed, denied or accused
+    # (assistant/acts.py): a sentence reporting the same act under another verb counts as
+    # holding the question's verb and the kind of answer asked for (answer_type_bonus), and
+    # the short answer is the act's content. Off: such questions are ranked like any other.
+    # Measured in the same run on and off by python bench/acts.py (numbers in README).
+    speech_acts: bool = True
     # Sentences quoted by the extractive fallback.
     extractive_sentences: int = 2
     # Follow-ups: "heuristic" (deterministic, any model) or "llm" (rewrite with the model).

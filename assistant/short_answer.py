@@ -8,6 +8,10 @@ that estimates P(span is the answer); or None when no span is likely enough (a "
 answered by a whole sentence, or a sentence that holds nothing of the expected kind).
 
 How
+0. A question about a speech act ("What did Wang Yi ask of the Taliban?", "What did the firm
+   promise?") is answered by the act's content in a cited sentence that reports the same act
+   under any verb of its kind (`act_answer`, assistant/acts.py): "crack down on the East
+   Turkestan Islamic Movement", "no jobs would be lost". Every other question goes on:
 1. `question.analyse` says what is asked: a person, place, organisation, time, number,
    percentage, money, name, thing, reason, manner or clause, and the noun naming it
    ("which Chinese *city*").
@@ -62,6 +66,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.acts import Act, best_complement, question_act
 from assistant.facts import _DEMONYM, _STARTERS, _TITLES, DATE, gazetteer
 from assistant.question import Question, analyse
 from assistant.text import NUMBER_WORDS, STOPWORDS, terms, token_counter
@@ -625,14 +630,18 @@ def rank(question: str, candidates: Sequence[Candidate], embed: Embed | None = N
 
 
 def short_answer(question: str, candidates: Sequence[Candidate], embed: Embed | None = None,
-                 min_score: float | None = None, model: Model | None = None) -> Span | None:
+                 min_score: float | None = None, model: Model | None = None, acts: bool = True) -> Span | None:
     """The shortest span that answers ``question``, verbatim from one of ``candidates``, or None
     when no span scores at least ``min_score`` (default: the model file's, chosen on dev).
 
     ``embed`` maps texts to vectors with all-MiniLM-L6-v2 (the embedder the model was fitted
-    with, e.g. ``CachedEmbeddings.embed_texts``); without it the lexical model is used."""
+    with, e.g. ``CachedEmbeddings.embed_texts``); without it the lexical model is used.
+    ``acts``: answer "What did X ask/promise ...?" with the act's content (`act_answer`)."""
     if not question.strip() or not candidates:
         return None
+    act = asked_act(question) if acts else None
+    if act is not None:
+        return act_answer(act, candidates)
     if embed is not None and model is None and not has_variant("embedding"):
         embed = None
     model = model or load_model("embedding" if embed is not None else "lexical")
@@ -646,6 +655,30 @@ def short_answer(question: str, candidates: Sequence[Candidate], embed: Embed | 
     c = candidates[best.candidate]
     return Span(best.text, best.candidate, best.start, best.end, c.start + best.start, c.start + best.end,
                 round(best.score, 4), best.shape, c.doc_id, c.citation)
+
+
+def asked_act(question: str) -> Act | None:
+    """The speech act a question asks about ("What did X ask of Y?"), unless it asks for a
+    number, money or a time ("How much did X promise?" is answered by the span model)."""
+    q = analyse(question)
+    return question_act(q.clause) if q.coarse is None else None
+
+
+def act_answer(act: Act, candidates: Sequence[Candidate]) -> Span | None:
+    """What was asked, promised or warned ... (assistant/acts.py), verbatim from the best
+    candidate sentence that reports that act ("crack down on the East Turkestan Islamic
+    Movement"), or None when no candidate reports it. The span model is not asked instead: on
+    the speech-act dev set (bench/acts.py, evals/sets/acts_dev.yaml) its spans for these
+    questions held the key fact for 1 of 36 questions while it answered 16. ``score`` is the
+    sentence's (the judge's P(it answers)): no span-level probability exists for these."""
+    order = sorted(range(len(candidates)), key=lambda k: -candidates[k].score)
+    found = best_complement([candidates[k].text for k in order], act)
+    if found is None:
+        return None
+    n, part = found
+    c = candidates[order[n]]
+    return Span(part.text, order[n], part.start, part.end, c.start + part.start, c.start + part.end,
+                round(float(c.score), 4), "clause", c.doc_id, c.citation)
 
 
 # ---- SQuAD scoring -----------------------------------------------------------------------

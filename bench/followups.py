@@ -26,10 +26,8 @@ for the follow-up, as `assistant eval` does; key-fact recall of the follow-up an
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -42,6 +40,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 import corpus  # noqa: E402
+import record  # noqa: E402
 
 SETS = {"dev": ROOT / "evals" / "sets" / "followups_dev.yaml", "samples": ROOT / "evals" / "sets" / "followups.yaml"}
 LIBRARY = ROOT / "evals" / "library"
@@ -166,8 +165,7 @@ def main() -> None:
     bot = Assistant(Settings(data_dir=data_dir))
     if fresh:
         build(bot, args.distractors)
-    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True).stdout.strip()
+    commit = record.commit()
     mode = "end_to_end" if args.end_to_end else "evidence"
     result = {"mode": mode, "commit": commit, "library_documents": len(bot.documents()),
               "resolver": bot.settings.answer.condense}
@@ -179,16 +177,7 @@ def main() -> None:
         else:
             result[name] = evidence_set(bot, name)
             print(f"{name}: before {result[name]['before']} after {result[name]['after']}", flush=True)
-    out = ROOT / "bench" / "results" / f"followups_{mode}.json"
-    if out.exists():  # sets not run this time keep their earlier numbers (and say from which commit)
-        earlier = json.loads(out.read_text(encoding="utf-8"))
-        for name in SETS:
-            if name not in args.sets and name in earlier:
-                result[name] = dict(earlier[name], commit=earlier[name].get("commit", earlier.get("commit")))
-    for name in args.sets:
-        result[name]["commit"] = commit
-    out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {out}")
+    record.write(ROOT / "bench" / "results" / f"followups_{mode}.json", result, args.sets, SETS)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,18 @@ def test_wang_yi_answer_names_etim_and_cites_it(sample_bot):
     for c in answer.citations:
         assert sample_bot.document_text(c.doc_id)[c.start : c.end] == c.quote
     assert text
+    # The short answer comes first: what was asked, verbatim from the cited sentence.
+    short = answer.short_answer
+    assert short is not None and "East Turkestan Islamic Movement" in short.text
+    assert short.citation == cited[0].id and text[short.start:short.end] == short.text
+
+
+def test_tianjin_follow_up_finds_what_the_taliban_promised(sample_bot):
+    first = "What did Wang Yi ask of the Taliban?"
+    answer = sample_bot.ask(first)
+    follow = sample_bot.ask("And what did the Taliban promise in return?", history=[(first, answer.answer)])
+    assert "Afghan land" in follow.answer  # "the delegation assured China that they would not allow anyone ..."
+    assert follow.short_answer is not None and "Afghan land" in follow.short_answer.text
 
 
 def test_money_question_is_declined(sample_bot):
@@ -55,6 +67,8 @@ def test_cli_json_shape(tmp_path):
         assert set(c) == {"id", "doc_id", "title", "date", "source", "chunk_id", "quote", "start", "end"}
         assert isinstance(c["id"], int) and isinstance(c["start"], int) and isinstance(c["end"], int)
     assert any("East Turkestan Islamic Movement" in c["quote"] for c in data["citations"])
+    assert set(data["short_answer"]) == {"text", "citation", "doc_id", "start", "end", "score"}
+    assert "East Turkestan Islamic Movement" in data["short_answer"]["text"]
     # Ingesting the same folder twice leaves the chunk count unchanged.
     before = subprocess.run([*cli, "docs", "--json"], check=True, env=env, cwd=ROOT, capture_output=True, text=True)
     subprocess.run([*cli, "ingest", str(SAMPLES)], check=True, env=env, cwd=ROOT, capture_output=True)

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from assistant.acts import Act, question_act
+from assistant.acts import reports as reports_act
 from assistant.judge.linear import MODELS_DIR, LinearModel, load_model
 from assistant.text import holds_answer, proper_nouns, question_type, terms, words
 
@@ -49,6 +51,9 @@ class QuestionInfo:
     name_terms: list[set[str]]  # the terms of each capitalised name in the question
     unknown_names: int = 0  # names no chunk of the library contains
     unknown: list[str] = field(default_factory=list)  # ... and which
+    # A question about what someone asked, promised, warned ... (assistant/acts.py): a sentence
+    # reporting the same act holds the kind of answer asked for, as a number does for "how many".
+    act: Act | None = None
 
     @property
     def total_idf(self) -> float:
@@ -72,16 +77,20 @@ class Candidate:
     instruction: bool = False
 
 
-def question_info(question: str, idf: dict[str, float], library_has: dict[str, bool] | None = None
-                  ) -> QuestionInfo:
+def question_info(question: str, idf: dict[str, float], library_has: dict[str, bool] | None = None,
+                  acts: bool = True) -> QuestionInfo:
     """``idf``: the catalog's IDF of the question's terms (0 for terms no chunk contains).
-    ``library_has``: per name, whether any chunk of the library contains all its terms."""
+    ``library_has``: per name, whether any chunk of the library contains all its terms.
+    ``acts``: read the speech act a "What did X promise?" question asks about (settings
+    ``answer.speech_acts``)."""
     wanted = list(dict.fromkeys(terms(question)))
     rarest = max((v for v in idf.values() if v > 0), default=1.0)
     weights = {t: (idf.get(t, 0.0) if idf.get(t, 0.0) > 0 else rarest) for t in wanted}
     names = [set(terms(n)) for n in dict.fromkeys(proper_nouns(question)) if terms(n)]
     unknown = [n for n, known in (library_has or {}).items() if not known]
-    return QuestionInfo(question, question_type(question), wanted, weights, names, len(unknown), unknown)
+    kind = question_type(question)
+    return QuestionInfo(question, kind, wanted, weights, names, len(unknown), unknown,
+                        question_act(question) if kind is None and acts else None)
 
 
 # What the judge computes per sentence. The sentence model uses a subset (its file names them):
@@ -104,6 +113,9 @@ def sentence_features(q: QuestionInfo, cands: Sequence[Candidate]) -> np.ndarray
     rows = []
     for c in cands:
         own = set(terms(c.text))
+        reported = q.kind is None and bool(q.act) and reports_act(c.text, q.act)
+        if reported:  # the sentence holds the act asked about under another verb ("assured" for "promise")
+            own |= set(terms(q.act.verb))
         ctx = own | set(terms(c.context))
         cov = sum(w for t, w in q.idf.items() if t in own) / q.total_idf
         cov_ctx = sum(w for t, w in q.idf.items() if t in ctx) / q.total_idf
@@ -113,11 +125,12 @@ def sentence_features(q: QuestionInfo, cands: Sequence[Candidate]) -> np.ndarray
         echo = len(own & asked) / len(own) if own else 1.0
         named = [n for n in q.name_terms if n <= ctx]
         in_doc = [n for n in q.name_terms if n <= (c.doc_terms | ctx)]
-        held = holds_answer(c.text, q.kind, q.text) if q.kind else False
+        asked_type = bool(q.kind or q.act)
+        held = holds_answer(c.text, q.kind, q.text) if q.kind else reported
         rows.append([
             c.cosine, 0.0, cov, cov_ctx, 0.0, max(missing, default=0.0) / top,
             c.chunk_dense if c.chunk_dense is not None else 0.0, float(c.chunk_dense is None),
-            math.log1p(c.chunk_rank), float(bool(q.kind) and held), float(bool(q.kind) and not held),
+            math.log1p(c.chunk_rank), float(asked_type and held), float(asked_type and not held),
             echo, math.log1p(len(own - asked)),
             len(named) / len(q.name_terms) if q.name_terms else 1.0,
             len(in_doc) / len(q.name_terms) if q.name_terms else 1.0,

@@ -1,0 +1,250 @@
+"""Speech acts: questions about what someone asked, promised, warned, proposed, denied or accused,
+and the article sentences that report the same act.
+
+"What did Wang Yi ask of the Taliban?" is not answered by a name or a number but by the
+content of a request, and articles report requests with many verbs: "he hoped the Taliban
+would *crack down on the East Turkestan Islamic Movement*", "urged the community *to review
+...*", "called for *a ceasefire*". A promise is reported as "assured China *that they would not
+allow ...*", "pledged *to cut taxes*". The question's verb and the article's rarely coincide
+(embedding similarity of "What did the Taliban promise?" with the "assured China that ..."
+sentence: 0.48, below four sentences about other things), so word overlap and cosine miss the
+sentence that answers.
+
+Two uses, both rules over a small table of verbs grouped by the act they report (the
+classes follow the communication classes of VerbNet: ``advise-37.9``, ``promise-37.13``,
+``warn-37.9``, ``suggest-37.7``, ``deny``/``refuse``, ``judgment-33``; the table is the data,
+each row unit-tested in tests/test_acts.py):
+- `question_act` reads the act a question asks about, who did it and whom it concerned
+  ("of the Taliban"); evidence selection and the answer judge treat a sentence that reports
+  the same act as one that holds the kind of answer asked for (as a number does for "how many");
+- `complements` finds, in a sentence, what was asked/promised/...: the clause after the
+  verb's "to", "that", modal or preposition, up to the end of the clause. The short answer of
+  an act question is that clause, verbatim ("crack down on the East Turkestan Islamic Movement").
+
+Verbs of plain saying ("say", "tell", "add") are not an act here: "What did he say?" is
+answered by anything he said, and the sentence ranking already handles it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.text import STOPWORDS, terms
+
+# Every form of every verb, by act. Irregular forms are listed, not derived.
+_FORMS = {
+    "request": "ask asks asked asking urge urges urged urging demand demands demanded demanding request requests "
+               "requested requesting appeal appeals appealed appealing implore implored beg begs begged begging "
+               "press presses pressed pressing call calls called calling want wants wanted wanting hope hopes hoped "
+               "hoping wish wishes wished insist insists insisted insisting",
+    "commit": "promise promises promised promising pledge pledges pledged pledging vow vows vowed vowing assure "
+              "assures assured assuring reassure reassures reassured reassuring guarantee guarantees guaranteed "
+              "guaranteeing commit commits committed committing undertake undertakes undertook undertaken "
+              "agree agrees agreed agreeing swear swears swore sworn",
+    "warn": "warn warns warned warning caution cautions cautioned cautioning threaten threatens threatened "
+            "threatening",
+    "propose": "propose proposes proposed proposing suggest suggests suggested suggesting recommend recommends "
+               "recommended recommending offer offers offered offering",
+    "deny": "deny denies denied denying reject rejects rejected rejecting refuse refuses refused refusing dismiss "
+            "dismisses dismissed dismissing",
+    "accuse": "accuse accuses accused accusing blame blames blamed blaming allege alleges alleged alleging",
+}
+VERBS: dict[str, str] = {form: act for act, forms in _FORMS.items() for form in forms.split()}
+
+# A verb that reports the act only with its particle: "called on/for", "pressed for".
+_NEEDS_PARTICLE = {"call": {"on", "for", "upon"}, "calls": {"on", "for", "upon"}, "called": {"on", "for", "upon"},
+                   "calling": {"on", "for", "upon"}}
+# Words after which the act's content starts (the clause after "to", "that", a modal, or the
+# object of "of"/"for"/"against"), per act.
+_MODALS = {"would", "will", "should", "could", "must", "might", "shall"}
+_OPENERS = {
+    "request": {"to", "that", "for"} | _MODALS,
+    "commit": {"to", "that"} | _MODALS,
+    "warn": {"that", "of", "against"} | _MODALS,
+    "propose": {"to", "that"} | _MODALS,
+    "deny": {"that", "to"} | _MODALS,
+    "accuse": {"of", "for", "that"},
+}
+# Words that start a new clause: the act's content ends before them.
+_CLAUSE_END = {"as", "because", "since", "while", "although", "though", "but", "according", "which", "who",
+               "whom", "whose", "when", "where", "after", "before", "if", "unless", "amid", "saying", "adding",
+               "despite", "whereas", "said", "says", "told"}
+_PUNCT_END = set(",;:()[]—–?!")
+_QUOTES = set("\"“”'‘’")
+# An object may stand between the verb and its content: "urged *the international community* to".
+_MAX_OBJECT_WORDS = 8
+_MAX_WORDS = 20
+# "to" followed by these is a preposition ("promised £5m to the schools"), not an infinitive.
+_NOT_INFINITIVE = {"the", "a", "an", "his", "her", "their", "its", "this", "that", "these", "those", "our", "my",
+                   "your"}
+
+_TOKEN = re.compile(r"[£$€]?\d[\d,.]*\d%?|[\w’'-]+|[^\w\s]")
+_BE = {"is", "was", "were", "are", "be", "been", "being"}
+# A base form after a determiner is a noun: "its pre-election *promise* on immigration".
+_POSSESSIVES = {"the", "a", "an", "his", "her", "their", "its", "this", "that", "these", "those", "our", "my",
+                "your", "new", "no"}
+_QUESTION = re.compile(r"\bwhat\s+(?P<aux>did|does|do|has|have|had|will|would|is|was|are|were)\s+(?P<after>[^?]+)",
+                       re.I)
+# Who did it: a short noun phrase ("Wang Yi", "the US government"), not a clause ("the name of
+# the car that McDonald's is").
+_MAX_AGENT_WORDS = 6
+_NOT_AGENT = {"that", "which", "who", "whom", "whose", "name", "been", "being", "proposed", "requested", "offered",
+              "promised"}
+_DETERMINERS = {"the", "a", "an", "his", "her", "their", "its", "this", "that", "these", "those"}
+
+
+@dataclass(frozen=True)
+class Act:
+    """What a question asks about: the act ("request"), the verb as asked, who did it and
+    whom it concerned ("the Taliban" in "What did Wang Yi ask of the Taliban?"; "" if nobody)."""
+
+    kind: str
+    verb: str
+    agent: str
+    target: str = ""
+
+
+@dataclass(frozen=True)
+class Complement:
+    """What a sentence says was asked/promised/...: ``sentence[start:end]``; ``party`` is the
+    text between the verb and the content (the person asked: "the Taliban")."""
+
+    start: int
+    end: int
+    text: str
+    party: str
+    verb: str
+
+
+def question_act(question: str) -> Act | None:
+    """The act a "What did X <verb> ..." question asks about, or None."""
+    for m in _QUESTION.finditer(question):
+        after = m.group("after")
+        for w in re.finditer(r"[A-Za-z]+", after):
+            verb = w.group(0).lower()
+            kind = VERBS.get(verb)
+            if kind is None or w.start() == 0 or not w.group(0).islower():
+                continue
+            agent = after[:w.start()].strip()
+            if len(agent.split()) > _MAX_AGENT_WORDS or _NOT_AGENT & {x.lower() for x in agent.split()}:
+                break
+            if m.group("aux").lower() in {"is", "was", "are", "were"} and not verb.endswith("ing"):
+                break  # "What is the proposed tax": an adjective, not an act
+            rest = after[w.end():]
+            if verb in _NEEDS_PARTICLE and not re.match(r"\s*(on|for|upon)\b", rest, re.I):
+                continue
+            return Act(kind, verb, agent, _target(rest))
+    return None
+
+
+def _target(rest: str) -> str:
+    """The party the act concerned: the noun phrase right after the verb or its "of"/"from"
+    ("ask *of the Taliban*", "want *the FA* to", "warn *Israel* it must"); "" when none."""
+    words = re.findall(r"[\w’'-]+", rest)
+    if words and words[0].lower() in {"of", "from", "on", "upon"}:
+        words = words[1:]
+    phrase: list[str] = []
+    for word in words:
+        low = word.lower()
+        if (low in _DETERMINERS and not phrase) or (low not in STOPWORDS and low not in _MODALS):
+            phrase.append(word)
+        else:
+            break
+    return " ".join(phrase) if terms(" ".join(phrase)) else ""
+
+
+def _tokens(sentence: str) -> list[tuple[str, int, int]]:
+    return [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(sentence)]
+
+
+def _ends(text: str) -> bool:
+    return text in _PUNCT_END or text.lower() in _CLAUSE_END
+
+
+def complements(sentence: str, kind: str) -> list[Complement]:
+    """Every report of an act of ``kind`` in ``sentence`` with its content, in order."""
+    toks = _tokens(sentence)
+    out: list[Complement] = []
+    for v, (word, _, _) in enumerate(toks):
+        low = word.lower()
+        if VERBS.get(low) != kind:
+            continue
+        before = {t[0].lower() for t in toks[max(0, v - 2):v]}
+        if not low.endswith(("ed", "ing")) and _POSSESSIVES & before:
+            continue
+        if low not in {"asked", "urged", "called", "pressed"} and _BE & before:
+            continue  # passive: "he was dismissed by Shepherd" (but "was asked to" keeps its content)
+        i = v + 1
+        if low in _NEEDS_PARTICLE:
+            if i >= len(toks) or toks[i][0].lower() not in _NEEDS_PARTICLE[low]:
+                continue
+            if toks[i][0].lower() in {"on", "upon"}:
+                i += 1  # "called on X to ...": X is the party
+        start = _content_start(toks, i, kind)
+        if start is None:
+            continue
+        first, party_end = start
+        end = first
+        while end < len(toks) and end - first < _MAX_WORDS and not _ends(toks[end][0]):
+            end += 1
+        while end > first and ((toks[end - 1][0].lower() in STOPWORDS and toks[end - 1][0].lower() != "not")
+                               or (not re.match(r"[\w£$€]", toks[end - 1][0]) and toks[end - 1][0] not in _QUOTES)):
+            end -= 1
+        if sum(toks[k][0] in _QUOTES for k in range(first, end)) % 2:  # an unpaired quote mark at an edge
+            if toks[first][0] in _QUOTES:
+                first += 1
+            elif end > first and toks[end - 1][0] in _QUOTES:
+                end -= 1
+        if end - first < 2:
+            continue
+        a, b = toks[first][1], toks[end - 1][2]
+        party = sentence[toks[i][1]:toks[party_end - 1][2]] if party_end > i else ""
+        out.append(Complement(a, b, sentence[a:b], party, word))
+    return out
+
+
+def _content_start(toks: list[tuple[str, int, int]], i: int, kind: str) -> tuple[int, int] | None:
+    """(index of the content's first token, end of the party before it), or None."""
+    openers = _OPENERS[kind]
+    for k in range(i, min(len(toks), i + _MAX_OBJECT_WORDS + 1)):
+        low = toks[k][0].lower()
+        if _ends(toks[k][0]) and low != "that":
+            break
+        if low not in openers:
+            continue
+        if low == "to" and (k + 1 >= len(toks) or toks[k + 1][0].lower() in _NOT_INFINITIVE
+                            or not toks[k + 1][0][:1].islower()):
+            continue
+        if low == "that" and k - i > 4:
+            continue  # "the plan that ..." far from the verb: a relative clause, not the content
+        if low in _MODALS and kind != "request":
+            return i, i  # "promised *no jobs would be lost*": the whole clause; a request's party is the one asked
+        return k + 1, k
+    # No opener: the object itself is the content ("demanded the release of the hostages").
+    if kind in {"request", "propose", "deny", "commit"} and i < len(toks) \
+            and (toks[i][0][:1].islower() or toks[i][0][:1] in "£$€0123456789") \
+            and not _ends(toks[i][0]) and toks[i][0].lower() not in {"him", "her", "them", "us", "me", "it"}:
+        return i, i
+    return None
+
+
+def reports(sentence: str, act: Act) -> bool:
+    """Does ``sentence`` report an act of the kind asked about, with its content?"""
+    return bool(complements(sentence, act.kind))
+
+
+def best_complement(sentences: list[str], act: Act) -> tuple[int, Complement] | None:
+    """The content of the act asked about in the first of ``sentences`` (best first) that
+    reports it; a report whose party is the question's target ("of the Taliban") comes
+    before one about someone else."""
+    want = set(terms(act.target))
+    found: list[tuple[int, int, Complement]] = []
+    for n, text in enumerate(sentences):
+        for c in complements(text, act.kind):
+            about = bool(want) and bool(want & set(terms(f"{c.party} {c.text}")))
+            found.append((0 if about else 1, n, c))
+    if not found:
+        return None
+    _, n, c = min(found, key=lambda x: (x[0], x[1]))
+    return n, c
