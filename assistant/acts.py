@@ -73,17 +73,18 @@ _CLAUSE_END = {"as", "because", "since", "while", "although", "though", "but", "
 _PUNCT_END = set(",;:()[]—–?!")
 _QUOTES = set("\"“”'‘’")
 # An object may stand between the verb and its content: "urged *the international community* to".
+# These word limits (and _MAX_AGENT_WORDS) are grammar bounds set by hand, not tuned: a longer
+# object or agent is almost always a clause the rules misread.
 _MAX_OBJECT_WORDS = 8
 _MAX_WORDS = 20
-# "to" followed by these is a preposition ("promised £5m to the schools"), not an infinitive.
-_NOT_INFINITIVE = {"the", "a", "an", "his", "her", "their", "its", "this", "that", "these", "those", "our", "my",
-                   "your"}
+_DETERMINERS = {"the", "a", "an", "his", "her", "their", "its", "this", "that", "these", "those", "our", "my", "your"}
+# "to" followed by one is a preposition ("promised £5m to the schools"), not an infinitive.
+_NOT_INFINITIVE = _DETERMINERS
 
 _TOKEN = re.compile(r"[£$€]?\d[\d,.]*\d%?|[\w’'-]+|[^\w\s]")
 _BE = {"is", "was", "were", "are", "be", "been", "being"}
 # A base form after a determiner is a noun: "its pre-election *promise* on immigration".
-_POSSESSIVES = {"the", "a", "an", "his", "her", "their", "its", "this", "that", "these", "those", "our", "my",
-                "your", "new", "no"}
+_POSSESSIVES = _DETERMINERS | {"new", "no"}
 _QUESTION = re.compile(r"\bwhat\s+(?P<aux>did|does|do|has|have|had|will|would|is|was|are|were)\s+(?P<after>[^?]+)",
                        re.I)
 # Who did it: a short noun phrase ("Wang Yi", "the US government"), not a clause ("the name of
@@ -91,7 +92,6 @@ _QUESTION = re.compile(r"\bwhat\s+(?P<aux>did|does|do|has|have|had|will|would|is
 _MAX_AGENT_WORDS = 6
 _NOT_AGENT = {"that", "which", "who", "whom", "whose", "name", "been", "being", "proposed", "requested", "offered",
               "promised"}
-_DETERMINERS = {"the", "a", "an", "his", "her", "their", "its", "this", "that", "these", "those"}
 
 
 @dataclass(frozen=True)
