@@ -434,6 +434,10 @@ class FetchSettings(BaseModel):
     # article; shorter content is a teaser and the entry's link is fetched instead. RSS
     # descriptions are typically one to three sentences (20-80 words).
     feed_full_text_words: int = 150
+    # ... and when trafilatura keeps less than this share of such an entry's words (it reads a
+    # bare fragment as a page and may drop most of it), the entry's visible text is used as is.
+    # Set by hand, not measured.
+    feed_extract_min_share: float = 0.5
     # Newest entries taken from one feed per check.
     feed_max_entries: int = 50
 

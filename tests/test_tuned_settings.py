@@ -27,11 +27,13 @@ from assistant.settings import (
     AttributionSettings,
     BriefSettings,
     FactsSettings,
+    FetchSettings,
     LLMSettings,
     RetrievalSettings,
     Settings,
     VerifySettings,
 )
+from assistant.sources.feeds import Feed, FeedEntry, entry_document
 from assistant.verify import passage_context
 
 # (settings object, field, default, where the literal was)
@@ -76,6 +78,7 @@ DEFAULTS = [
     (LLMSettings(), "repeat_count", 3, "claims.py degenerate: count >= 3"),
     (VerifySettings(), "context_chars", 300, "verify.py passage_context: preceding[-300:]"),
     (RetrievalSettings(), "near_duplicate_jaccard", 0.8, "retrieval.py diversify(near_duplicate=0.8)"),
+    (FetchSettings(), "feed_extract_min_share", 0.5, "sources/feeds.py entry_document: < 0.5 * words"),
 ]
 
 
@@ -112,6 +115,14 @@ LEAD = [("Prime Minister Ann Lee met officials in Paris.", 0.0),
         ("Bo Chan said the deal, which Bo Chan signed, pleased Bo Chan.", 0.9)]
 CHUNKS = [Document(page_content="alpha beta gamma delta", id="a", metadata={"doc_id": "1"}),
           Document(page_content="alpha beta gamma omega", id="b", metadata={"doc_id": "2"})]
+
+
+def _feed_words(settings: FetchSettings) -> int:
+    """Words of the article made from a feed entry whose content trafilatura mostly drops (a <nav>)."""
+    html = "<nav>" + " ".join(["The council approved the new budget on Monday."] * 10) + "</nav><p>Short.</p>"
+    entry = FeedEntry("k", "https://example.org/a", "Budget", "2024-01-01", None, html, "f")
+    result = entry_document(entry, Feed("https://example.org/feed", "Example", [entry]), None, settings)
+    return len(result.documents[0].page_content.split())
 
 # (what, with the default, with another value, why the other value must change it)
 CHANGES = [
@@ -161,6 +172,9 @@ CHANGES = [
      "3 of 5 passages shown vs 1"),
     ("passage_context characters", lambda: passage_context("T", "x" * 500),
      lambda: passage_context("T", "x" * 500, chars=10), "300 vs 10 characters before"),
+    ("feed entry extraction share", lambda: _feed_words(FetchSettings(feed_full_text_words=10)),
+     lambda: _feed_words(FetchSettings(feed_full_text_words=10, feed_extract_min_share=0.0)),
+     "trafilatura keeps 1 of the fragment's words: under half, so the visible text is used; never at 0"),
     ("diversify Jaccard", lambda: [c.id for c in diversify(CHUNKS, 5, 0)],
      lambda: [c.id for c in diversify(CHUNKS, 5, 0, near_duplicate=0.5)],
      "Jaccard 3/5 = 0.6: kept at 0.8, dropped at 0.5"),
