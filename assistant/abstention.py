@@ -27,7 +27,10 @@ def abstain_reason(selection: Selection, s: AnswerSettings) -> str | None:
     return None
 
 
-def abstained(question: str, evidence: list[Evidence], reason: str) -> Answer:
-    related = [citation(e, i) for i, e in enumerate([e for e in evidence if not e.instruction][:3], start=1)]
+def abstained(question: str, evidence: list[Evidence], reason: str,
+              related_passages: int = AnswerSettings().related_passages) -> Answer:
+    """The abstention, showing the ``related_passages`` closest passages (never a planted instruction)."""
+    shown = [e for e in evidence if not e.instruction][:related_passages]
+    related = [citation(e, i) for i, e in enumerate(shown, start=1)]
     return Answer(question=question, answer=NOT_FOUND, abstained=True, citations=[], related=related,
                   mode="abstained", note=f"Abstained: {reason}.")

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import re
 
+from assistant.settings import AnswerSettings, LLMSettings
 from assistant.text import sentences, terms, words
+
+_ANSWER, _LLM = AnswerSettings(), LLMSettings()  # defaults of the parameters below
 
 MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 
@@ -16,9 +19,6 @@ _META_PREFIX = re.compile(
     r"(passage|article|text|evidence),?|(the )?(passage|article|text|evidence) (says|states|mentions|reports|"
     r"explains)( that)?,?|the main point is( that)?|in summary,?)\s*", re.I)
 _META_SENTENCE = re.compile(r"^(the|this) (passage|article|text|evidence|question|answer)\b", re.I)
-
-# A claim shorter than this many words is not checked (fragments like "Yes." or "[1]").
-MIN_CLAIM_WORDS = 3
 
 
 def clean_claim(text: str) -> str:
@@ -34,24 +34,27 @@ def clean_claim(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def split_claims(text: str) -> list[tuple[str, set[int]]]:
-    """Generated text -> sentences with any [n] markers the model wrote removed (and kept)."""
+def split_claims(text: str, min_words: int = _ANSWER.claim_min_words) -> list[tuple[str, set[int]]]:
+    """Generated text -> sentences with any [n] markers the model wrote removed (and kept). A
+    sentence shorter than ``min_words`` words is not a claim (setting answer.claim_min_words)."""
     out = []
     for span in sentences(text.strip()):
         marked = {int(n) for group in MARKER.findall(span.text) for n in re.split(r"[,;\s]+", group) if n}
         clean = clean_claim(MARKER.sub("", span.text))
-        if len(words(clean)) >= MIN_CLAIM_WORDS:
+        if len(words(clean)) >= min_words:
             out.append((clean, marked))
     return out
 
 
-def degenerate(text: str) -> bool:
-    """Endless repetition: the same 4-word run three times."""
+def degenerate(text: str, min_words: int = _LLM.repeat_min_words, run_words: int = _LLM.repeat_run_words,
+               repeats: int = _LLM.repeat_count) -> bool:
+    """Endless repetition: the last ``run_words`` words occur ``repeats`` times in a text of at
+    least ``min_words`` words (settings llm.repeat_*)."""
     tokens = text.lower().split()
-    if len(tokens) < 12:
+    if len(tokens) < min_words:
         return False
-    tail = " ".join(tokens[-4:])
-    return " ".join(tokens).count(tail) >= 3
+    tail = " ".join(tokens[-run_words:])
+    return " ".join(tokens).count(tail) >= repeats
 
 
 def names_outside(names: list[str], cited_texts: list[str]) -> list[str]:

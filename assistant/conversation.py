@@ -40,7 +40,10 @@ from langchain_core.output_parsers import StrOutputParser
 
 from assistant.prompts import load_prompt
 from assistant.question import analyse, names
+from assistant.settings import AnswerSettings
 from assistant.text import terms, words
+
+_DEFAULT = AnswerSettings()  # defaults of the parameters below
 
 History = Sequence[dict] | Sequence[tuple[str, str]] | None
 
@@ -76,9 +79,11 @@ def normalize_history(history: History) -> list[tuple[str, str]]:
     return out
 
 
-def needs_context(question: str) -> bool:
+def needs_context(question: str, min_terms: int = _DEFAULT.followup_min_terms) -> bool:
+    """Does the question lean on the conversation: a pronoun or back-reference, an opener
+    ("And ..."), a reciprocal ("in return"), or fewer than ``min_terms`` content words?"""
     tokens = set(words(question))
-    return (bool(tokens & _DEPENDENT) or bool(_OPENERS.match(question)) or len(terms(question)) < 2
+    return (bool(tokens & _DEPENDENT) or bool(_OPENERS.match(question)) or len(terms(question)) < min_terms
             or bool(_RECIPROCAL.search(question)) or bool(_ORG_REF.search(question) or _PERSON_REF.search(question)))
 
 
@@ -186,9 +191,10 @@ def rewrite(question: str, refs: Referents) -> str:
     return out[:1].upper() + out[1:] if out else question
 
 
-def heuristic_standalone(question: str, history: list[tuple[str, str]], turns: int = 1) -> Resolved:
+def heuristic_standalone(question: str, history: list[tuple[str, str]], turns: int = 1,
+                         min_terms: int = _DEFAULT.followup_min_terms) -> Resolved:
     previous = [text for role, text in history if role == "user"][-turns:]
-    if not previous or not needs_context(question):
+    if not previous or not needs_context(question, min_terms):
         return Resolved(question)
     last_q, last_a = _last_turn(history)
     reciprocal = bool(_RECIPROCAL.search(question) or _REPLY_VERB.search(question))
@@ -197,12 +203,19 @@ def heuristic_standalone(question: str, history: list[tuple[str, str]], turns: i
 
 
 def standalone_question(question: str, history: History, mode: str = "heuristic",
-                        llm: BaseChatModel | None = None, turns: int = 1) -> Resolved:
+                        llm: BaseChatModel | None = None, turns: int = 1,
+                        min_terms: int = _DEFAULT.followup_min_terms,
+                        max_growth: float = _DEFAULT.condense_max_growth,
+                        max_extra_chars: int = _DEFAULT.condense_max_extra_chars,
+                        min_kept_share: float = _DEFAULT.condense_min_kept_share) -> Resolved:
+    """The follow-up made standalone. ``mode`` "llm": the model's rewrite, refused when longer
+    than ``max_growth`` x the question + ``max_extra_chars`` or keeping less than
+    ``min_kept_share`` of its content words (settings answer.condense_*)."""
     turns_ = normalize_history(history)
     if not turns_:
         return Resolved(question)
-    fallback = heuristic_standalone(question, turns_, turns)
-    if mode != "llm" or llm is None or not needs_context(question):
+    fallback = heuristic_standalone(question, turns_, turns, min_terms)
+    if mode != "llm" or llm is None or not needs_context(question, min_terms):
         return fallback
     transcript = "\n".join(f"{role}: {text}" for role, text in turns_[-2 * turns :])
     try:
@@ -212,6 +225,7 @@ def standalone_question(question: str, history: History, mode: str = "heuristic"
         return fallback
     own = set(terms(question))
     kept = own & set(terms(rewritten))
-    if not rewritten or len(rewritten) > 4 * len(question) + 200 or len(kept) < max(1, len(own) // 2):
+    if (not rewritten or len(rewritten) > max_growth * len(question) + max_extra_chars
+            or len(kept) < max(1, int(len(own) * min_kept_share))):
         return fallback
     return Resolved(rewritten)

@@ -320,7 +320,8 @@ def _citation_scores(bot, answer) -> tuple[float, float, int]:
     """ALCE-style citation recall and precision with the product's own support check
     (reported as product_support, not gated: a check cannot validate itself)."""
     quotes = {c.id: c.quote for c in answer.citations}
-    contexts = {c.id: passage_context(c.title, (bot.document_text(c.doc_id) or "")[: c.start])
+    contexts = {c.id: passage_context(c.title, (bot.document_text(c.doc_id) or "")[: c.start],
+                                      bot.settings.verify.context_chars)
                 for c in answer.citations}
     checker = bot.checker
     question = answer.standalone_question or answer.question

@@ -10,7 +10,8 @@ run time), so this works from capitalised phrases and checks them two ways:
   something, or is referred to again by surname; an organisation ends in a word like
   "Board", "Court" or "Ministry". Phrases with neither sign ("Davis Cup", "Blue Gene") are left
   out rather than guessed.
-Measured against hand labels for the bundled samples in tests/test_facts.py.
+Measured against hand labels for the bundled samples in tests/test_facts.py and on held-out BBC
+articles by bench/brief_facts.py; its weights and limits are ``BriefSettings.facts`` (set by hand).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+
+from assistant.settings import FactsSettings
 
 _UPPER = "A-ZÀ-ÖØ-Þ"
 _LOWER = "a-zß-öø-ÿ"
@@ -142,8 +145,8 @@ def gazetteer() -> _Gazetteer:
 @dataclass
 class _Mention:
     text: str
-    before: str   # up to 40 characters of the sentence before the phrase
-    after: str    # up to 60 characters after it
+    before: str   # up to FactsSettings.before_chars characters of the sentence before the phrase
+    after: str    # up to FactsSettings.after_chars characters after it
     prefix: list[str]  # title / nationality words stripped from the front
     weight: float
 
@@ -183,7 +186,8 @@ def _split_joined(words: list[str]) -> list[list[str]]:
     return [*_split_joined(words[:i]), *_split_joined(words[i + 1:])]
 
 
-def mentions(text: str, weight: float = 1.0) -> list[_Mention]:
+def mentions(text: str, weight: float = 1.0, before_chars: int = FactsSettings().before_chars,
+             after_chars: int = FactsSettings().after_chars) -> list[_Mention]:
     out: list[_Mention] = []
     for m in _PHRASE.finditer(text):
         for words in _split_joined(m.group(1).split()):
@@ -193,7 +197,8 @@ def mentions(text: str, weight: float = 1.0) -> list[_Mention]:
             phrase = " ".join(words)
             start = text.find(phrase, m.start())
             end = start + len(phrase)
-            out.append(_Mention(phrase, text[max(0, start - 40): start], text[end: end + 60], prefix, weight))
+            out.append(_Mention(phrase, text[max(0, start - before_chars): start], text[end: end + after_chars],
+                                prefix, weight))
     return out
 
 
@@ -237,16 +242,18 @@ def _surname_alone(name: str, joined: str) -> int:
     return count if first_alone is None or first_full < first_alone else 0
 
 
-def facts(sentences: Sequence[tuple[str, float]], doc_dates: Sequence[str]) -> tuple[list[str], list[str], list[str]]:
-    """(who, when, where) from (sentence text, position in its article 0..1) pairs."""
+def facts(sentences: Sequence[tuple[str, float]], doc_dates: Sequence[str], s: FactsSettings = FactsSettings()
+          ) -> tuple[list[str], list[str], list[str]]:
+    """(who, when, where) from (sentence text, position in its article 0..1) pairs; ``s``: the
+    lead weight, the context windows and how many names, places and dates (settings brief.facts)."""
     geo = gazetteer()
     by_name: dict[str, list[_Mention]] = {}
     places: Counter[str] = Counter()
     located: set[str] = set()
     joined = " ".join(t for t, _ in sentences)
     for text, position in sentences:
-        weight = 2.0 if position <= 0.3 else 1.0  # news puts what matters first
-        for m in mentions(text, weight):
+        weight = s.lead_weight if position <= s.lead_position else 1.0  # news puts what matters first
+        for m in mentions(text, weight, s.before_chars, s.after_chars):
             kind = geo.kind(m.text)
             if kind:
                 places[m.text] += weight
@@ -273,30 +280,31 @@ def facts(sentences: Sequence[tuple[str, float]], doc_dates: Sequence[str]) -> t
     for name in ranked:
         if not any(name in other or other in name for other in who):
             who.append(name)
-    if len(who) < 3:
+    if len(who) < s.recurring_fill:
         # Bands, teams, products: no sign of being a person or an organisation, but named
         # again and again. Better than an empty line when nothing else was found.
-        recurring = Counter({n: len(ms) for n, ms in by_name.items() if " " in n and len(ms) >= 2})
+        recurring = Counter({n: len(ms) for n, ms in by_name.items()
+                             if " " in n and len(ms) >= s.recurring_mentions})
         for name, _ in recurring.most_common():
-            if len(who) >= 3:
+            if len(who) >= s.recurring_fill:
                 break
             if not any(name in other or other in name for other in who):
                 who.append(name)
-    who = who[:6]
+    who = who[: s.max_who]
 
     surnames = {n.split()[-1] for n in people} | {n.split()[0] for n in people}
     where: list[str] = []
     # Where something happened ("in Tianjin") outranks a country named in passing.
-    for place in sorted(places, key=lambda p: -places[p] * (1.5 if p in located else 1.0)):
+    for place in sorted(places, key=lambda p: -places[p] * (s.located_boost if p in located else 1.0)):
         if place in surnames:
             continue
-        if geo.kind(place) == "city" and place not in located and geo.cities[place] < 1_000_000:
+        if geo.kind(place) == "city" and place not in located and geo.cities[place] < s.city_min_population:
             continue
         canonical = _PLACE_ALIASES.get(place, place)
         if any(_PLACE_ALIASES.get(p, p) == canonical or place in p or p in place for p in where):
             continue
         where.append(place)
-    where = where[:4]
+    where = where[: s.max_where]
 
     # When: ISO dates only: the articles' date (or range), then explicit dates in the text
     # resolved against the latest article date ("Wednesday" -> 2021-07-28); a bare month
@@ -305,4 +313,4 @@ def facts(sentences: Sequence[tuple[str, float]], doc_dates: Sequence[str]) -> t
 
     dates = sorted(set(doc_dates))
     found = [f for text, _ in sentences for f in resolve_dates(text, dates[-1] if dates else None)]
-    return who, when_line(dates, found, limit=2), where
+    return who, when_line(dates, found, limit=s.max_when), where

@@ -92,7 +92,9 @@ class Writer:
                     first = (time.perf_counter() - started) * 1000
                 text += piece
                 yield piece
-                if (time.perf_counter() - started > self.settings.llm.max_seconds or degenerate(text)
+                llm = self.settings.llm
+                if (time.perf_counter() - started > llm.max_seconds
+                        or degenerate(text, llm.repeat_min_words, llm.repeat_run_words, llm.repeat_count)
                         or (cancel is not None and cancel.is_set())):
                     break
         except Exception as exc:  # any backend failure -> extractive answer with a note

@@ -61,7 +61,7 @@ class HybridRetriever(BaseRetriever):
             cid = chunk.id
             chunk.metadata.update(dense=dense_score.get(cid), keyword=keyword_score.get(cid),
                                   score=fused_score[cid], rank=rank)
-        picked = diversify(chunks, k, s.per_doc_cap)
+        picked = diversify(chunks, k, s.per_doc_cap, s.near_duplicate_jaccard)
         return Retrieved(picked, vector, (t1 - t0) * 1000, (time.perf_counter() - t1) * 1000)
 
     def _fuse(self, dense: list[tuple[str, float]], keyword: list[tuple[str, float]], mode: str
@@ -97,9 +97,11 @@ def interleave(first: Retrieved, second: Retrieved, k: int) -> Retrieved:
                      first.search_ms + second.search_ms)
 
 
-def diversify(chunks: list[Document], k: int, per_doc_cap: int, near_duplicate: float = 0.8) -> list[Document]:
+def diversify(chunks: list[Document], k: int, per_doc_cap: int,
+              near_duplicate: float = RetrievalSettings().near_duplicate_jaccard) -> list[Document]:
     """Keep rank order, but at most ``per_doc_cap`` chunks per document and no chunk whose
-    terms overlap an already kept chunk's by more than ``near_duplicate`` (Jaccard)."""
+    terms overlap an already kept chunk's by more than ``near_duplicate`` (Jaccard; settings
+    retrieval.per_doc_cap, retrieval.near_duplicate_jaccard)."""
     kept: list[Document] = []
     kept_terms: list[set[str]] = []
     per_doc: dict[str, int] = {}

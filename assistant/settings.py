@@ -42,6 +42,13 @@ class LLMSettings(BaseModel):
     max_tokens: int = 120
     # Hard wall-clock cap on one generation; the answer falls back to extractive past it.
     max_seconds: float = 30.0
+    # ... and stops when the draft repeats itself (claims.degenerate): the last
+    # ``repeat_run_words`` words already occur ``repeat_count`` times in a draft of at least
+    # ``repeat_min_words`` words. Set by hand, not measured (it catches SmolLM2's loops; a loop
+    # caught later only wastes tokens up to max_tokens).
+    repeat_min_words: int = 12
+    repeat_run_words: int = 4
+    repeat_count: int = 3
     temperature: float = 0.0
     # "compact": one short unnumbered passage, citations attached after generation
     # (what a 135M model can follow). "cited": numbered evidence and an instruction
@@ -128,6 +135,9 @@ class RetrievalSettings(BaseModel):
     # Diversity: at most this many chunks from one document in the top k. 2 hid the answer
     # of 16% of the eval questions inside their own article; 4 still leaves room for others.
     per_doc_cap: int = 4
+    # ... and no chunk whose content terms overlap a kept chunk's by more than this (Jaccard):
+    # overlapping chunks of one article and re-published copies. Set by hand, not measured.
+    near_duplicate_jaccard: float = 0.8
 
 
 class AnswerSettings(BaseModel):
@@ -171,6 +181,23 @@ class AnswerSettings(BaseModel):
     # Follow-ups: "heuristic" (deterministic, any model) or "llm" (rewrite with the model).
     condense: Literal["heuristic", "llm"] = "heuristic"
     history_turns: int = 3
+    # A question with fewer content words than this leans on the conversation ("Why?", "And
+    # then?") and is rewritten against the previous turn (conversation.needs_context). Set by
+    # hand; the heuristic as a whole is measured by `python bench/followups.py` (evidence mode,
+    # dev followups_dev.yaml: key fact anywhere in the evidence 0.878 -> 0.927; conversation.py).
+    followup_min_terms: int = 2
+    # condense "llm": the model's rewrite is refused (the heuristic is used) when it is longer
+    # than condense_max_growth x the follow-up + condense_max_extra_chars characters, or keeps
+    # less than condense_min_kept_share of the follow-up's content words (at least one). Set by
+    # hand, not measured (the "llm" mode is not the default and has no benchmark).
+    condense_max_growth: float = 4.0
+    condense_max_extra_chars: int = 200
+    condense_min_kept_share: float = 0.5
+    # A generated sentence shorter than this many words is not a claim and is not checked
+    # ("Yes.", "[1]"; claims.split_claims). Set by hand, not measured.
+    claim_min_words: int = 3
+    # An abstention shows this many of the closest passages (abstention.abstained). Set by hand.
+    related_passages: int = 3
 
 
 class ShortAnswerSettings(BaseModel):
@@ -198,6 +225,64 @@ class VerifySettings(BaseModel):
     threshold: float = 0.2
     # An answer sentence may cite at most this many passages (the model was trained with 2).
     max_citations: int = 2
+    # What may ground a passage besides itself (verify.passage_context): its title and this
+    # many characters before it, enough for the sentence before ("he said" -> who he is). Set
+    # by hand, not measured.
+    context_chars: int = 300
+
+
+class FactsSettings(BaseModel):
+    """The brief's who / where lines (assistant/facts.py). Every number here was set by hand while
+    writing the rules against the hand labels of the 10 bundled samples (tests/test_facts.py);
+    none was tuned on its own. The rules as a whole, on 6 held-out BBC articles
+    (`python bench/brief_facts.py`, bench/results/brief_facts.json): who precision 0.929,
+    core recall 0.875; where precision 0.933, core recall 1.0."""
+
+    # Mentions in the first lead_position of an article (0 = first sentence, 1 = last) weigh
+    # lead_weight, the rest 1: news puts what matters first.
+    lead_position: float = 0.3
+    lead_weight: float = 2.0
+    # Characters before and after a name read for its signs (a title, "said", "in").
+    before_chars: int = 40
+    after_chars: int = 60
+    # While fewer than recurring_fill names are found, names repeated at least
+    # recurring_mentions times with no sign of a person or organisation (bands, teams,
+    # products) fill the line; at most max_who names.
+    recurring_fill: int = 3
+    recurring_mentions: int = 2
+    max_who: int = 6
+    # A place named after a locative word ("in Tianjin") counts located_boost x its mentions; a
+    # city never named so is shown only above city_min_population (towns named like words or
+    # people: "Reading", "Jordan"); at most max_where places.
+    located_boost: float = 1.5
+    city_min_population: int = 1_000_000
+    max_where: int = 4
+    # Dates besides the articles' own in facts()'s "when" (the brief's line is brief.when_dates).
+    max_when: int = 2
+
+
+class AttributionSettings(BaseModel):
+    """Who said a quote (assistant/brief/quotes.py). The windows were set by hand while writing
+    the rules; none was tuned on its own. The attribution as a whole, against 64 hand labels of
+    BBC and CNN/DM dev sentences (`python bench/brief_quotes.py`, bench/results/brief_quotes.json):
+    accuracy 0.906 (0.898 where a speaker is named)."""
+
+    # Quotation marks around fewer words are a phrase in quotes ("so-called 'bubble'"), not a quote.
+    quote_min_words: int = 4
+    # Characters before a verb of saying searched for its subject, and after it for
+    # "..., said Mr Brown"; after "according to" for its source.
+    before_chars: int = 160
+    after_chars: int = 70
+    according_chars: int = 80
+    # A name that opens the sentence before (within this many characters) is its subject, the
+    # person "he" most often continues.
+    opening_name_chars: int = 40
+    # Sentences looked back through for an earlier speaker (further back through a run of
+    # quoted sentences), pronoun chains followed, and sentences searched for any named person.
+    lookback_sentences: int = 3
+    quoted_run_lookback: int = 8
+    pronoun_depth: int = 2
+    named_lookback_sentences: int = 3
 
 
 class BriefSettings(BaseModel):
@@ -240,6 +325,27 @@ class BriefSettings(BaseModel):
     timeline_entries: int = 6
     # "What to watch": forward-looking sentences ("will", "is expected to") shown at most. Set by hand.
     watch_points: int = 2
+    # Dates on the "when" line besides the articles' own (the most mentioned first). Set by hand.
+    when_dates: int = 3
+    # A sentence needs this many words to be briefed (select.admissible) and a generated
+    # summary sentence to be checked (abstractive.verified). Set by hand, not measured.
+    sentence_min_words: int = 4
+    # Two sentences are near-duplicates (select.near_duplicate: never both in a brief) when
+    # this share of the shorter one's content terms is in the other, or their embedding cosine
+    # reaches duplicate_cosine. Set by hand, not measured (no duplicate labels exist);
+    # bench/brief_rouge.py counts the near-duplicate pairs left in briefs by this same rule.
+    duplicate_containment: float = 0.8
+    duplicate_cosine: float = 0.92
+    # The greedy summary may go over its word budget by this factor with its second and later
+    # sentences (it stops once the budget is reached). Set by hand, not measured; the budgets
+    # above were measured with it in place (bench/brief_train.py).
+    budget_overflow: float = 1.2
+    # Abstractive reduce step: tokens of the context window kept for its instructions and the
+    # summary, and the notes budget however small the window. Set by hand, not measured.
+    reduce_reserve_tokens: int = 400
+    reduce_min_tokens: int = 200
+    facts: FactsSettings = FactsSettings()
+    attribution: AttributionSettings = AttributionSettings()
 
 
 def is_loopback(host: str) -> bool:
@@ -334,6 +440,10 @@ class FetchSettings(BaseModel):
     # article; shorter content is a teaser and the entry's link is fetched instead. RSS
     # descriptions are typically one to three sentences (20-80 words).
     feed_full_text_words: int = 150
+    # ... and when trafilatura keeps less than this share of such an entry's words (it reads a
+    # bare fragment as a page and may drop most of it), the entry's visible text is used as is.
+    # Set by hand, not measured.
+    feed_extract_min_share: float = 0.5
     # Newest entries taken from one feed per check.
     feed_max_entries: int = 50
 

@@ -104,10 +104,10 @@ class SupportChecker:
         return ""
 
 
-def passage_context(title: str, preceding: str) -> str:
-    """What may ground a sentence besides itself: its article's title and the ~300 characters
-    before it (who "he" is). Shared by answers, briefs and evals."""
-    return f"{title}\n{preceding[-300:]}"
+def passage_context(title: str, preceding: str, chars: int = VerifySettings().context_chars) -> str:
+    """What may ground a sentence besides itself: its article's title and the ``chars``
+    characters before it (who "he" is; setting verify.context_chars). Shared by answers, briefs and evals."""
+    return f"{title}\n{preceding[-chars:]}"
 
 
 def adds_information(claim: str, question: str) -> bool:

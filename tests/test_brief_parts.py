@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from assistant.brief import points, stories
-from assistant.brief.abstractive import REDUCE_MIN, REDUCE_RESERVE, context_window, fit_notes
+from assistant.brief.abstractive import context_window, fit_notes
 from assistant.brief.articles import on_topic
 from assistant.brief.citations import CitationRegistry, verify_points
 from assistant.brief.quotes import choose_quotes
@@ -171,6 +171,7 @@ def test_local_chat_model_reports_its_n_ctx_without_loading():
 
 
 NOTES = ["x" * 400] * 30  # 100 tokens each at four characters a token
+REDUCE_MIN, REDUCE_RESERVE = BriefSettings().reduce_min_tokens, BriefSettings().reduce_reserve_tokens
 FIT = [
     (2048, 16, "(2048 - 400) // 100 notes"),
     (8192, 30, "a large window takes every note"),

@@ -1,7 +1,7 @@
 """Abstractive summaries: LangChain map-reduce with the chat model, every sentence verified.
 
 Map: one note per chunk of every article; reduce: a short summary from as many notes as fit
-the model's context window (less ``REDUCE_RESERVE`` tokens for the prompt and the answer).
+the model's context window (less ``BriefSettings.reduce_reserve_tokens`` for the prompt and the answer).
 The window is the model's own when it reports one (llama.cpp: ``n_ctx``), else the setting
 ``llm.context_window`` (an OpenAI-compatible server reports none). Each generated sentence
 goes through the shared support check against the articles' sentences; a failing one is
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from assistant.brief.render import BriefPoint
 from assistant.brief.select import near_duplicate
 from assistant.judge.instructions import without_planted
+from assistant.settings import BriefSettings
 from assistant.text import sentences, words
 from assistant.types import BriefProgress
 
@@ -27,8 +28,7 @@ if TYPE_CHECKING:
     from assistant.catalog import DocumentRow
     from assistant.verify import SupportChecker
 
-REDUCE_RESERVE = 400  # tokens of the window kept for the reduce prompt's instructions and the summary
-REDUCE_MIN = 200      # notes budget however small the window
+_DEFAULT = BriefSettings()  # defaults of the parameters below; the chain passes its settings
 Count = Callable[[str], int]
 Written = tuple[list[BriefPoint], str | None]  # summary points, and the note the brief shows
 
@@ -40,10 +40,12 @@ def context_window(llm, configured: int) -> int:
     return n_ctx if isinstance(n_ctx, int) and n_ctx > 0 else configured
 
 
-def fit_notes(notes: Sequence[str], window: int, count: Count | None = None) -> str:
+def fit_notes(notes: Sequence[str], window: int, count: Count | None = None,
+              reserve: int = _DEFAULT.reduce_reserve_tokens, min_budget: int = _DEFAULT.reduce_min_tokens) -> str:
     """The reduce step's input: the notes, in order, as a bullet list, while they fit the window
-    (``count``: the model's token counter; about four characters a token without one)."""
-    budget = max(REDUCE_MIN, window - REDUCE_RESERVE)
+    less ``reserve`` tokens, but ``min_budget`` tokens however small the window (``count``: the
+    model's token counter; about four characters a token without one)."""
+    budget = max(min_budget, window - reserve)
     joined, used = [], 0
     for note in notes:
         cost = count(note) if count else len(note) // 4
@@ -55,11 +57,13 @@ def fit_notes(notes: Sequence[str], window: int, count: Count | None = None) -> 
 
 
 def abstractive_summary(llm, window: int, count: Count | None, catalog, checker: SupportChecker,
-                        max_sentences: int, docs: Sequence[DocumentRow], texts: dict[str, str],
+                        docs: Sequence[DocumentRow], texts: dict[str, str],
                         sents: Sequence[BriefSentence], registry: CitationRegistry,
-                        extractive: Sequence[BriefSentence]) -> Generator[BriefProgress, None, Written]:
+                        extractive: Sequence[BriefSentence], s: BriefSettings = _DEFAULT
+                        ) -> Generator[BriefProgress, None, Written]:
     """Yields progress, returns (summary points, note). ``extractive``: the sentences of the
-    extractive summary, for the fallback."""
+    extractive summary, for the fallback; ``s``: at most ``summary_sentences``, the reduce
+    budget and what a checkable sentence and a near-duplicate are."""
     from langchain_core.output_parsers import StrOutputParser
 
     from assistant.prompts import load_prompt
@@ -74,20 +78,25 @@ def abstractive_summary(llm, window: int, count: Count | None, catalog, checker:
             text = without_planted(texts[doc.doc_id][chunk.start: chunk.end])
             notes.append(map_chain.invoke({"title": doc.title, "text": text}).strip())
             yield BriefProgress("summarising", n, len(pieces))
-        summary_text = reduce_chain.invoke({"notes": fit_notes(notes, window, count)}).strip()
+        summary_text = reduce_chain.invoke({"notes": fit_notes(notes, window, count, s.reduce_reserve_tokens,
+                                                               s.reduce_min_tokens)}).strip()
     except Exception as exc:  # any model failure falls back to the extractive summary, and says so
         return registry.points(extractive), (f"The model could not write a summary ({type(exc).__name__}); "
                                              "the summary quotes the source sentences instead.")
     yield BriefProgress("verifying", 1, 1)
-    return verified(summary_text, checker, max_sentences, sents, registry, extractive)
+    return verified(summary_text, checker, s.summary_sentences, sents, registry, extractive,
+                    s.sentence_min_words, s.duplicate_containment)
 
 
 def verified(summary_text: str, checker: SupportChecker, max_sentences: int, sents: Sequence[BriefSentence],
-             registry: CitationRegistry, extractive: Sequence[BriefSentence]) -> Written:
-    """The model's sentences that the articles support, each citing its passages; a failing one
-    replaced by its closest source sentence; all replaced (or none left): the extractive summary."""
+             registry: CitationRegistry, extractive: Sequence[BriefSentence],
+             min_words: int = _DEFAULT.sentence_min_words,
+             containment: float = _DEFAULT.duplicate_containment) -> Written:
+    """The model's sentences (of ``min_words`` or more) that the articles support, each citing
+    its passages; a failing one replaced by its closest source sentence; all replaced (or none
+    left): the extractive summary. Near-duplicates (``containment``) are kept once."""
     out, replaced, kept = [], 0, []
-    claims = [c.text for c in sentences(summary_text) if len(words(c.text)) >= 4][:max_sentences]
+    claims = [c.text for c in sentences(summary_text) if len(words(c.text)) >= min_words][:max_sentences]
     checks = checker.check_many(claims, [x.text for x in sents], [x.vector for x in sents])
     for claim, support in zip(claims, checks, strict=True):
         best = sents[support.passages[0]] if support.passages else None
@@ -99,7 +108,7 @@ def verified(summary_text: str, checker: SupportChecker, max_sentences: int, sen
             point = registry.point(best)
         else:
             continue
-        if any(near_duplicate(point.text, k) for k in kept):
+        if any(near_duplicate(point.text, k, containment=containment) for k in kept):
             continue
         kept.append(point.text)
         out.append(point)

@@ -84,7 +84,7 @@ class BriefChain:
         texts = self.catalog.document_text([d.doc_id for d in docs])
         articles = []
         for rank, doc in enumerate(docs):
-            articles.append(read_article(doc, rank, texts[doc.doc_id]))
+            articles.append(read_article(doc, rank, texts[doc.doc_id], s.sentence_min_words))
             yield BriefProgress("reading", rank + 1, len(docs))
         sents = [x for a in articles for x in a.sentences]
         if not sents:
@@ -105,21 +105,22 @@ class BriefChain:
         if (mode or s.mode) == "abstractive" and self.llm is not None:
             used_mode = "abstractive"
             summary_points, note = yield from abstractive.abstractive_summary(
-                self.llm, self.context_window, self.count, self.catalog, self.checker, s.summary_sentences,
-                docs, texts, sents, cite, summary)
+                self.llm, self.context_window, self.count, self.catalog, self.checker,
+                docs, texts, sents, cite, summary, s)
         else:
             summary_points = cite.points(summary)
             note = NO_MODEL if (mode or s.mode) == "abstractive" else None
         key_point_list = cite.points(key_points)
         verify_points(summary_points + key_point_list, cite.citations, self.checker)
-        quotes = cite.quotes(choose_quotes(articles, s.quotes))
+        quotes = cite.quotes(choose_quotes(articles, s.quotes, s.attribution, s.duplicate_containment))
         watch = cite.points(points.watch(sents, s))
-        timeline = cite.timeline(stories.timeline(sents, s.timeline_entries)) if not single else []
+        timeline = cite.timeline(stories.timeline(sents, s.timeline_entries, s.duplicate_containment,
+                                                  s.duplicate_cosine)) if not single else []
         disagreements = cite.disagreements(stories.disagreements(sents, story_of, s.disagree_min_cosine,
                                                                   s.disagreements)) if not single else []
         dates = [d.date for d in docs if d.date]
-        who, _, where = facts([(x.text, x.position) for x in sents], dates)
-        when = when_line(dates, [f for x in sents for f in resolve_dates(x.text, x.doc.date)])
+        who, _, where = facts([(x.text, x.position) for x in sents], dates, s.facts)
+        when = when_line(dates, [f for x in sents for f in resolve_dates(x.text, x.doc.date)], s.when_dates)
         title = headline(docs, topic)
         timings["total_ms"] = (time.perf_counter() - started) * 1000
         yield BriefDone(Brief(

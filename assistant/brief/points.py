@@ -39,8 +39,14 @@ def looks_ahead(text: str) -> bool:
     return bool(_FUTURE.search(text))
 
 
+def _rules(s: BriefSettings) -> dict:
+    """The choice's tuned numbers from the settings: budget overflow and what a near-duplicate is."""
+    return {"overflow": s.budget_overflow, "containment": s.duplicate_containment, "min_cosine": s.duplicate_cosine}
+
+
 def summary(sents: Sequence[BriefSentence], budget_words: int, s: BriefSettings) -> list[BriefSentence]:
-    return _sentences(sents, choose([x.candidate for x in sents], budget_words, s.summary_sentences, s.redundancy))
+    return _sentences(sents, choose([x.candidate for x in sents], budget_words, s.summary_sentences, s.redundancy,
+                                    **_rules(s)))
 
 
 def key_points(sents: Sequence[BriefSentence], said: Sequence[BriefSentence], story_of: dict[str, int],
@@ -51,9 +57,9 @@ def key_points(sents: Sequence[BriefSentence], said: Sequence[BriefSentence], st
     if story_of:
         best = best_per_group(sents, lambda x: story_of[x.doc.doc_id])
         first = choose([x.candidate for x in best], _NO_BUDGET, s.key_points, 0.0, exclude=exclude,
-                       reading_order=False, standalone=True)
+                       reading_order=False, standalone=True, **_rules(s))
     rest = choose([x.candidate for x in sents], _NO_BUDGET, s.key_points - len(first), s.redundancy,
-                  exclude=exclude + first, reading_order=False, standalone=True)
+                  exclude=exclude + first, reading_order=False, standalone=True, **_rules(s))
     return _sentences(sents, first + rest)
 
 
@@ -61,7 +67,8 @@ def watch(sents: Sequence[BriefSentence], s: BriefSettings) -> list[BriefSentenc
     future = [x.candidate for x in sents if looks_ahead(x.text)]
     if not future:
         return []
-    return _sentences(sents, choose(future, _NO_BUDGET, s.watch_points, s.redundancy, standalone=True))
+    return _sentences(sents, choose(future, _NO_BUDGET, s.watch_points, s.redundancy, standalone=True,
+                                    **_rules(s)))
 
 
 def best_per_group(sents: Sequence[BriefSentence], group, dated_only: bool = False) -> list[BriefSentence]:

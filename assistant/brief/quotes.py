@@ -5,7 +5,8 @@ A sentence is a quote only when it holds words in quotation marks or a reported-
 mentions someone is not one. The speaker is the person (or body) the sentence names next to
 its verb of saying; when the sentence says "he" or "she", or a quote runs on from the
 sentence before without a verb of saying, the nearest named antecedent in the sentences
-before it. Measured against hand labels on dev articles: bench/brief_quotes.py.
+before it. Its windows and look-backs are ``BriefSettings.attribution`` (set by hand).
+Measured against hand labels on dev articles: bench/brief_quotes.py (accuracy 0.906 on 64).
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assistant.brief.select import near_duplicate
+from assistant.settings import AttributionSettings, BriefSettings
 
 if TYPE_CHECKING:
     from assistant.brief.reading import Article, BriefSentence
+
+_DEFAULT = AttributionSettings()  # defaults of the parameters below; the chain passes brief.attribution
 
 _UP = "A-ZÀ-ÖØ-Þ"
 _LO = "a-zß-öø-ÿ"
@@ -77,11 +81,12 @@ class QuoteFound:
     quoted: bool          # quotation marks (True) or a reported-speech frame (False)
 
 
-def quoted_spans(sentence: str) -> list[tuple[int, int, str]]:
+def quoted_spans(sentence: str, min_words: int = _DEFAULT.quote_min_words) -> list[tuple[int, int, str]]:
+    """(start, end, words) of each run of at least ``min_words`` words in quotation marks."""
     out = []
     for m in _QUOTED.finditer(sentence):
         inner = m.group(1) if m.group(1) is not None else m.group(2)
-        if len(inner.split()) >= 4:
+        if len(inner.split()) >= min_words:
             g = 1 if m.group(1) is not None else 2
             out.append((m.start(g), m.end(g), inner))
     return out
@@ -132,14 +137,14 @@ _NP_AFTER = re.compile(r"^\s*(the|a|an|his|her|their|its|one)\s+[\w-]", re.I)
 _ADDRESSEE = re.compile(r"^(told|tells|asked|asks|urged|urges)$", re.I)
 
 
-def _subject(frame: str) -> tuple[str, str | None]:
+def _subject(frame: str, a: AttributionSettings = _DEFAULT) -> tuple[str, str | None]:
     """The subject of the verb of saying in ``frame`` (a sentence with its quoted words blanked):
     ("name", X); ("pronoun", None) for he/she/it/they; ("np", None) for an unnamed noun phrase
     ("analysts said", "the company says"); ("after-np", None) for "..., said the 28-year-old";
     ("none", None) when there is no verb of saying."""
     for verb in _SPEECH.finditer(frame):
-        before = frame[max(0, verb.start() - 160): verb.start()]
-        tail = frame[verb.end(): verb.end() + 70]
+        before = frame[max(0, verb.start() - a.before_chars): verb.start()]
+        tail = frame[verb.end(): verb.end() + a.after_chars]
         named = names_in(before)
         if named:
             _s, e, name = named[-1]
@@ -170,7 +175,7 @@ def _subject(frame: str) -> tuple[str, str | None]:
             return "pronoun", None         # "He declined but added that ..."
     acc = _ACCORDING.search(frame)  # a verb of saying with a subject comes first ("X told ..., according to Y")
     if acc:
-        tail = frame[acc.end(): acc.end() + 80]
+        tail = frame[acc.end(): acc.end() + a.according_chars]
         after = names_in(tail)
         # "according to Reuters", not "according to the leading UK brand" (a description)
         if after and not re.match(r"^\s+[a-z]", tail[after[0][1]:]):
@@ -179,13 +184,13 @@ def _subject(frame: str) -> tuple[str, str | None]:
     return "none", None
 
 
-def _frame(sentence: str) -> str:
+def _frame(sentence: str, min_words: int = _DEFAULT.quote_min_words) -> str:
     """The sentence with its quoted words blanked out. A sentence that opens a quote and never
     closes one before a speaker ('"..." he said') is quoted words throughout."""
     if _opens_quote(sentence) and not re.search(r"[,!?]\s*[\"”’']\s+\S", sentence):
         return ""
     frame = sentence
-    for s, e, _ in quoted_spans(sentence)[::-1]:
+    for s, e, _ in quoted_spans(sentence, min_words)[::-1]:
         frame = frame[:s] + " " + frame[e:]
     return frame
 
@@ -223,73 +228,79 @@ def _opens_quote(sentence: str) -> bool:
     return bool(re.match(r"^\s*[\"“‘']", sentence))
 
 
-def _antecedent(index: int, sents: Sequence[str], depth: int = 0, person: bool = True) -> str | None:
+def _antecedent(index: int, sents: Sequence[str], depth: int = 0, person: bool = True,
+                a: AttributionSettings = _DEFAULT) -> str | None:
     """For "he said" or a quote running on: the person opening the sentence before (its
     subject, which "he" most often continues); else the nearest earlier speaker, looking back
-    three sentences and through any run of quoted sentences; else the first person named in
-    the nearest sentence that names one. ``person``: "he"/"she" (not a place or organisation);
-    "it"/"they" may be either."""
+    ``a.lookback_sentences`` sentences and through any run of quoted sentences (up to
+    ``a.quoted_run_lookback``); else the first person named in the nearest of the
+    ``a.named_lookback_sentences`` sentences before that names one. ``person``: "he"/"she"
+    (not a place or organisation); "it"/"they" may be either."""
     excluded = _not_person if person else _is_place
     if index > 0:
-        frame = _frame(sents[index - 1])
-        first = [n for s, _, n in names_in(frame) if s <= 40 and not excluded(n)
+        frame = _frame(sents[index - 1], a.quote_min_words)
+        first = [n for s, _, n in names_in(frame) if s <= a.opening_name_chars and not excluded(n)
                  and not re.search(r"\b(of|with|and|to|for|by|from|at|in|on|about|against|over)\s+$", frame[:s], re.I)]
-        if first and _subject(frame)[0] != "name":
+        if first and _subject(frame, a)[0] != "name":
             return first[0]
     j, looked = index - 1, 0
-    while j >= 0 and (looked < 3 or (_opens_quote(sents[j + 1]) and looked < 8)):
-        kind, name = _subject(_frame(sents[j]))
+    while j >= 0 and (looked < a.lookback_sentences or (_opens_quote(sents[j + 1]) and looked < a.quoted_run_lookback)):
+        kind, name = _subject(_frame(sents[j], a.quote_min_words), a)
         if kind == "name" and name and not excluded(name):
             return name
-        if kind in ("pronoun", "after-np") and depth < 2:
-            return _antecedent(j, sents, depth + 1)
+        if kind in ("pronoun", "after-np") and depth < a.pronoun_depth:
+            return _antecedent(j, sents, depth + 1, a=a)
         j, looked = j - 1, looked + 1
-    for j in range(index - 1, max(-1, index - 4), -1):
+    for j in range(index - 1, max(-1, index - 1 - a.named_lookback_sentences), -1):
         people = [n for _, _, n in names_in(sents[j]) if not excluded(n)]
         if people:
             return people[0]
     return None
 
 
-def attribute(index: int, sents: Sequence[str]) -> str | None:
+def attribute(index: int, sents: Sequence[str], a: AttributionSettings = _DEFAULT) -> str | None:
     """Who says the words of sentence ``index`` of an article (``sents``: its sentences)."""
     sentence = sents[index]
-    frame = _frame(sentence)
-    kind, speaker = _subject(frame)
+    frame = _frame(sentence, a.quote_min_words)
+    kind, speaker = _subject(frame, a)
     if kind in ("pronoun", "after-np"):
-        speaker = _antecedent(index, sents, person=speaker not in ("it", "they"))
-    elif kind == "none" and (quoted_spans(sentence) or _opens_quote(sentence)):
-        speaker = _antecedent(index, sents)  # a quote running on from the sentences before
+        speaker = _antecedent(index, sents, person=speaker not in ("it", "they"), a=a)
+    elif kind == "none" and (quoted_spans(sentence, a.quote_min_words) or _opens_quote(sentence)):
+        speaker = _antecedent(index, sents, a=a)  # a quote running on from the sentences before
     return _expand(speaker, sents[: index + 1]) if speaker else None
 
 
-def find_quotes(sents: Sequence[str], only: Sequence[int] | None = None) -> list[QuoteFound]:
+def find_quotes(sents: Sequence[str], only: Sequence[int] | None = None, a: AttributionSettings = _DEFAULT
+                ) -> list[QuoteFound]:
     """Every quote in an article's sentences, with its speaker (None when unnamed). ``only``:
     the sentences that may be quoted (the rest still serve as context for who "he" is)."""
     out = []
     for i, sentence in enumerate(sents):
         if only is not None and i not in only:
             continue
-        spans = quoted_spans(sentence)
+        spans = quoted_spans(sentence, a.quote_min_words)
         if spans:
             text = " ".join(inner.strip() for _, _, inner in spans)
-            out.append(QuoteFound(i, text, attribute(i, sents), True))
+            out.append(QuoteFound(i, text, attribute(i, sents, a), True))
         elif is_reported_speech(sentence):
-            out.append(QuoteFound(i, sentence, attribute(i, sents), False))
+            out.append(QuoteFound(i, sentence, attribute(i, sents, a), False))
     return out
 
 
 # ---- the brief's quotes ----------------------------------------------------------------------------
-def choose_quotes(articles: Sequence[Article], limit: int) -> list[tuple[QuoteFound, BriefSentence]]:
+def choose_quotes(articles: Sequence[Article], limit: int, a: AttributionSettings = _DEFAULT,
+                  containment: float = BriefSettings().duplicate_containment
+                  ) -> list[tuple[QuoteFound, BriefSentence]]:
     """Up to ``limit`` quotes from the articles' admissible sentences, each with its sentence:
     attributed ones first, then quoted words before reported speech, then the most
-    summary-worthy; one per speaker before a second from anyone; no near-duplicates."""
+    summary-worthy; one per speaker before a second from anyone; no near-duplicates
+    (``containment``: select.near_duplicate)."""
     found = []
-    for a in articles:
-        at = {x.start: x for x in a.sentences}
-        quotable = {i for i, span in enumerate(a.spans) if span.start in at}
-        for q in find_quotes([span.text for span in a.spans], only=quotable):
-            x = at[a.spans[q.index].start]
+    for article in articles:
+        at = {x.start: x for x in article.sentences}
+        quotable = {i for i, span in enumerate(article.spans) if span.start in at}
+        for q in find_quotes([span.text for span in article.spans], only=quotable, a=a):
+            x = at[article.spans[q.index].start]
             found.append((q.speaker is None, not q.quoted, -x.score, q, x))
     found.sort(key=lambda t: t[:3])
     out: list[tuple[QuoteFound, BriefSentence]] = []
@@ -297,7 +308,7 @@ def choose_quotes(articles: Sequence[Article], limit: int) -> list[tuple[QuoteFo
         for *_, q, x in found:
             if len(out) >= limit:
                 break
-            if any(near_duplicate(q.text, o.text) for o, _ in out):
+            if any(near_duplicate(q.text, o.text, containment=containment) for o, _ in out):
                 continue
             if per_speaker and any(o.speaker == q.speaker for o, _ in out):
                 continue

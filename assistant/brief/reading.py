@@ -2,7 +2,7 @@
 
 Every sentence is kept as context (who "he" is in a quote may be named in a caption-like
 line the brief never shows); only admissible ones (select.py: no furniture, no instructions,
-four words or more) are ranked and cited. A sentence's ``position`` runs from 0 (first
+``BriefSettings.sentence_min_words`` words or more) are ranked and cited. A sentence's ``position`` runs from 0 (first
 admissible sentence) to 1 (last), the input the facts finder weighs names by.
 """
 
@@ -16,10 +16,13 @@ import numpy as np
 from assistant.brief.render import display_title
 from assistant.brief.select import Candidate, admissible
 from assistant.judge.instructions import unquotable_sentences
+from assistant.settings import BriefSettings
 from assistant.text import Span, paragraph_numbers, sentences, words
 
 if TYPE_CHECKING:
     from assistant.catalog import DocumentRow
+
+_DEFAULT = BriefSettings()
 
 
 @dataclass
@@ -62,10 +65,11 @@ class Article:
         return sum(len(words(x.text)) for x in self.sentences)
 
 
-def read_article(doc: DocumentRow, rank: int, text: str) -> Article:
+def read_article(doc: DocumentRow, rank: int, text: str, min_words: int = _DEFAULT.sentence_min_words) -> Article:
+    """The article's sentences; those of at least ``min_words`` words that are admissible are ranked."""
     every = sentences(text)
     planted = unquotable_sentences([x.text for x in every], paragraph_numbers(text, [x.start for x in every]))
-    spans = [x for x, flag in zip(every, planted, strict=True) if not flag and admissible(x.text)]
+    spans = [x for x, flag in zip(every, planted, strict=True) if not flag and admissible(x.text, min_words)]
     last = max(1, len(spans) - 1)
     return Article(doc, rank, every, [BriefSentence(doc, rank, s.text, s.start, s.end, i, i / last)
                                       for i, s in enumerate(spans)])

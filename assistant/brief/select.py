@@ -8,9 +8,9 @@ While choosing, three rules hold for every summary:
 - a sentence that opens by referring back ("He also said", "However, ...", "They") goes in
   only right after its antecedent (the sentence before it in its article);
 - no near-duplicate of a chosen sentence (most of its content words already said, or an
-  embedding cosine at the duplicate level);
+  embedding cosine at the duplicate level: ``BriefSettings.duplicate_*``);
 - the words stay within the budget (``BriefSettings.summary_words``; measured on dev in
-  bench/brief_train.py).
+  bench/brief_train.py), overshot by at most ``budget_overflow`` after the first sentence.
 Each rule has a table-driven test in tests/test_brief.py.
 """
 
@@ -23,7 +23,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.judge.instructions import unquotable
+from assistant.settings import BriefSettings
 from assistant.text import sentences, terms, words
+
+_DEFAULT = BriefSettings()  # defaults of the parameters below; the chain passes its settings
 
 # ---- furniture ---------------------------------------------------------------------------------
 # Page chrome that survives text extraction: calls to action, sharing widgets, credits, bylines
@@ -63,9 +66,9 @@ def is_furniture(text: str) -> bool:
     return False
 
 
-def admissible(text: str) -> bool:
+def admissible(text: str, min_words: int = _DEFAULT.sentence_min_words) -> bool:
     """May this sentence appear anywhere in a brief?"""
-    return len(words(text)) >= 4 and not is_furniture(text) and not unquotable(text)
+    return len(words(text)) >= min_words and not is_furniture(text) and not unquotable(text)
 
 
 # ---- dangling openings --------------------------------------------------------------------------
@@ -92,16 +95,17 @@ def refers_back(text: str) -> bool:
 
 
 # ---- near-duplicates ----------------------------------------------------------------------------
-DUPLICATE_CONTAINMENT = 0.8  # share of the shorter sentence's content terms found in the other
-DUPLICATE_COSINE = 0.92      # embedding cosine at which two news sentences say the same thing
-
-
-def near_duplicate(a: str, b: str, cosine: float | None = None) -> bool:
+def near_duplicate(a: str, b: str, cosine: float | None = None,
+                   containment: float = _DEFAULT.duplicate_containment,
+                   min_cosine: float = _DEFAULT.duplicate_cosine) -> bool:
+    """Do ``a`` and ``b`` say the same thing? ``containment``: share of the shorter sentence's
+    content terms found in the other; ``min_cosine``: the embedding cosine (when given) at which
+    two news sentences say the same thing (settings brief.duplicate_containment, duplicate_cosine)."""
     ta, tb = set(terms(a)), set(terms(b))
     if not ta or not tb:
         return a.strip().lower() == b.strip().lower()
-    containment = len(ta & tb) / min(len(ta), len(tb))
-    return containment >= DUPLICATE_CONTAINMENT or (cosine is not None and cosine >= DUPLICATE_COSINE)
+    shared = len(ta & tb) / min(len(ta), len(tb))
+    return shared >= containment or (cosine is not None and cosine >= min_cosine)
 
 
 # ---- choosing under a budget --------------------------------------------------------------------
@@ -121,12 +125,14 @@ class Candidate:
 
 
 def choose(cands: Sequence[Candidate], budget_words: int, max_sentences: int, redundancy: float,
-           exclude: Sequence[Candidate] = (), reading_order: bool = True, standalone: bool = False
-           ) -> list[Candidate]:
+           exclude: Sequence[Candidate] = (), reading_order: bool = True, standalone: bool = False,
+           overflow: float = _DEFAULT.budget_overflow, containment: float = _DEFAULT.duplicate_containment,
+           min_cosine: float = _DEFAULT.duplicate_cosine) -> list[Candidate]:
     """Greedy: the best-scoring admissible sentence, less ``redundancy`` times its similarity
-    to what is chosen, until the budget is spent. ``standalone`` (key points): every sentence
-    must read on its own, so none may refer back. ``exclude``: already used elsewhere (no
-    sentence of theirs is repeated, nor a near-duplicate of one)."""
+    to what is chosen, until the budget is spent (a second or later sentence may take the words
+    to ``overflow`` x the budget). ``standalone`` (key points): every sentence must read on its
+    own, so none may refer back. ``exclude``: already used elsewhere (no sentence of theirs is
+    repeated, nor a near-duplicate of one: ``containment``, ``min_cosine``)."""
     chosen: list[Candidate] = []
     used = 0
     blocked = list(exclude)
@@ -137,10 +143,11 @@ def choose(cands: Sequence[Candidate], budget_words: int, max_sentences: int, re
         for c in pool:
             if refers_back(c.text) and (standalone or c.previous not in keys):
                 continue
-            if chosen and used + c.n_words > budget_words * 1.2:
+            if chosen and used + c.n_words > budget_words * overflow:
                 continue
             sims = [float(c.vector @ o.vector) for o in chosen + blocked]
-            if any(near_duplicate(c.text, o.text, s) for o, s in zip(chosen + blocked, sims, strict=True)):
+            if any(near_duplicate(c.text, o.text, s, containment, min_cosine)
+                   for o, s in zip(chosen + blocked, sims, strict=True)):
                 continue
             value = c.score - redundancy * max((s for s in sims[: len(chosen)]), default=0.0)
             if value > best_value:

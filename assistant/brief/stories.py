@@ -21,9 +21,12 @@ from assistant.brief.points import best_per_group
 from assistant.brief.render import Story, display_title
 from assistant.brief.select import near_duplicate
 from assistant.brief.timeline import Conflict, conflicts, group_stories, resolve_dates
+from assistant.settings import BriefSettings
 
 if TYPE_CHECKING:
     from assistant.brief.reading import Article, BriefSentence
+
+_DEFAULT = BriefSettings()
 
 
 def stories(articles: Sequence[Article], min_cosine: float) -> tuple[list[Story], dict[str, int]]:
@@ -50,12 +53,15 @@ def _centroid(sents: Sequence[BriefSentence]) -> np.ndarray | None:
     return c / (np.linalg.norm(c) or 1.0)
 
 
-def timeline(sents: Sequence[BriefSentence], limit: int) -> list[tuple[str, BriefSentence]]:
-    """(ISO date, sentence) entries, at most one per article, in date order."""
+def timeline(sents: Sequence[BriefSentence], limit: int, containment: float = _DEFAULT.duplicate_containment,
+             min_cosine: float = _DEFAULT.duplicate_cosine) -> list[tuple[str, BriefSentence]]:
+    """(ISO date, sentence) entries, at most one per article, in date order; near-duplicates
+    (select.near_duplicate with ``containment``, ``min_cosine``) merged."""
     picked = sorted(best_per_group(sents, lambda x: x.doc.doc_id, dated_only=True), key=lambda x: -x.score)
     entries: list[tuple[str, BriefSentence]] = []
     for x in picked:
-        if any(near_duplicate(x.text, y.text, float(x.vector @ y.vector)) for _, y in entries):
+        if any(near_duplicate(x.text, y.text, float(x.vector @ y.vector), containment, min_cosine)
+               for _, y in entries):
             continue
         dated = [f for f in resolve_dates(x.text, x.doc.date) if len(f.date) == 10]
         entries.append((dated[0].date if dated else x.doc.date, x))

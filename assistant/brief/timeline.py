@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.settings import BriefSettings
 from assistant.text import terms
 
 _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -93,8 +94,10 @@ def resolve_dates(sentence: str, article_date: str | None) -> list[FoundDate]:
     return out
 
 
-def when_line(doc_dates: Sequence[str], found: Sequence[FoundDate], limit: int = 3) -> list[str]:
-    """The articles' date (or range), then the most mentioned other dates, all ISO."""
+def when_line(doc_dates: Sequence[str], found: Sequence[FoundDate], limit: int = BriefSettings().when_dates
+              ) -> list[str]:
+    """The articles' date (or range), then the ``limit`` most mentioned other dates, all ISO
+    (setting brief.when_dates)."""
     dates = sorted({d for d in doc_dates if d})
     out = [dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"] if dates else []
     counts: dict[str, int] = {}

@@ -111,7 +111,7 @@ def entry_document(entry: FeedEntry, feed: Feed, fetcher: Fetcher, settings: Fet
         except DocumentError as exc:
             return LoadResult([], [exc])
         text = visible_text(entry.content_html or "")
-        if len(doc.page_content.split()) < 0.5 * len(text.split()):
+        if len(doc.page_content.split()) < settings.feed_extract_min_share * len(text.split()):
             # trafilatura reads a bare fragment as a page and may keep too little of it
             doc.page_content = text
         doc.metadata.update(title=entry.title or doc.metadata["title"], source=feed.title or doc.metadata["source"])
