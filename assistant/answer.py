@@ -83,7 +83,7 @@ class QAChain:
 
         reason = self.abstain_reason(selection)
         if reason:
-            yield from finish(abstained(question, evidence, reason))
+            yield from finish(abstained(question, evidence, reason, self.settings.answer.related_passages))
             return
 
         usable = [e for e in evidence if not e.instruction]
@@ -110,7 +110,7 @@ class QAChain:
         """Condense, retrieve and select evidence: everything before the model runs."""
         s = self.settings.answer
         timings: dict[str, float] = {}
-        resolved = standalone_question(question, history, s.condense, self.llm, s.history_turns)
+        resolved = standalone_question(question, history, self.llm, s)
         retrieved = self.retriever.retrieve(resolved.query, filters)
         if resolved.context:
             # A follow-up is retrieved twice, with and without the earlier question, and the
@@ -146,9 +146,10 @@ class QAChain:
     def _verify(self, question: str, standalone: str, gen: Generation, evidence: list[Evidence]) -> Answer:
         # A planted instruction never supports a claim and is never cited.
         evidence = [e for e in evidence if not e.instruction]
-        checked = check_claims(split_claims(gen.text), evidence, self.checker, standalone,
-                               own_markers=self.settings.llm.resolved_prompt_style == "cited",
-                               claim_relevance=self.settings.answer.claim_relevance)
+        s = self.settings
+        checked = check_claims(split_claims(gen.text, s.answer.claim_min_words), evidence, self.checker, standalone,
+                               own_markers=s.llm.resolved_prompt_style == "cited",
+                               claim_relevance=s.answer.claim_relevance)
         supported = [c for c in checked if c.ok]
         if supported:
             return assemble(question, [(c.text, c.cited, c.score, True) for c in supported], mode="generated",
@@ -167,7 +168,7 @@ class QAChain:
         best = [e for e in evidence if not e.instruction and not is_question(e.text)][
             : self.settings.answer.extractive_sentences]
         if not best:
-            return abstained(question, evidence, "no usable passage")
+            return abstained(question, evidence, "no usable passage", self.settings.answer.related_passages)
         # Quote in reading order so the sentences read as a paragraph.
         best.sort(key=lambda e: (e.doc_id, e.start))
         return assemble(question, [(e.text, [e], 1.0, True) for e in best], mode="extractive", note=note)

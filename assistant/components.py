@@ -113,7 +113,7 @@ class Components:
         from assistant.evidence import EvidenceSelector
 
         selector = EvidenceSelector(self.embeddings, self.index.catalog, self.counter, self.settings.answer,
-                                    judge=self.judge)
+                                    judge=self.judge, context_chars=self.settings.verify.context_chars)
         return QAChain(self.settings, self.retriever, selector, self.checker, self.llm, self.counter)
 
     def preload(self) -> None:

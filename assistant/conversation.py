@@ -202,15 +202,13 @@ def heuristic_standalone(question: str, history: list[tuple[str, str]], turns: i
     return Resolved(focus, " ".join(previous))
 
 
-def standalone_question(question: str, history: History, mode: str = "heuristic",
-                        llm: BaseChatModel | None = None, turns: int = 1,
-                        min_terms: int = _DEFAULT.followup_min_terms,
-                        max_growth: float = _DEFAULT.condense_max_growth,
-                        max_extra_chars: int = _DEFAULT.condense_max_extra_chars,
-                        min_kept_share: float = _DEFAULT.condense_min_kept_share) -> Resolved:
-    """The follow-up made standalone. ``mode`` "llm": the model's rewrite, refused when longer
-    than ``max_growth`` x the question + ``max_extra_chars`` or keeping less than
-    ``min_kept_share`` of its content words (settings answer.condense_*)."""
+def standalone_question(question: str, history: History, llm: BaseChatModel | None = None,
+                        settings: AnswerSettings = _DEFAULT) -> Resolved:
+    """The follow-up made standalone, as ``settings`` say: ``condense`` "heuristic" or "llm" (the
+    model's rewrite, refused when longer than ``condense_max_growth`` x the question +
+    ``condense_max_extra_chars`` or keeping less than ``condense_min_kept_share`` of its content
+    words), ``history_turns`` earlier turns, ``followup_min_terms``."""
+    mode, turns, min_terms = settings.condense, settings.history_turns, settings.followup_min_terms
     turns_ = normalize_history(history)
     if not turns_:
         return Resolved(question)
@@ -225,7 +223,8 @@ def standalone_question(question: str, history: History, mode: str = "heuristic"
         return fallback
     own = set(terms(question))
     kept = own & set(terms(rewritten))
-    if (not rewritten or len(rewritten) > max_growth * len(question) + max_extra_chars
-            or len(kept) < max(1, int(len(own) * min_kept_share))):
+    longest = settings.condense_max_growth * len(question) + settings.condense_max_extra_chars
+    fewest = max(1, int(len(own) * settings.condense_min_kept_share))
+    if not rewritten or len(rewritten) > longest or len(kept) < fewest:
         return fallback
     return Resolved(rewritten)

@@ -20,7 +20,7 @@ from assistant.catalog import Catalog
 from assistant.judge.answerability import AnswerJudge, Candidate, QuestionInfo, question_info
 from assistant.judge.instructions import unquotable_sentences
 from assistant.models import CachedEmbeddings
-from assistant.settings import AnswerSettings
+from assistant.settings import AnswerSettings, VerifySettings
 from assistant.text import (
     Span,
     TokenCounter,
@@ -48,6 +48,7 @@ class Evidence:
     vector: list[float] = field(default_factory=list, repr=False)
     # The judge's probability that this sentence answers the question (assistant/judge).
     p_answer: float = 0.0
+    context_chars: int = VerifySettings().context_chars  # setting verify.context_chars
 
     @property
     def doc_id(self) -> str:
@@ -58,17 +59,19 @@ class Evidence:
         """The article title and the text just before the sentence (who "he" is)."""
         m = self.chunk.metadata
         before = m.get("before", "") + self.chunk.page_content[: max(0, self.start - m["start"])]
-        return passage_context(m.get("title", ""), before)
+        return passage_context(m.get("title", ""), before, self.context_chars)
 
 
 class EvidenceSelector:
     def __init__(self, embedder: CachedEmbeddings, catalog: Catalog, counter: TokenCounter,
-                 settings: AnswerSettings, judge: AnswerJudge | None = None):
+                 settings: AnswerSettings, judge: AnswerJudge | None = None,
+                 context_chars: int = VerifySettings().context_chars):
         self.embedder = embedder
         self.catalog = catalog
         self.count = counter
         self.settings = settings
         self.judge = judge
+        self.context_chars = context_chars
         self._doc_terms: dict[str, set[str]] = {}
 
     def judge_inputs(self, question: str, chunks: list[Document], query_vector: list[float] | None,
@@ -155,7 +158,7 @@ class EvidenceSelector:
             if (kind and holds_answer(span.text, kind, question)) or reported:
                 relevance += s.answer_type_bonus
             out.append(Evidence(0, span.text, span.start, span.end, chunk, relevance, float(c), coverage,
-                                flag, vec))
+                                flag, vec, context_chars=self.context_chars))
         out.sort(key=lambda e: e.relevance, reverse=True)
         return out
 

@@ -66,7 +66,7 @@ def build(bot, n_distractors: int) -> None:
         raise SystemExit(f"ingest failed: {report.errors[:3]}")
 
 
-def previous_resolver(question, history, mode="heuristic", llm=None, turns=1):
+def previous_resolver(question, history, llm=None, settings=None):
     """The heuristic on main before this work: the previous question appended as context."""
     from assistant.conversation import Resolved, normalize_history
     from assistant.text import terms, words
@@ -75,7 +75,7 @@ def previous_resolver(question, history, mode="heuristic", llm=None, turns=1):
                  "these", "those", "there", "then", "also", "else", "other", "others", "former", "latter"}
     openers = re.compile(r"^\s*(and|but|so|also|what about|how about|and what|what else|why|then)\b", re.I)
     turns_ = normalize_history(history)
-    previous = [text for role, text in turns_ if role == "user"][-turns:]
+    previous = [text for role, text in turns_ if role == "user"][-(settings.history_turns if settings else 1):]
     needs = bool(set(words(question)) & dependent) or bool(openers.match(question)) or len(terms(question)) < 2
     if not previous or not needs:
         return Resolved(question)
