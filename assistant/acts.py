@@ -173,7 +173,7 @@ def complements(sentence: str, kind: str) -> list[Complement]:
         before = {t[0].lower() for t in toks[max(0, v - 2):v]}
         if not low.endswith(("ed", "ing")) and _POSSESSIVES & before:
             continue
-        if low not in {"asked", "urged", "called", "pressed"} and _BE & before:
+        if low.endswith(("ed", "en", "orn")) and low not in {"asked", "urged", "called", "pressed"} and _BE & before:
             continue  # passive: "he was dismissed by Shepherd" (but "was asked to" keeps its content)
         i = v + 1
         if low in _NEEDS_PARTICLE:

@@ -68,6 +68,8 @@ SENTENCES = [
      "a base form after a determiner is a noun"),
     ("He was dismissed by the chairman after the row.", "deny", [], "passive: what follows is the agent"),
     ("The promise has been broken by the government.", "commit", [], "a noun, then a passive"),
+    ("The TUC is calling on the government to stem job losses.", "request",
+     [("stem job losses", "the government")], "'is calling' is progressive, not passive"),
     ("He pledged 50,000 new homes by 2010.", "commit", [("50,000 new homes by 2010", "")],
      "a number with a comma is one token"),
     ("The firm pledged to cut 500 jobs by 2026, but unions objected.", "commit", [("cut 500 jobs by 2026", "")],
