@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.lexicon import DETERMINERS, MODALS
 from assistant.text import STOPWORDS, terms
 
 # Every form of every verb, by act. Irregular forms are listed, not derived.
@@ -57,7 +58,7 @@ _NEEDS_PARTICLE = {"call": {"on", "for", "upon"}, "calls": {"on", "for", "upon"}
                    "calling": {"on", "for", "upon"}}
 # Words after which the act's content starts (the clause after "to", "that", a modal, or the
 # object of "of"/"for"/"against"), per act.
-_MODALS = {"would", "will", "should", "could", "must", "might", "shall"}
+_MODALS = MODALS
 _OPENERS = {
     "request": {"to", "that", "for"} | _MODALS,
     "commit": {"to", "that"} | _MODALS,
@@ -77,7 +78,7 @@ _QUOTES = set("\"“”'‘’")
 # object or agent is almost always a clause the rules misread.
 _MAX_OBJECT_WORDS = 8
 _MAX_WORDS = 20
-_DETERMINERS = {"the", "a", "an", "his", "her", "their", "its", "this", "that", "these", "those", "our", "my", "your"}
+_DETERMINERS = DETERMINERS
 # "to" followed by one is a preposition ("promised £5m to the schools"), not an infinitive.
 _NOT_INFINITIVE = _DETERMINERS
 

@@ -32,6 +32,8 @@ from urllib.parse import urlsplit
 import yaml
 from langchain_core.documents import Document
 
+from assistant.lexicon import MONTH_NUMBER
+
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"}
 
 # Magic numbers of common binary formats people drop into news folders by mistake.
@@ -74,10 +76,6 @@ def doc_id_for(title: str, text: str) -> str:
     return digest[:16]
 
 
-_MONTHS = {name: i for i, names in enumerate(
-    [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
-     ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
-     ("dec", "december")], start=1) for name in names}
 _MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?" \
          r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 _DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+(\d{{4}})\b", re.I)
@@ -114,9 +112,9 @@ def normalize_date(value: object) -> str | None:
         else:
             return None  # 03/05/2024: March or May? Refuse rather than guess.
     elif match := _DAY_MONTH_YEAR.search(text):
-        ymd = (match[3], str(_MONTHS[match[2].lower()]), match[1])
+        ymd = (match[3], str(MONTH_NUMBER[match[2].lower()]), match[1])
     elif match := _MONTH_DAY_YEAR.search(text):
-        ymd = (match[3], str(_MONTHS[match[1].lower()]), match[2])
+        ymd = (match[3], str(MONTH_NUMBER[match[1].lower()]), match[2])
     if ymd is None:
         try:
             return email.utils.parsedate_to_datetime(text).date().isoformat()

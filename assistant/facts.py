@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from assistant.lexicon import BLOCS, DEMONYM, HONORIFICS, MONTHS, SAY_VERBS, STARTERS, TITLES, WEEKDAYS
 from assistant.settings import FactsSettings
 
 _UPPER = "A-ZÀ-ÖØ-Þ"
@@ -31,40 +32,11 @@ _CAP = rf"[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)*"
 # A run of capitalised words, joined by the particles names and organisations contain.
 _PHRASE = re.compile(rf"(?<![\w'’-])({_CAP}(?:(?: (?:of|and|de|al|bin|van|von|der|la|le))? {_CAP})*)")
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 DATE = re.compile(
     rf"\b(({'|'.join(WEEKDAYS)})|"
     rf"(\d{{1,2}} )?({'|'.join(MONTHS)}|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.)"
     r"( \d{1,2})?(,? \d{4})?|\d{4})\b")
 
-_HONORIFICS = {"Mr", "Mrs", "Ms", "Miss", "Dr", "Sir", "Dame", "Lord", "Lady"}
-# Words that open a capitalised run without being part of the name.
-_TITLES = _HONORIFICS | {
-    "President", "Vice", "Prime", "Minister", "Secretary", "Foreign", "Chancellor", "General", "Gen",
-    "Senator", "Sen", "Governor", "Gov", "Chief",
-    "Executive", "Captain", "Coach", "Judge", "Justice", "King", "Queen", "Prince", "Princess", "Pope",
-    "Mullah", "Sheikh", "Ayatollah", "Professor", "Prof", "Rep", "Representative", "Mayor", "Chair",
-    "Chairman", "Chairwoman", "Director", "Commissioner", "Ambassador", "Spokesman", "Spokeswoman",
-    "Attorney", "Lt", "Col", "Colonel", "Major", "Sgt", "Shadow", "Deputy", "Speaker", "Leader", "Head",
-    "Former", "Acting", "Interim", "State", "Defence", "Defense", "Home", "Health", "Finance",
-    # Roles news writers put before a name ("Singer Britney Spears", "Striker Wayne Rooney").
-    "Singer", "Actor", "Actress", "Rival", "Editor", "Producer", "Writer", "Author", "Veteran", "Striker",
-    "Midfielder", "Defender", "Goalkeeper", "Manager", "Boss", "Founder", "Analyst", "Economist",
-}
-_STARTERS = {
-    "The", "A", "An", "His", "Her", "Their", "Its", "Our", "This", "That", "These", "Those", "In", "On", "At",
-    "For", "But", "And", "Or", "As", "By", "From", "To", "With", "Without", "After", "Before", "During",
-    "While", "When", "Where", "Why", "How", "What", "Who", "If", "Since", "Until", "Under", "Despite",
-    "Although", "Though", "Separately", "Meanwhile", "However", "Earlier", "Later", "Last", "Next",
-    "Both", "Many", "Some", "Other", "Several", "Most", "All", "Each", "Every", "Once", "Then", "Now",
-    "Today", "Yesterday", "Tomorrow", "Also", "Still", "Even", "Only", "Just", "Like", "Unlike", "Among",
-    "Between", "Over", "About", "Asked", "According", "Speaking", "Celebrating", "Looking", "Taking",
-    "Thank", "Please", "Yes", "No", "Oh", "Best",
-}
-# Nationality words that precede titles and names ("French President Emmanuel Macron").
-_DEMONYM = re.compile(r"^(US|UK|EU|UN|[A-Z][a-z]+(ese|ian|ish|ean|an|ch|i|ic))$")
 _ORG_END = {
     "Administration", "Agency", "Airline", "Airlines", "Airways", "Army", "Assembly", "Association",
     "Authority", "Bank", "Board", "Bureau", "Center", "Centre", "Championship", "Club", "Commission",
@@ -84,9 +56,7 @@ _ROLE_AFTER = re.compile(  # "Patricia Sanders, spokeswoman for ..."
     r"^\s*,\s*(the |a |an )?([\w-]+ ){0,3}?(spokes\w+|minister|president|secretary|captain|chair\w*|ceo|"
     r"founder|co-founder|engineer|scientist|economist|editor|director|head|chief|leader|governor|judge|analyst|"
     r"professor|author|officer|official|mayor|manager|owner|boss)\b|^\s*,\s*(aged )?\d{1,3}\s*,", re.I)
-_SAYS_AFTER = re.compile(
-    r"^\s*(,[^,]{1,60},\s*)?(has\s+|had\s+|also\s+)?(said|says|told|tells|added|wrote|warned|urged|noted|"
-    r"announced|argued|insisted|explained|stated|exclaimed|posted|replied)\b", re.I)
+_SAYS_AFTER = re.compile(rf"^\s*(,[^,]{{1,60}},\s*)?(has\s+|had\s+|also\s+)?({'|'.join(SAY_VERBS)})\b", re.I)
 _SAYS_BEFORE = re.compile(r"\b(said|says|told|added|according to)\s*$", re.I)
 _LOCATIVE = re.compile(
     r"\b(in|at|near|from|outside|across|into|to|around|throughout|of the city of|city of|visit to|"
@@ -151,16 +121,21 @@ class _Mention:
     weight: float
 
 
+def _nationality(word: str) -> bool:
+    """"French", "US": a word that may stand before a title without being part of a name."""
+    return word in BLOCS or DEMONYM.match(word) is not None
+
+
 def _strip(words: list[str]) -> tuple[list[str], list[str]]:
     """Drops sentence starters, nationality words and titles from the front of a run; not
     titles from an organisation's name ("Foreign Ministry", "Justice Department")."""
     prefix: list[str] = []
     if not words:
         return prefix, words
-    titles = set() if words[-1] in _ORG_END else _TITLES
-    while words and (words[0] in _STARTERS or words[0] in titles or words[0] in {"of", "and"}
-                     or (_DEMONYM.match(words[0]) and len(words) > 1
-                         and (words[1] in titles or _DEMONYM.match(words[1]) is not None))):
+    titles = set() if words[-1] in _ORG_END else TITLES
+    while words and (words[0] in STARTERS or words[0] in titles or words[0] in {"of", "and"}
+                     or (_nationality(words[0]) and len(words) > 1
+                         and (words[1] in titles or _nationality(words[1])))):
         prefix.append(words.pop(0))
     while words and words[-1] in {"of", "and", "de", "al", "bin", "van", "von", "der", "la", "le"}:
         words.pop()
@@ -171,7 +146,7 @@ def _split_joined(words: list[str]) -> list[list[str]]:
     """Where a run is several names: "Wang Yi and Mullah Baradar", "Antonio Reina of Spain".
     One name: "Belt and Road Initiative", "Securities and Exchange Commission", "Bank of England"."""
     for i, w in enumerate(words[1:], start=1):
-        if w in _HONORIFICS:  # "in California Mr Torvalds said"
+        if w in HONORIFICS:  # "in California Mr Torvalds said"
             return [*_split_joined(words[:i]), *_split_joined(words[i:])]
     if "of" in words:
         i = words.index("of")
@@ -211,7 +186,7 @@ def _person_signs(name: str, ms: Sequence[_Mention], surname_alone: int) -> bool
     if surname_alone:
         return True
     for m in ms:
-        if any(p in _TITLES for p in m.prefix) or _ROLE_BEFORE.search(m.before) or _SAYS_AFTER.match(m.after):
+        if any(p in TITLES for p in m.prefix) or _ROLE_BEFORE.search(m.before) or _SAYS_AFTER.match(m.after):
             return True
         if _SAYS_BEFORE.search(m.before) and re.match(r"^\s*([,.;]|$)", m.after):
             return True  # "..., said Vince Clemente."
@@ -230,7 +205,7 @@ def _surname_alone(name: str, joined: str) -> int:
     count = 0
     for m in pattern.finditer(joined):
         previous = re.search(rf"([{_UPPER}][{_LOWER}]+) $", joined[max(0, m.start() - 30): m.start()])
-        if previous and previous.group(1) in _HONORIFICS:
+        if previous and previous.group(1) in HONORIFICS:
             count += 1  # "Ms Sanders said"
             continue
         if previous:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.lexicon import MONTHS, ORG_NOUNS, PERSON_NOUNS, PLACE_NOUNS, STARTERS, TIME_NOUNS, TITLES, WEEKDAYS
 from assistant.text import STOPWORDS, question_type, terms, words
 
 # Expected answer kinds, from most to least specific.
@@ -22,36 +23,6 @@ KINDS = ("person", "place", "org", "time", "number", "percent", "money", "name",
 _WH = re.compile(r"\b(how many|how much|how long|how old|how far|how often|how big|how large|how tall|how high|"
                  r"who|whom|whose|where|when|which|what|why|how)\b", re.I)
 
-# Head nouns that name the kind of thing asked for ("which *country*", "what *company*").
-_PERSON_NOUNS = {
-    "person", "people", "man", "woman", "president", "minister", "singer", "actor", "actress", "musician",
-    "player", "justice", "judge", "monarch", "royal", "figure", "politician", "contender", "candidate", "ceo",
-    "leader", "star", "athlete", "rapper", "celebrity", "chef", "author", "writer", "director", "governor",
-    "senator", "king", "queen", "prince", "princess", "pope", "footballer", "golfer", "driver", "artist",
-    "comedian", "presenter", "host", "billionaire", "entrepreneur", "founder", "officer", "official", "member",
-    "chancellor", "secretary", "spokesman", "spokeswoman", "mayor", "coach", "manager", "captain", "boss",
-    "chairman", "chief", "head", "successor", "predecessor", "winner", "champion", "child", "son", "daughter",
-    "wife", "husband", "mother", "father", "brother", "sister", "teenager", "pitcher", "quarterback",
-    "tennis", "boxer", "swimmer", "gymnast", "sprinter", "cyclist", "skier", "rider", "dancer", "model",
-    "influencer", "youtuber", "streamer", "scientist", "economist", "lawyer", "prosecutor", "suspect",
-    "defendant", "victim", "astronaut", "pilot", "journalist", "reporter", "anchor", "designer", "composer",
-    "band", "group", "duo", "character", "nominee", "justices", "representative", "lawmaker", "speaker",
-}
-_PLACE_NOUNS = {
-    "country", "countries", "city", "cities", "state", "states", "island", "islands", "nation", "region",
-    "town", "capital", "continent", "county", "province", "village", "territory", "venue", "location",
-    "place", "port", "river", "lake", "sea", "ocean", "mountain", "volcano", "park", "area", "neighbourhood",
-    "neighborhood", "district", "borough", "airport", "stadium", "resort", "destination", "border", "coast",
-}
-_ORG_NOUNS = {
-    "company", "companies", "firm", "retailer", "automaker", "carmaker", "chain", "team", "club", "party",
-    "brand", "app", "airline", "bank", "network", "union", "giant", "manufacturer", "organisation",
-    "organization", "agency", "newspaper", "broadcaster", "channel", "platform", "startup", "store",
-    "supermarket", "university", "school", "charity", "group", "publisher", "studio", "label", "website",
-    "service", "outlet", "court", "department", "ministry", "regulator", "maker", "business", "corporation",
-    "conglomerate", "insurer", "lender", "exchange", "league",
-}
-_TIME_NOUNS = {"year", "date", "day", "month", "time", "decade", "century", "season", "week", "hour"}
 _NAME_Q = re.compile(r"\b(what is|what was|what's) (the )?(name|title|nickname)\b|\b(known as|called|named|dubbed|"
                      r"titled|nicknamed) what\b|\bwhat (is|was) (it|he|she|they) (called|named|known as)\b", re.I)
 _PERCENT_Q = re.compile(r"\b(what|which) (percentage|percent|share|proportion|fraction)\b|\bhow much of\b", re.I)
@@ -97,7 +68,7 @@ def _clause(question: str) -> str:
 def _known(word: str) -> bool:
     w = word.lower()
     base = w[:-1] if w.endswith("s") else w
-    nouns = _PERSON_NOUNS | _PLACE_NOUNS | _ORG_NOUNS | _TIME_NOUNS
+    nouns = PERSON_NOUNS | PLACE_NOUNS | ORG_NOUNS | TIME_NOUNS
     return w in nouns or base in nouns
 
 
@@ -143,7 +114,7 @@ def analyse(question: str) -> Question:
 
 
 def _expected(clause: str, wh: str, coarse: str | None, head: str) -> str:
-    singular = head[:-1] if head.endswith("s") and head[:-1] in (_PERSON_NOUNS | _PLACE_NOUNS | _ORG_NOUNS) else head
+    singular = head[:-1] if head.endswith("s") and head[:-1] in (PERSON_NOUNS | PLACE_NOUNS | ORG_NOUNS) else head
     if coarse == "money" or _MONEY_BEFORE.search(clause):
         return "money"
     if _PERCENT_Q.search(clause):
@@ -155,7 +126,7 @@ def _expected(clause: str, wh: str, coarse: str | None, head: str) -> str:
     if wh == "how long":
         return "number" if re.search(r"\bhow long (did|does|do|will|would|has|have|had|is|was)\b", clause, re.I) \
             else "time"
-    if wh == "when" or coarse == "time" or singular in _TIME_NOUNS:
+    if wh == "when" or coarse == "time" or singular in TIME_NOUNS:
         return "time"
     if wh in {"who", "whom", "whose"}:
         return "person"
@@ -165,11 +136,11 @@ def _expected(clause: str, wh: str, coarse: str | None, head: str) -> str:
         return "reason"
     if wh == "how":
         return "manner"
-    if singular in _PERSON_NOUNS:
+    if singular in PERSON_NOUNS:
         return "person"
-    if singular in _PLACE_NOUNS:
+    if singular in PLACE_NOUNS:
         return "place"
-    if singular in _ORG_NOUNS:
+    if singular in ORG_NOUNS:
         return "org"
     if _NAME_Q.search(clause):
         return "name"
@@ -185,8 +156,7 @@ def _expected(clause: str, wh: str, coarse: str | None, head: str) -> str:
 # ---- names in a text (antecedents for follow-ups) ------------------------------------------
 _NAME_WORD = re.compile(r"[A-Z][\w’'.&-]*|[a-z]+")
 _JOINERS = {"of", "de", "van", "von", "der", "al", "bin", "&"}
-_CALENDAR = {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-             "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
+_CALENDAR = frozenset(MONTHS) | frozenset(WEEKDAYS)
 
 
 def _everyday(word: str) -> bool:
@@ -200,8 +170,6 @@ def _everyday(word: str) -> bool:
 def names(text: str) -> list[str]:
     """Capitalised names in reading order, without sentence starters, titles or a possessive:
     "What did Wang Yi ask of the Taliban?" -> ["Wang Yi", "Taliban"]; "WorldCom's" -> "WorldCom"."""
-    from assistant.facts import _STARTERS, _TITLES
-
     out: list[str] = []
     for sentence in re.split(r"(?<=[.!?])\s+", text):
         tokens = _NAME_WORD.findall(sentence)
@@ -214,7 +182,7 @@ def names(text: str) -> list[str]:
             if token in _JOINERS and run and k + 1 < len(tokens) and tokens[k + 1][:1].isupper():
                 run.append(token)
                 continue
-            while run and (run[0] in _STARTERS or run[0].rstrip(".") in _TITLES or run[0] in _JOINERS
+            while run and (run[0] in STARTERS or run[0].rstrip(".") in TITLES or run[0] in _JOINERS
                            or run[0].lower() in STOPWORDS):
                 run.pop(0)
             if len(run) == 1 and k == 1 and _everyday(run[0]):

@@ -67,7 +67,8 @@ from pathlib import Path
 import numpy as np
 
 from assistant.acts import Act, best_complement, question_act
-from assistant.facts import _DEMONYM, _STARTERS, _TITLES, DATE, gazetteer
+from assistant.facts import DATE, gazetteer
+from assistant.lexicon import DEMONYM, STARTERS, TITLES
 from assistant.question import Question, analyse
 from assistant.text import NUMBER_WORDS, STOPWORDS, terms, token_counter
 
@@ -210,9 +211,9 @@ def _names(found: dict, sent: int, toks: list[_Token]) -> None:
                 flags = ["maximal"] if (a == heads[0] and b == heads[-1]) else ["subrun"]
                 if a == 0:
                     flags.append("sentence_start")
-                if toks[a].text in _STARTERS or toks[a].text in _TITLES:
+                if toks[a].text in STARTERS or toks[a].text in TITLES:
                     flags.append("starts_with_title")
-                if a > i and toks[a - 1].text in _TITLES:
+                if a > i and toks[a - 1].text in TITLES:
                     flags.append("after_title")
                 end = _possessive_end(toks[b])
                 if end != toks[b].end:
@@ -442,7 +443,7 @@ def _features(q: Question, texts: Sequence[str], scores: Sequence[float], toks_a
         lower_one = _one_token(" " + span.lower())
         f["common_word"] = float(lower_one)
         f["common_name"] = float(not lower_one and _one_token(" " + span))
-        f["demonym"] = float(bool(_DEMONYM.match(span)) and not gazetteer().kind(span))
+        f["demonym"] = float(bool(DEMONYM.match(span)) and not gazetteer().kind(span))
     f["stop_inside"] = sum(1 for w in span_words if w in STOPWORDS) / max(1, n_words)
     f["ends_stop"] = float(bool(span_words) and span_words[-1] in STOPWORDS)
     if "clause" in shapes:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assistant.brief.select import near_duplicate
+from assistant.lexicon import DEMONYM, HONORIFICS, QUOTE_VERBS, TITLES
 from assistant.settings import AttributionSettings, BriefSettings
 
 if TYPE_CHECKING:
@@ -44,23 +45,11 @@ _NOT_NAME = {
     # page furniture that opens a caption run into the text ("Scroll down for video CLAIM: ...")
     "Scroll", "Click", "Share", "Pictured", "Picture", "Photo", "Video", "Watch", "Read", "Follow",
 }
-# Role words that may stand before a name: "Prime Minister Tony Blair", "coach Joe Bloggs".
-_ROLE = {"President", "Prime", "Minister", "Secretary", "Chancellor", "General", "Senator", "Governor", "Chief",
-         "Executive", "Captain", "Coach", "Judge", "King", "Queen", "Prince", "Princess", "Pope", "Mayor",
-         "Chairman", "Director", "Commissioner", "Ambassador", "Spokesman", "Spokeswoman", "Foreign", "Home",
-         "Health", "Shadow", "Deputy", "Leader", "Manager", "Boss", "Striker", "Defender", "Midfielder",
-         "Singer", "Actor", "Actress", "Former", "Vice", "Attorney", "Rep", "Sen", "Gov", "Mullah", "Sheikh",
-         "Culture", "Education", "Defence", "Defense", "Trade", "Energy", "Transport", "Environment", "Justice",
-         "Interior", "State", "Labour", "Conservative", "Tory", "Liberal", "Democrat", "Republican", "Chair",
-         "Founder", "Analyst", "Economist", "Editor", "Officer", "Official", "Head", "Professor", "Prof",
-         "Bishop", "Archbishop", "Lawyer", "Agent", "Passenger", "Witness", "Resident", "Fan", "Player"}
+# Role words that may stand before a speaker's name and are not part of it ("Prime Minister
+# Tony Blair" -> "Tony Blair"); honorifics stay ("Mr Blair").
+_ROLE = TITLES - HONORIFICS
 
-_VERB = (r"(?:said|says|say|told|tells|added|adds|warned|warns|explained|explains|insisted|insists|argued|argues|"
-         r"stated|states|claimed|claims|declared|declares|admitted|admits|announced|announces|confirmed|confirms|"
-         r"denied|denies|urged|urges|noted|notes|stressed|stresses|wrote|writes|asked|asks|replied|replies|"
-         r"commented|comments|revealed|reveals|believes|believed|continued|continues|predicted|predicts|"
-         r"suggested|suggests|conceded|concedes|acknowledged|acknowledges|tweeted|posted|recalled|recalls|"
-         r"added|joked|jokes|vowed|vows|pointed out|points out|went on|saying)")
+_VERB = f"(?:{'|'.join(QUOTE_VERBS)})"
 _SPEECH = re.compile(rf"\b{_VERB}\b", re.I)
 _ACCORDING = re.compile(r"\baccording to\b", re.I)
 # Quotation marks around at least four words. Single quotes (the DailyMail house style) must
@@ -96,10 +85,6 @@ def is_reported_speech(sentence: str) -> bool:
     return bool(_FRAME.search(sentence))
 
 
-_DEMONYM = re.compile(r"^([A-Z][a-z]+(ese|ian|ish|ean)|French|Dutch|Greek|Swiss|Thai|Arab|American|German|Mexican|"
-                      r"African|Korean|Moroccan|Cuban|Afghan|Pakistani|Iraqi|Israeli|Saudi|Kuwaiti|Somali|Yemeni)$")
-
-
 def names_in(text: str) -> list[tuple[int, int, str]]:
     """Capitalised names and acronyms in reading order (start, end, name), with leading roles,
     sentence starters and honorifics kept apart: "Prime Minister Tony Blair" -> "Tony Blair".
@@ -113,7 +98,7 @@ def names_in(text: str) -> list[tuple[int, int, str]]:
             parts = parts[1:]
         if not parts or (parts[0] in _HONORIFIC and len(parts) == 1):
             continue
-        if len(parts) == 1 and _DEMONYM.match(parts[0]):
+        if len(parts) == 1 and DEMONYM.match(parts[0]):
             continue
         start = text.index(parts[0], start)
         end = start + len(" ".join(parts))

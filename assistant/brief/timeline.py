@@ -19,13 +19,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.lexicon import MONTH_NUMBER, MONTHS, WEEKDAYS
 from assistant.settings import BriefSettings
 from assistant.text import terms
 
-_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-           "november", "december"]
-_MON = {m[:3]: i + 1 for i, m in enumerate(_MONTHS)} | {"sept": 9}
-_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_MONTHS = [m.lower() for m in MONTHS]
+_WEEKDAYS = [d.lower() for d in WEEKDAYS]
 _MONTH_RE = r"(january|february|march|april|may|june|july|august|september|october|november|december|" \
             r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?"
 _DATE = re.compile(
@@ -67,14 +66,14 @@ def resolve_dates(sentence: str, article_date: str | None) -> list[FoundDate]:
             if g["iso"]:
                 out.append(FoundDate(text, g["iso"]))
             elif g["m1"] or g["m2"]:
-                month = _MON[(g["m1"] or g["m2"]).lower().rstrip(".")[:3]]
+                month = MONTH_NUMBER[(g["m1"] or g["m2"]).lower().rstrip(".")[:3]]
                 day = int(g["d1"] or g["d2"])
                 year = g["y1"] or g["y2"]
                 if year is None and base is None:
                     continue
                 out.append(FoundDate(text, dt.date(int(year) if year else base.year, month, day).isoformat()))
             elif g["m3"]:
-                month = _MON[g["m3"].lower().rstrip(".")[:3]]
+                month = MONTH_NUMBER[g["m3"].lower().rstrip(".")[:3]]
                 out.append(FoundDate(text, f"{int(g['y3']):04d}-{month:02d}"))
             elif g["wd"] and base is not None:
                 target = _WEEKDAYS.index(g["wd"].lower())

@@ -15,10 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from assistant.catalog import Filters
+from assistant.lexicon import MONTH_NUMBER
 
-_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
-_MONTHS |= {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
-_MONTHS["sept"] = 9
 _ISO = re.compile(r"^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?$")
 _MONTH_YEAR = re.compile(r"^([A-Za-z]+)\.?,?\s+(\d{4})$")
 _DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})\s+([A-Za-z]+)\.?,?\s+(\d{4})$")
@@ -40,13 +38,13 @@ def parse_date(text: str | None, *, end: bool = False) -> str | None:
     if m := _ISO.match(raw):
         year, month, day = int(m.group(1)), m.group(2) and int(m.group(2)), m.group(3) and int(m.group(3))
     elif m := _MONTH_YEAR.match(raw):
-        month, year = _MONTHS.get(m.group(1).lower()), int(m.group(2))
+        month, year = MONTH_NUMBER.get(m.group(1).lower()), int(m.group(2))
         if month is None:
             raise DateInputError(f"“{raw}” is not a date: “{m.group(1)}” is not a month. {HOW}")
     elif m := _DAY_MONTH_YEAR.match(raw):
-        day, month, year = int(m.group(1)), _MONTHS.get(m.group(2).lower()), int(m.group(3))
+        day, month, year = int(m.group(1)), MONTH_NUMBER.get(m.group(2).lower()), int(m.group(3))
     elif m := _MONTH_DAY_YEAR.match(raw):
-        month, day, year = _MONTHS.get(m.group(1).lower()), int(m.group(2)), int(m.group(3))
+        month, day, year = MONTH_NUMBER.get(m.group(1).lower()), int(m.group(2)), int(m.group(3))
     if year is None or (month is None and day is not None):
         raise DateInputError(f"“{raw}” is not a date. {HOW}")
     if month is None:

@@ -1,0 +1,117 @@
+"""The words every stage shares: calendar names, titles and roles, the nouns that say what
+kind of thing a question asks for, verbs of saying, determiners and modals.
+
+One list per idea, so "what is a title" or "what is a verb of saying" has one answer across
+question analysis, short answers, follow-ups, the who/when/where facts, quote attribution and
+speech acts. These are linguistic data, not tuned numbers: a word is added where a test or a
+bench shows a miss (tests/test_lexicon.py checks the lists are consistent). Merging the
+copies that used to live in facts.py, question.py, conversation.py and brief/quotes.py was
+measured with the benches named in the closing note of issue 21 (golden briefs, quote
+attribution, who/where facts, short answers, follow-up evidence).
+"""
+
+from __future__ import annotations
+
+import re
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# Lower-case month names and the abbreviations news writes ("Sept") -> month number.
+MONTH_NUMBER: dict[str, int] = {m.lower(): i for i, m in enumerate(MONTHS, start=1)} | {
+    m[:3].lower(): i for i, m in enumerate(MONTHS, start=1)} | {"sept": 9}
+
+HONORIFICS = frozenset({
+    "Dame", "Dr", "Lady", "Lord", "Miss", "Mr", "Mrs", "Ms", "Sir",
+})
+# Words that stand before a name without being part of it: honorifics, offices, roles news
+# writers put in front ("Singer Britney Spears", "Tory leader Michael Howard"), party words.
+TITLES = HONORIFICS | frozenset({
+    "Acting", "Actor", "Actress", "Agent", "Ambassador", "Analyst", "Archbishop", "Attorney", "Author",
+    "Ayatollah", "Bishop", "Boss", "Captain", "Chair", "Chairman", "Chairwoman", "Chancellor", "Chief",
+    "Coach", "Col", "Colonel", "Commissioner", "Conservative", "Culture", "Dame", "Defence", "Defender",
+    "Defense", "Democrat", "Democratic", "Deputy", "Director", "Dr", "Economist", "Editor", "Education", "Energy",
+    "Environment", "Executive", "Fan", "Finance", "Foreign", "Former", "Founder", "Gen", "General",
+    "Goalkeeper", "Gov", "Governor", "Head", "Health", "Home", "Interim", "Interior", "Judge", "Justice",
+    "King", "Labour", "Lady", "Lawyer", "Leader", "Liberal", "Lord", "Lt", "Major", "Manager", "Mayor",
+    "Midfielder", "Minister", "Miss", "Mr", "Mrs", "Ms", "Mullah", "Officer", "Official", "Passenger",
+    "Player", "Pope", "President", "Prime", "Prince", "Princess", "Producer", "Prof", "Professor", "Queen",
+    "Rep", "Representative", "Republican", "Resident", "Rival", "Secretary", "Sen", "Senator", "Sgt", "Shadow",
+    "Sheikh", "Singer", "Sir", "Speaker", "Spokesman", "Spokeswoman", "State", "Striker", "Tory", "Trade",
+    "Transport", "Veteran", "Vice", "Witness", "Writer",
+})
+# Capitalised words that open a sentence or a run without being a name.
+STARTERS = frozenset({
+    "A", "About", "According", "After", "All", "Also", "Although", "Among", "An", "And", "As", "Asked", "At",
+    "Before", "Best", "Between", "Both", "But", "By", "Celebrating", "Despite", "During", "Each", "Earlier",
+    "Even", "Every", "For", "From", "Her", "His", "How", "However", "If", "In", "Its", "Just", "Last", "Later",
+    "Like", "Looking", "Many", "Meanwhile", "Most", "Next", "No", "Now", "Oh", "On", "Once", "Only", "Or",
+    "Other", "Our", "Over", "Please", "Separately", "Several", "Since", "Some", "Speaking", "Still", "Taking",
+    "Thank", "That", "The", "Their", "Then", "These", "This", "Those", "Though", "To", "Today", "Tomorrow",
+    "Under", "Unlike", "Until", "What", "When", "Where", "While", "Who", "Why", "With", "Without", "Yes",
+    "Yesterday",
+})
+# Nationality words ("French President Emmanuel Macron"). Endings cover most ("Chinese",
+# "Italian", "Spanish", "Chilean"); the rest are listed, because "-an", "-i" and "-ch" endings
+# also end surnames ("Henman", "Edelman", "Ancelotti", "Bach").
+DEMONYM = re.compile(
+    r"^([A-Z][a-z]+(ese|ian|ish|ean)|French|Dutch|Czech|Greek|Swiss|Thai|Arab|Welsh|Serb|Croat|Slovak|"
+    r"American|German|Mexican|African|Korean|Moroccan|Cuban|Afghan|Kenyan|Ugandan|Venezuelan|Dominican|Jamaican|"
+    r"Libyan|Pakistani|Iraqi|Israeli|Saudi|Kuwaiti|Somali|Yemeni|Omani|Qatari|Emirati|"
+    r"Bangladeshi|Nepali|Icelandic)$")
+# Blocs and countries written as initials, which stand before titles the way nationalities do
+# ("US Secretary of State Antony Blinken", "EU Commissioner ...").
+BLOCS = frozenset({"US", "UK", "EU", "UN"})
+
+# Head nouns that name the kind of thing asked for ("which *country*", "that *campaigner*").
+PERSON_NOUNS = frozenset({
+    "actor", "actress", "anchor", "artist", "astronaut", "athlete", "author", "band", "billionaire", "boss",
+    "boxer", "brother", "campaigner", "candidate", "captain", "celebrity", "ceo", "chairman", "champion",
+    "chancellor", "character", "chef", "chief", "child", "coach", "comedian", "composer", "contender",
+    "cyclist", "dancer", "daughter", "defendant", "designer", "director", "driver", "duo", "economist",
+    "entrepreneur", "executive", "father", "figure", "footballer", "founder", "golfer", "governor", "group",
+    "gymnast", "head", "host", "husband", "influencer", "journalist", "judge", "justice", "justices", "king",
+    "lawmaker", "lawyer", "leader", "man", "manager", "mayor", "member", "minister", "model", "monarch",
+    "mother", "musician", "nominee", "officer", "official", "people", "person", "pilot", "pitcher", "player",
+    "politician", "pope", "predecessor", "presenter", "president", "prince", "princess", "prosecutor",
+    "quarterback", "queen", "rapper", "reporter", "representative", "rider", "royal", "scientist", "secretary",
+    "senator", "singer", "sister", "skier", "son", "speaker", "spokesman", "spokeswoman", "sprinter", "star",
+    "streamer", "striker", "successor", "suspect", "swimmer", "teenager", "tennis", "victim", "wife", "winner",
+    "witness", "woman", "writer", "youtuber",
+})
+PLACE_NOUNS = frozenset({
+    "airport", "area", "border", "borough", "capital", "cities", "city", "coast", "continent", "countries",
+    "country", "county", "destination", "district", "island", "islands", "lake", "location", "mountain",
+    "nation", "neighborhood", "neighbourhood", "ocean", "park", "place", "port", "province", "region",
+    "resort", "river", "sea", "stadium", "state", "states", "territory", "town", "venue", "village", "volcano",
+})
+ORG_NOUNS = frozenset({
+    "agency", "airline", "app", "automaker", "bank", "brand", "broadcaster", "business", "carmaker", "carrier",
+    "chain", "channel", "charity", "club", "companies", "company", "conglomerate", "corporation", "court",
+    "department", "exchange", "firm", "giant", "government", "group", "insurer", "label", "league", "lender",
+    "maker", "manufacturer", "ministry", "movement", "network", "newspaper", "organisation", "organization",
+    "outlet", "party", "platform", "publisher", "regulator", "retailer", "school", "service", "startup",
+    "store", "studio", "supermarket", "team", "think-tank", "union", "university", "website",
+})
+TIME_NOUNS = frozenset({"year", "date", "day", "month", "time", "decade", "century", "season", "week", "hour"})
+
+# Verbs of saying: a name right before one is a person or a body that speaks ("Mr Straw said").
+SAY_VERBS = (
+    "said", "says", "told", "tells", "added", "wrote", "warned", "urged", "noted", "announced", "argued",
+    "insisted", "explained", "stated", "exclaimed", "posted", "replied",
+)
+# ... and the wider set that marks reported speech next to a quotation ("..., he continued",
+# "she believes", "he pointed out"), which alone would make "the Federal Government continues"
+# a speaker.
+QUOTE_VERBS = (
+    *SAY_VERBS, "say", "adds", "warns", "explains", "insists", "argues", "states", "claimed", "claims",
+    "declared", "declares", "admitted", "admits", "announces", "confirmed", "confirms", "denied", "denies",
+    "urges", "notes", "stressed", "stresses", "writes", "asked", "asks", "replies", "commented", "comments",
+    "revealed", "reveals", "believes", "believed", "continued", "continues", "predicted", "predicts",
+    "suggested", "suggests", "conceded", "concedes", "acknowledged", "acknowledges", "tweeted", "recalled",
+    "recalls", "joked", "jokes", "vowed", "vows", "pointed out", "points out", "went on", "saying",
+)
+
+DETERMINERS = frozenset({"the", "a", "an", "his", "her", "their", "its", "this", "that", "these", "those", "our",
+                         "my", "your"})
+MODALS = frozenset({"would", "will", "should", "could", "must", "might", "shall"})
