@@ -62,17 +62,15 @@ class Evidence:
         return passage_context(m.get("title", ""), before, self.context_chars)
 
 
+@dataclass
 class EvidenceSelector:
-    def __init__(self, embedder: CachedEmbeddings, catalog: Catalog, counter: TokenCounter,
-                 settings: AnswerSettings, judge: AnswerJudge | None = None,
-                 context_chars: int = VerifySettings().context_chars):
-        self.embedder = embedder
-        self.catalog = catalog
-        self.count = counter
-        self.settings = settings
-        self.judge = judge
-        self.context_chars = context_chars
-        self._doc_terms: dict[str, set[str]] = {}
+    embedder: CachedEmbeddings
+    catalog: Catalog
+    count: TokenCounter
+    settings: AnswerSettings
+    judge: AnswerJudge | None = None
+    context_chars: int = VerifySettings().context_chars  # setting verify.context_chars
+    _doc_terms: dict[str, set[str]] = field(default_factory=dict, init=False, repr=False)
 
     def judge_inputs(self, question: str, chunks: list[Document], query_vector: list[float] | None,
                      context: str = "", standalone: str | None = None
