@@ -3,8 +3,8 @@
     python docs/make_screenshots.py            # needs Debian's Chromium (/usr/bin/chromium) and Playwright
 
 Starts `assistant serve` over the bundled sample articles in a throw-away data folder, drives
-it in headless Chromium at 1400x1000 the way a user would (a question, the library, a brief of
-one article) and saves each tab. Nothing is downloaded; the answers are the bundled model's.
+it in headless Chromium at 1400x1000 the way a user would (a question and its follow-up, the
+library, a brief of one article) and saves each tab. Nothing is downloaded; the answers are the bundled model's.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from test_ui import start_server  # noqa: E402  (the browser tests' server: the 
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 QUESTION = "What did Wang Yi ask of the Taliban?"
+FOLLOW_UP = "And what did the Taliban promise in return?"
 BRIEF_OF = "Chinese Officials"
 
 
@@ -40,12 +41,13 @@ def shoot(url: str, out: Path) -> None:
         page.set_default_timeout(180_000)
         page.goto(url)
         page.wait_for_selector("#chat button.example")
-        page.fill("#question textarea", QUESTION)
-        page.keyboard.press("Enter")
-        page.wait_for_function("""() => { const t = document.querySelector('#sources .turn');
-            return t && !t.innerText.includes('checking the answer')
-              && !document.querySelector('#question textarea').disabled; }""")
-        settle(page)
+        for n, question in enumerate((QUESTION, FOLLOW_UP), start=1):  # a question, then its follow-up
+            page.fill("#question textarea", question)
+            page.keyboard.press("Enter")
+            page.wait_for_function("""(n) => { const t = document.querySelectorAll('#sources .turn');
+                return t.length >= n && !t[t.length - 1].innerText.includes('checking the answer')
+                  && !document.querySelector('#question textarea').disabled; }""", arg=n)
+            settle(page)
         page.screenshot(path=str(out / "ask.png"))
 
         page.get_by_role("tab", name="Library").click()
