@@ -131,7 +131,7 @@ class EvidenceSelector:
         q_terms = list(dict.fromkeys(terms(question)))
         c_terms = [t for t in dict.fromkeys(terms(context)) if t not in q_terms]
         idf = self.catalog.idf(q_terms + c_terms) if q_terms or c_terms else {}
-        idf = {t: w * (1.0 if t in q_terms else 0.3) for t, w in idf.items()}
+        idf = {t: w * (1.0 if t in q_terms else self.settings.context_term_weight) for t, w in idf.items()}
         total = sum(idf.values()) or 1.0
         vectors = self.embedder.embed_texts([s.text for s, _, _ in spans])
         if context or query_vector is None:
@@ -148,7 +148,7 @@ class EvidenceSelector:
             if reported:
                 own |= set(terms(act.verb))  # "assured China that ..." holds the "promise" asked about
             context = set(terms(f"{chunk.metadata.get('title', '')} {prev}"))
-            covered = sum(w for t, w in idf.items() if t in own) + 0.5 * sum(
+            covered = sum(w for t, w in idf.items() if t in own) + s.context_coverage_weight * sum(
                 w for t, w in idf.items() if t in context and t not in own)
             coverage = covered / total
             relevance = s.evidence_cosine_weight * float(c) + (1 - s.evidence_cosine_weight) * coverage
@@ -182,7 +182,7 @@ class EvidenceSelector:
         for ev in ranked:
             if len(picked) >= limit:
                 break
-            if any(_near_duplicate(ev, p) for p in picked):
+            if any(_near_duplicate(ev, p, self.settings.evidence_duplicate_cosine) for p in picked):
                 continue
             cost = self.count(ev.text)
             if picked and used + cost > budget:
@@ -203,9 +203,9 @@ class Selection:
     unknown_names: list[str] = field(default_factory=list)
 
 
-def _near_duplicate(a: Evidence, b: Evidence) -> bool:
+def _near_duplicate(a: Evidence, b: Evidence, max_cosine: float) -> bool:
     if a.doc_id == b.doc_id and a.start < b.end and b.start < a.end:
         return True
     if a.vector and b.vector:
-        return float(np.dot(a.vector, b.vector)) > 0.95
+        return float(np.dot(a.vector, b.vector)) > max_cosine
     return False

@@ -157,6 +157,16 @@ class AnswerSettings(BaseModel):
     evidence_cosine_weight: float = 0.7
     evidence_rank_penalty: float = 0.02
     answer_type_bonus: float = 0.05
+    # In that coverage, a follow-up's earlier question (its context) weighs context_term_weight
+    # of the follow-up's own terms, and a question term found only in the sentence's title or
+    # the sentence before it counts context_coverage_weight. Set by hand in the first version,
+    # not measured on their own; the judge (assistant/judge) was trained on coverage computed
+    # with them, so changing them means retraining it (python bench/train_judge.py).
+    context_term_weight: float = 0.3
+    context_coverage_weight: float = 0.5
+    # Two evidence sentences whose embedding cosine exceeds this say the same thing; only the
+    # better one is kept. Set by hand, not measured.
+    evidence_duplicate_cosine: float = 0.95
     # Abstain when the judge's probability that the library answers the question (assistant/
     # judge/answerability.py) is below this. Operating point chosen on the dev weeks of the QA
     # benchmark (python bench/train_judge.py): the highest threshold whose out-of-fold dev false

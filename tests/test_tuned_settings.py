@@ -19,7 +19,7 @@ from assistant.brief.select import Candidate, admissible, choose, near_duplicate
 from assistant.brief.timeline import FoundDate, when_line
 from assistant.claims import degenerate, split_claims
 from assistant.conversation import needs_context
-from assistant.evidence import Evidence
+from assistant.evidence import Evidence, _near_duplicate
 from assistant.facts import facts
 from assistant.retrieval import diversify
 from assistant.settings import (
@@ -69,6 +69,9 @@ DEFAULTS = [
     (BriefSettings().attribution, "pronoun_depth", 2, "brief.attribution is AttributionSettings"),
     (AnswerSettings(), "claim_min_words", 3, "claims.py MIN_CLAIM_WORDS"),
     (AnswerSettings(), "related_passages", 3, "abstention.py abstained: [:3]"),
+    (AnswerSettings(), "context_term_weight", 0.3, "evidence.py candidates: context terms * 0.3"),
+    (AnswerSettings(), "context_coverage_weight", 0.5, "evidence.py candidates: 0.5 * title/previous coverage"),
+    (AnswerSettings(), "evidence_duplicate_cosine", 0.95, "evidence.py _near_duplicate: cosine > 0.95"),
     (AnswerSettings(), "followup_min_terms", 2, "conversation.py needs_context: len(terms) < 2"),
     (AnswerSettings(), "condense_max_growth", 4.0, "conversation.py: 4 * len(question)"),
     (AnswerSettings(), "condense_max_extra_chars", 200, "conversation.py: + 200"),
@@ -184,3 +187,11 @@ CHANGES = [
 @pytest.mark.parametrize("what, default, other, why", CHANGES, ids=[c[0] for c in CHANGES])
 def test_a_different_value_changes_the_result(what, default, other, why):
     assert default() != other(), f"{what}: {why}"
+
+
+def test_evidence_duplicate_cosine_is_used():
+    chunk = Document(page_content="x", metadata={"doc_id": "a", "start": 0})
+    a = Evidence(1, "One.", 0, 4, chunk, 1.0, 1.0, 1.0, vector=[1.0, 0.0])
+    b = Evidence(2, "Two.", 10, 14, Document(page_content="y", metadata={"doc_id": "b", "start": 0}), 1.0, 1.0, 1.0,
+                 vector=[0.96, 0.28])
+    assert _near_duplicate(a, b, 0.95) and not _near_duplicate(a, b, 0.97)
