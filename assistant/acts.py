@@ -116,6 +116,7 @@ class Complement:
     text: str
     party: str
     verb: str
+    subject: str = ""  # the name right before the verb ("Pakistan denied"); "" for a pronoun or a plain noun
 
 
 def question_act(question: str) -> Act | None:
@@ -171,9 +172,9 @@ def complements(sentence: str, kind: str) -> list[Complement]:
         low = word.lower()
         if VERBS.get(low) != kind:
             continue
-        before = {t[0].lower() for t in toks[max(0, v - 2):v]}
-        if not low.endswith(("ed", "ing")) and _POSSESSIVES & before:
+        if not _is_verb(toks, v):
             continue
+        before = {t[0].lower() for t in toks[max(0, v - 2):v]}
         if low.endswith(("ed", "en", "orn")) and low not in {"asked", "urged", "called", "pressed"} and _BE & before:
             continue  # passive: "he was dismissed by Shepherd" (but "was asked to" keeps its content)
         i = v + 1
@@ -201,8 +202,48 @@ def complements(sentence: str, kind: str) -> list[Complement]:
             continue
         a, b = toks[first][1], toks[end - 1][2]
         party = sentence[toks[i][1]:toks[party_end - 1][2]] if party_end > i else ""
-        out.append(Complement(a, b, sentence[a:b], party, word))
+        out.append(Complement(a, b, sentence[a:b], party, word, _subject(toks, v)))
     return out
+
+
+# Words a verb's subject is followed by before the verb itself ("Mr Smith has also said").
+_BETWEEN = {"has", "have", "had", "also", "then", "later", "would", "will", "did", "does", "do", "not", "never",
+            "previously", "recently", "again", "once", "already"}
+_PRONOUNS = {"he", "she", "they", "we", "i", "you", "it", "who"}
+
+
+def _is_verb(toks: list[tuple[str, int, int]], v: int) -> bool:
+    """Is the act word at ``v`` a verb? Not right after a determiner ("the *promised* benefits", "a
+    *pressing* need"), and a base or -s form only after a subject or an auxiliary ("they *demand*",
+    "to *ask*", "Unions *call*"): "Global *demand* for oil rose", "*Calls* for his resignation
+    grew" and "as *demand* for crude weakened" are nouns."""
+    word = toks[v][0].lower()
+    prev = toks[v - 1][0] if v else ""
+    if prev.lower() in _DETERMINERS:
+        return False
+    if word.endswith(("ed", "ing")) or word in {"undertook", "undertaken", "swore", "sworn"}:
+        return True
+    low = prev.lower()
+    if low.endswith("s") and not low.endswith("ss") and prev.isalpha() and low not in STOPWORDS:
+        return True  # a plural subject: "Unions *call* for", "the workers *demand*"
+    if _POSSESSIVES & {t[0].lower() for t in toks[max(0, v - 2):v]}:
+        return False  # "its pre-election *promise*"
+    return (low in _PRONOUNS or low in _MODALS or low in _BETWEEN or low in {"to", "n't"}
+            or (prev[:1].isupper() and v > 1))  # a name that does not open the sentence
+
+
+def _subject(toks: list[tuple[str, int, int]], v: int) -> str:
+    """The capitalised name right before the verb (over "has also", "would" ...), or ""."""
+    k = v - 1
+    while k >= 0 and (toks[k][0].lower() in _BETWEEN or toks[k][0].lower().endswith("ly")):
+        k -= 1
+    names: list[str] = []
+    while k >= 0 and toks[k][0][:1].isupper() and toks[k][0].lower() not in _PRONOUNS:
+        names.insert(0, toks[k][0])
+        k -= 1
+    if names and k < 0 and len(names) == 1 and names[0].lower() in STOPWORDS:
+        return ""  # "The ..." opening the sentence
+    return " ".join(names)
 
 
 def _content_start(toks: list[tuple[str, int, int]], i: int, kind: str) -> tuple[int, int] | None:
@@ -237,15 +278,24 @@ def reports(sentence: str, act: Act) -> bool:
 
 def best_complement(sentences: list[str], act: Act) -> tuple[int, Complement] | None:
     """The content of the act asked about in the first of ``sentences`` (best first) that
-    reports it; a report whose party is the question's target ("of the Taliban") comes
-    before one about someone else."""
+    reports it; a report whose party is the question's target ("of the Taliban") comes first,
+    then one whose sentence names the question's agent; a report whose subject is another name
+    than the agent's is skipped."""
     want = set(terms(act.target))
-    found: list[tuple[int, int, Complement]] = []
+    agent = set(terms(act.agent))
+    # The agent is a name ("Wang Yi", "the Taliban", "India"), not a description ("the Fed
+    # chairman"): a report whose own subject is another name is someone else's act.
+    named = bool(agent) and all(w[:1].isupper() for w in act.agent.split() if w.lower() not in STOPWORDS)
+    found: list[tuple[int, int, int, Complement]] = []
     for n, text in enumerate(sentences):
+        own = set(terms(text))
         for c in complements(text, act.kind):
+            if named and c.subject and not agent & set(terms(c.subject)):
+                continue  # "Pakistan denied ..." does not answer "What did India deny?"
             about = bool(want) and bool(want & set(terms(f"{c.party} {c.text}")))
-            found.append((0 if about else 1, n, c))
+            by_agent = bool(agent) and bool(agent & own)
+            found.append((0 if about else 1, 0 if by_agent else 1, n, c))
     if not found:
         return None
-    _, n, c = min(found, key=lambda x: (x[0], x[1]))
+    *_, n, c = min(found, key=lambda x: x[:3])
     return n, c

@@ -38,7 +38,6 @@ from dataclasses import dataclass
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 
-from assistant.lexicon import ORG_NOUNS, PERSON_NOUNS
 from assistant.prompts import load_prompt
 from assistant.question import analyse, names
 from assistant.settings import AnswerSettings
@@ -56,8 +55,14 @@ _OPENERS = re.compile(r"^\s*(and|but|so|also|what about|how about|and what|what 
 _RECIPROCAL = re.compile(r"\s*,?\s*\b(in (return|response|reply|exchange|turn)|back)\b(?= *[?.!]?\s*$)", re.I)
 _REPLY_VERB = re.compile(r"\b(respond|responded|reply|replied|react|reacted|answer|answered|retort|retorted)\b", re.I)
 # Nouns that stand for an organisation or a person already named ("the company", "that campaigner").
-_ORG_NOUN = "|".join(sorted(ORG_NOUNS | {"report"}, key=len, reverse=True))
-_PERSON_NOUN = "|".join(sorted(PERSON_NOUNS - ORG_NOUNS, key=len, reverse=True))
+# Deliberately shorter than lexicon.PERSON_NOUNS / ORG_NOUNS (the nouns a question's answer may
+# be): with those, "the tennis", "the host" or "the exchange" in a new question were rewritten
+# into the previous turn's name.
+_ORG_NOUN = ("company|firm|studio|group|club|court|bank|think-tank|government|agency|team|party|business|"
+             "organisation|organization|carrier|airline|maker|retailer|report|movement|union|ministry|department")
+_PERSON_NOUN = ("man|woman|player|striker|campaigner|official|minister|spokesman|spokeswoman|lawyer|actor|singer|"
+                "chief|boss|executive|leader|president|suspect|witness|coach|manager|captain|star|teenager|senator|"
+                "governor|mayor|judge|politician|prince|princess|king|queen")
 _ORG_REF = re.compile(rf"\b(the|that|this) ({_ORG_NOUN})\b", re.I)
 _PERSON_REF = re.compile(rf"\b(that|this|the) ({_PERSON_NOUN})\b", re.I)
 _MARKERS = re.compile(r"\s*\[\d+\]")

@@ -22,7 +22,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.lexicon import BLOCS, DEMONYM, HONORIFICS, MONTHS, SAY_VERBS, STARTERS, TITLES, WEEKDAYS
+from assistant.lexicon import (
+    BLOCS,
+    DEMONYM,
+    HONORIFICS,
+    MONTHS,
+    PARTY_WORDS,
+    PORTFOLIOS,
+    SAY_VERBS,
+    STARTERS,
+    TITLES,
+    WEEKDAYS,
+)
 from assistant.settings import FactsSettings
 
 _UPPER = "A-ZÀ-ÖØ-Þ"
@@ -122,8 +133,9 @@ class _Mention:
 
 
 def _nationality(word: str) -> bool:
-    """"French", "US": a word that may stand before a title without being part of a name."""
-    return word in BLOCS or DEMONYM.match(word) is not None
+    """"French", "US", "Tory", "Culture": a word that may stand before a title without being part
+    of a name."""
+    return word in BLOCS or word in PARTY_WORDS or word in PORTFOLIOS or DEMONYM.match(word) is not None
 
 
 def _strip(words: list[str]) -> tuple[list[str], list[str]]:

@@ -24,22 +24,27 @@ MONTH_NUMBER: dict[str, int] = {m.lower(): i for i, m in enumerate(MONTHS, start
 HONORIFICS = frozenset({
     "Dame", "Dr", "Lady", "Lord", "Miss", "Mr", "Mrs", "Ms", "Sir",
 })
-# Words that stand before a name without being part of it: honorifics, offices, roles news
-# writers put in front ("Singer Britney Spears", "Tory leader Michael Howard"), party words.
+# Words that stand before a person's name without being part of it: honorifics, offices and
+# the roles news writers put in front ("Singer Britney Spears", "Passenger Ewan Barr"). Not
+# "Major" (also a surname: "Major said").
 TITLES = HONORIFICS | frozenset({
-    "Acting", "Actor", "Actress", "Agent", "Ambassador", "Analyst", "Archbishop", "Attorney", "Author",
-    "Ayatollah", "Bishop", "Boss", "Captain", "Chair", "Chairman", "Chairwoman", "Chancellor", "Chief",
-    "Coach", "Col", "Colonel", "Commissioner", "Conservative", "Culture", "Dame", "Defence", "Defender",
-    "Defense", "Democrat", "Democratic", "Deputy", "Director", "Dr", "Economist", "Editor", "Education", "Energy",
-    "Environment", "Executive", "Fan", "Finance", "Foreign", "Former", "Founder", "Gen", "General",
-    "Goalkeeper", "Gov", "Governor", "Head", "Health", "Home", "Interim", "Interior", "Judge", "Justice",
-    "King", "Labour", "Lady", "Lawyer", "Leader", "Liberal", "Lord", "Lt", "Major", "Manager", "Mayor",
-    "Midfielder", "Minister", "Miss", "Mr", "Mrs", "Ms", "Mullah", "Officer", "Official", "Passenger",
-    "Player", "Pope", "President", "Prime", "Prince", "Princess", "Producer", "Prof", "Professor", "Queen",
-    "Rep", "Representative", "Republican", "Resident", "Rival", "Secretary", "Sen", "Senator", "Sgt", "Shadow",
-    "Sheikh", "Singer", "Sir", "Speaker", "Spokesman", "Spokeswoman", "State", "Striker", "Tory", "Trade",
-    "Transport", "Veteran", "Vice", "Witness", "Writer",
+    "Singer Britney Spears", "Tory leader Michael Howard", "Acting", "Actor", "Actress", "Agent", "Ambassador",
+    "Analyst", "Archbishop", "Attorney", "Author", "Ayatollah", "Bishop", "Boss", "Captain", "Chair",
+    "Chairman", "Chairwoman", "Chancellor", "Chief", "Coach", "Col", "Colonel", "Commissioner", "Dame",
+    "Defence", "Defender", "Defense", "Deputy", "Director", "Dr", "Economist", "Editor", "Executive",
+    "Finance", "Foreign", "Former", "Founder", "Gen", "General", "Goalkeeper", "Gov", "Governor", "Head",
+    "Health", "Home", "Interim", "Judge", "Justice", "King", "Lady", "Lawyer", "Leader", "Lord", "Lt",
+    "Manager", "Mayor", "Midfielder", "Minister", "Miss", "Mr", "Mrs", "Ms", "Mullah", "Officer", "Official",
+    "Passenger", "Player", "Pope", "President", "Prime", "Prince", "Princess", "Producer", "Prof", "Professor",
+    "Queen", "Rep", "Representative", "Resident", "Rival", "Secretary", "Sen", "Senator", "Sgt", "Shadow",
+    "Sheikh", "Singer", "Sir", "Speaker", "Spokesman", "Spokeswoman", "State", "Striker", "Veteran", "Vice",
+    "Witness", "Writer",
 })
+# Party and portfolio words stand before a title ("Tory leader Michael Howard", "Culture
+# Secretary Tessa Jowell", "Democratic Rep. ...") but also open organisation names ("Labour
+# Party", "Liberal Democrats", "Energy Department"), so they are stripped only before a title.
+PARTY_WORDS = frozenset({"Conservative", "Democrat", "Democratic", "Labour", "Liberal", "Republican", "Tory"})
+PORTFOLIOS = frozenset({"Culture", "Education", "Energy", "Environment", "Interior", "Trade", "Transport"})
 # Capitalised words that open a sentence or a run without being a name.
 STARTERS = frozenset({
     "A", "About", "According", "After", "All", "Also", "Although", "Among", "An", "And", "As", "Asked", "At",

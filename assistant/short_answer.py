@@ -68,7 +68,7 @@ import numpy as np
 
 from assistant.acts import Act, best_complement, question_act
 from assistant.facts import DATE, gazetteer
-from assistant.lexicon import DEMONYM, STARTERS, TITLES
+from assistant.lexicon import BLOCS, DEMONYM, STARTERS, TITLES
 from assistant.question import Question, analyse
 from assistant.text import NUMBER_WORDS, STOPWORDS, terms, token_counter
 
@@ -443,7 +443,7 @@ def _features(q: Question, texts: Sequence[str], scores: Sequence[float], toks_a
         lower_one = _one_token(" " + span.lower())
         f["common_word"] = float(lower_one)
         f["common_name"] = float(not lower_one and _one_token(" " + span))
-        f["demonym"] = float(bool(DEMONYM.match(span)) and not gazetteer().kind(span))
+        f["demonym"] = float(bool(span in BLOCS or DEMONYM.match(span)) and not gazetteer().kind(span))
     f["stop_inside"] = sum(1 for w in span_words if w in STOPWORDS) / max(1, n_words)
     f["ends_stop"] = float(bool(span_words) and span_words[-1] in STOPWORDS)
     if "clause" in shapes:

@@ -107,7 +107,7 @@ class SupportChecker:
 def passage_context(title: str, preceding: str, chars: int = VerifySettings().context_chars) -> str:
     """What may ground a sentence besides itself: its article's title and the ``chars``
     characters before it (who "he" is; setting verify.context_chars). Shared by answers, briefs and evals."""
-    return f"{title}\n{preceding[-chars:]}"
+    return f"{title}\n{preceding[-chars:] if chars > 0 else ''}"
 
 
 def adds_information(claim: str, question: str) -> bool:

@@ -70,6 +70,12 @@ SENTENCES = [
     ("The promise has been broken by the government.", "commit", [], "a noun, then a passive"),
     ("The TUC is calling on the government to stem job losses.", "request",
      [("stem job losses", "the government")], "'is calling' is progressive, not passive"),
+    ("Global demand for oil rose sharply in China, the IEA said.", "request", [], "a noun opening the sentence"),
+    ("Calls for his resignation grew louder.", "request", [], "a plural noun opening the sentence"),
+    ("Shares fell as demand for crude weakened.", "request", [], "a noun after a conjunction"),
+    ("There is a pressing need to cut costs.", "request", [], "an -ing adjective after a determiner"),
+    ("Unions call for a national strike.", "request", [("a national strike", "")], "a plural subject, then the verb"),
+    ("The workers demand better pay.", "request", [("better pay", "")], "a plural subject after a determiner"),
     ("He pledged 50,000 new homes by 2010.", "commit", [("50,000 new homes by 2010", "")],
      "a number with a comma is one token"),
     ("The firm pledged to cut 500 jobs by 2026, but unions objected.", "commit", [("cut 500 jobs by 2026", "")],
@@ -140,3 +146,24 @@ def test_the_judge_sees_the_act_under_another_verb():
     assert on[0, col["type_asked_and_held"]] == 1.0 and on[1, col["type_asked_not_held"]] == 1.0
     assert on[0, col["coverage"]] == pytest.approx(3 / 5)  # "assured" covers "promise"
     assert off[0, col["coverage"]] == 0.0 and off[0, col["type_asked_and_held"]] == 0.0
+
+
+AGENTS = [
+    # question, sentences (best first), expected content or None, why
+    ("What did the Taliban promise in return?",
+     ["Wang Yi said China promised to continue its assistance to Afghanistan.",
+      "The Taliban delegation assured China that they would never allow anyone to use Afghan land."],
+     "they would never allow anyone to use Afghan land", "China's promise is not the Taliban's"),
+    ("What did India deny?", ["Pakistan denied that it had sheltered militants."], None,
+     "another named subject: someone else's act"),
+    ("What did India deny?", ["The ministry denied that it had sheltered militants."], "it had sheltered militants",
+     "an unnamed subject may be the agent"),
+    ("What did the Fed chairman ask Congress to do?", ["Greenspan urged Congress to cut the deficit."],
+     "cut the deficit", "a described agent is not checked against names"),
+]
+
+
+@pytest.mark.parametrize(("question", "sentences", "expected", "why"), AGENTS, ids=[a[3][:30] for a in AGENTS])
+def test_whose_act(question, sentences, expected, why):
+    found = best_complement(sentences, question_act(question))
+    assert (found[1].text if found else None) == expected, why

@@ -195,3 +195,8 @@ def test_evidence_duplicate_cosine_is_used():
     b = Evidence(2, "Two.", 10, 14, Document(page_content="y", metadata={"doc_id": "b", "start": 0}), 1.0, 1.0, 1.0,
                  vector=[0.96, 0.28])
     assert _near_duplicate(a, b, 0.95) and not _near_duplicate(a, b, 0.97)
+
+
+def test_no_context_characters_means_no_context():
+    assert passage_context("T", "abcdef", 0) == "T\n"
+    assert passage_context("T", "abcdef", 2) == "T\nef"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assistant.brief.select import near_duplicate
-from assistant.lexicon import DEMONYM, HONORIFICS, QUOTE_VERBS, TITLES
+from assistant.lexicon import DEMONYM, HONORIFICS, PARTY_WORDS, PORTFOLIOS, QUOTE_VERBS, TITLES
 from assistant.settings import AttributionSettings, BriefSettings
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ _NOT_NAME = {
 }
 # Role words that may stand before a speaker's name and are not part of it ("Prime Minister
 # Tony Blair" -> "Tony Blair"); honorifics stay ("Mr Blair").
-_ROLE = TITLES - HONORIFICS
+_ROLE = (TITLES - HONORIFICS) | PARTY_WORDS | PORTFOLIOS
 
 _VERB = f"(?:{'|'.join(QUOTE_VERBS)})"
 _SPEECH = re.compile(rf"\b{_VERB}\b", re.I)
