@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.lexicon import DETERMINERS, MODALS
+from assistant.lexicon import DETERMINERS, MODALS, MONTHS, WEEKDAYS
 from assistant.text import STOPWORDS, terms
 
 # Every form of every verb, by act. Irregular forms are listed, not derived.
@@ -210,6 +210,7 @@ def complements(sentence: str, kind: str) -> list[Complement]:
 _BETWEEN = {"has", "have", "had", "also", "then", "later", "would", "will", "did", "does", "do", "not", "never",
             "previously", "recently", "again", "once", "already"}
 _PRONOUNS = {"he", "she", "they", "we", "i", "you", "it", "who"}
+_CALENDAR = frozenset(MONTHS) | frozenset(WEEKDAYS)
 
 
 def _is_verb(toks: list[tuple[str, int, int]], v: int) -> bool:
@@ -226,6 +227,8 @@ def _is_verb(toks: list[tuple[str, int, int]], v: int) -> bool:
     low = prev.lower()
     if low.endswith("s") and not low.endswith("ss") and prev.isalpha() and low not in STOPWORDS:
         return True  # a plural subject: "Unions *call* for", "the workers *demand*"
+    if low in {"and", "but"} and word.endswith("s"):
+        return True  # a second verb: "has rejected the rise and *wants* the firm to"
     if _POSSESSIVES & {t[0].lower() for t in toks[max(0, v - 2):v]}:
         return False  # "its pre-election *promise*"
     return (low in _PRONOUNS or low in _MODALS or low in _BETWEEN or low in {"to", "n't"}
@@ -239,6 +242,8 @@ def _subject(toks: list[tuple[str, int, int]], v: int) -> str:
         k -= 1
     names: list[str] = []
     while k >= 0 and toks[k][0][:1].isupper() and toks[k][0].lower() not in _PRONOUNS:
+        if toks[k][0] in _CALENDAR:
+            return ""  # "... on Wednesday offered": a date, not the subject
         names.insert(0, toks[k][0])
         k -= 1
     if names and k < 0 and len(names) == 1 and names[0].lower() in STOPWORDS:
@@ -279,8 +284,7 @@ def reports(sentence: str, act: Act) -> bool:
 def best_complement(sentences: list[str], act: Act) -> tuple[int, Complement] | None:
     """The content of the act asked about in the first of ``sentences`` (best first) that
     reports it; a report whose party is the question's target ("of the Taliban") comes first,
-    then one whose sentence names the question's agent; a report whose subject is another name
-    than the agent's is skipped."""
+    and one whose subject is another name than the question's agent comes last."""
     want = set(terms(act.target))
     agent = set(terms(act.agent))
     # The agent is a name ("Wang Yi", "the Taliban", "India"), not a description ("the Fed
@@ -288,13 +292,13 @@ def best_complement(sentences: list[str], act: Act) -> tuple[int, Complement] | 
     named = bool(agent) and all(w[:1].isupper() for w in act.agent.split() if w.lower() not in STOPWORDS)
     found: list[tuple[int, int, int, Complement]] = []
     for n, text in enumerate(sentences):
-        own = set(terms(text))
         for c in complements(text, act.kind):
-            if named and c.subject and not agent & set(terms(c.subject)):
-                continue  # "Pakistan denied ..." does not answer "What did India deny?"
+            # "Pakistan denied ..." is someone else's act for "What did India deny?": ranked after
+            # the others, not dropped (the question may name the agent otherwise: "the
+            # Conservatives" for "the Tories").
+            other = named and bool(c.subject) and not agent & set(terms(c.subject))
             about = bool(want) and bool(want & set(terms(f"{c.party} {c.text}")))
-            by_agent = bool(agent) and bool(agent & own)
-            found.append((0 if about else 1, 0 if by_agent else 1, n, c))
+            found.append((0 if about else 1, int(other), n, c))
     if not found:
         return None
     *_, n, c = min(found, key=lambda x: x[:3])
