@@ -120,3 +120,37 @@ QUOTE_VERBS = (
 DETERMINERS = frozenset({"the", "a", "an", "his", "her", "their", "its", "this", "that", "these", "those", "our",
                          "my", "your"})
 MODALS = frozenset({"would", "will", "should", "could", "must", "might", "shall"})
+
+# Verbs by the speech act they report (assistant/acts.py): every form, irregular ones listed.
+ACT_VERBS: dict[str, tuple[str, ...]] = {
+    "request": (
+        "ask", "asks", "asked", "asking", "urge", "urges", "urged", "urging", "demand", "demands", "demanded",
+        "demanding", "request", "requests", "requested", "requesting", "appeal", "appeals", "appealed",
+        "appealing", "implore", "implored", "beg", "begs", "begged", "begging", "press", "presses", "pressed",
+        "pressing", "call", "calls", "called", "calling", "want", "wants", "wanted", "wanting", "hope",
+        "hopes", "hoped", "hoping", "wish", "wishes", "wished", "insist", "insists", "insisted", "insisting",
+    ),
+    "commit": (
+        "promise", "promises", "promised", "promising", "pledge", "pledges", "pledged", "pledging", "vow",
+        "vows", "vowed", "vowing", "assure", "assures", "assured", "assuring", "reassure", "reassures",
+        "reassured", "reassuring", "guarantee", "guarantees", "guaranteed", "guaranteeing", "commit",
+        "commits", "committed", "committing", "undertake", "undertakes", "undertook", "undertaken", "agree",
+        "agrees", "agreed", "agreeing", "swear", "swears", "swore", "sworn",
+    ),
+    "warn": (
+        "warn", "warns", "warned", "warning", "caution", "cautions", "cautioned", "cautioning", "threaten",
+        "threatens", "threatened", "threatening",
+    ),
+    "propose": (
+        "propose", "proposes", "proposed", "proposing", "suggest", "suggests", "suggested", "suggesting",
+        "recommend", "recommends", "recommended", "recommending", "offer", "offers", "offered", "offering",
+    ),
+    "deny": (
+        "deny", "denies", "denied", "denying", "reject", "rejects", "rejected", "rejecting", "refuse",
+        "refuses", "refused", "refusing", "dismiss", "dismisses", "dismissed", "dismissing",
+    ),
+    "accuse": (
+        "accuse", "accuses", "accused", "accusing", "blame", "blames", "blamed", "blaming", "allege",
+        "alleges", "alleged", "alleging",
+    ),
+}
