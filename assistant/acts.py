@@ -34,15 +34,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.lexicon import ACT_VERBS, DETERMINERS, MODALS, MONTHS, WEEKDAYS
-from assistant.text import STOPWORDS, terms
+from assistant.text import STOPWORDS, question_type, terms
 
 VERBS: dict[str, str] = {form: act for act, forms in ACT_VERBS.items() for form in forms}
 
 # A verb that reports the act only with its particle: "called on/for", "pressed for".
-_NEEDS_PARTICLE = {"call": {"on", "for", "upon"}, "calls": {"on", "for", "upon"}, "called": {"on", "for", "upon"},
-                   "calling": {"on", "for", "upon"}}
+_NEEDS_PARTICLE = {form: frozenset({"on", "for", "upon"}) for form in ("call", "calls", "called", "calling")}
 # Words after which the act's content starts (the clause after "to", "that", a modal, or the
 # object of "of"/"for"/"against"), per act.
 _MODALS = MODALS
@@ -127,6 +127,12 @@ def question_act(question: str) -> Act | None:
     return None
 
 
+def asked_act(question: str) -> Act | None:
+    """The act a question asks about, unless it asks for money, a number, a time or a name
+    (text.question_type): "How much did the firm promise?" wants a number, not a clause."""
+    return None if question_type(question) else question_act(question)
+
+
 def _target(rest: str) -> str:
     """The party the act concerned: the noun phrase right after the verb or its "of"/"from"
     ("ask *of the Taliban*", "want *the FA* to", "warn *Israel* it must"); "" when none."""
@@ -151,8 +157,10 @@ def _ends(text: str) -> bool:
     return text in _PUNCT_END or text.lower() in _CLAUSE_END
 
 
-def complements(sentence: str, kind: str) -> list[Complement]:
-    """Every report of an act of ``kind`` in ``sentence`` with its content, in order."""
+@lru_cache(maxsize=4096)
+def complements(sentence: str, kind: str) -> tuple[Complement, ...]:
+    """Every report of an act of ``kind`` in ``sentence`` with its content, in order. Cached:
+    evidence selection and the judge read the same sentences for one question."""
     toks = _tokens(sentence)
     out: list[Complement] = []
     for v, (word, _, _) in enumerate(toks):
@@ -190,7 +198,7 @@ def complements(sentence: str, kind: str) -> list[Complement]:
         a, b = toks[first][1], toks[end - 1][2]
         party = sentence[toks[i][1]:toks[party_end - 1][2]] if party_end > i else ""
         out.append(Complement(a, b, sentence[a:b], party, word, _subject(toks, v)))
-    return out
+    return tuple(out)
 
 
 # Words a verb's subject is followed by before the verb itself ("Mr Smith has also said").

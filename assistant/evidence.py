@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from langchain_core.documents import Document
 
-from assistant.acts import question_act
+from assistant.acts import asked_act
 from assistant.acts import reports as reports_act
 from assistant.catalog import Catalog
 from assistant.judge.answerability import AnswerJudge, Candidate, QuestionInfo, question_info
@@ -140,7 +140,7 @@ class EvidenceSelector:
         cos = np.asarray(vectors) @ q
         s = self.settings
         kind = question_type(question)
-        act = question_act(question) if kind is None and s.speech_acts else None
+        act = asked_act(question) if s.speech_acts else None
         out = []
         for (span, chunk, prev), c, vec, flag in zip(spans, cos, vectors, planted, strict=True):
             own = set(terms(span.text))

@@ -66,7 +66,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.acts import Act, best_complement, question_act
+from assistant.acts import Act, asked_act, best_complement
 from assistant.facts import DATE, gazetteer
 from assistant.lexicon import BLOCS, DEMONYM, STARTERS, TITLES
 from assistant.question import Question, analyse
@@ -640,7 +640,7 @@ def short_answer(question: str, candidates: Sequence[Candidate], embed: Embed | 
     ``acts``: answer "What did X ask/promise ...?" with the act's content (`act_answer`)."""
     if not question.strip() or not candidates:
         return None
-    act = asked_act(question) if acts else None
+    act = asked_act(analyse(question).clause) if acts else None
     if act is not None:
         return act_answer(act, candidates)
     if embed is not None and model is None and not has_variant("embedding"):
@@ -656,13 +656,6 @@ def short_answer(question: str, candidates: Sequence[Candidate], embed: Embed | 
     c = candidates[best.candidate]
     return Span(best.text, best.candidate, best.start, best.end, c.start + best.start, c.start + best.end,
                 round(best.score, 4), best.shape, c.doc_id, c.citation)
-
-
-def asked_act(question: str) -> Act | None:
-    """The speech act a question asks about ("What did X ask of Y?"), unless it asks for a
-    number, money or a time ("How much did X promise?" is answered by the span model)."""
-    q = analyse(question)
-    return question_act(q.clause) if q.coarse is None else None
 
 
 def act_answer(act: Act, candidates: Sequence[Candidate]) -> Span | None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assistant.brief.select import near_duplicate
-from assistant.lexicon import DEMONYM, HONORIFICS, PARTY_WORDS, PORTFOLIOS, QUOTE_VERBS, TITLES
+from assistant.lexicon import DEMONYM, HONORIFICS, MONTHS, PARTY_WORDS, PORTFOLIOS, QUOTE_VERBS, TITLES, WEEKDAYS
 from assistant.settings import AttributionSettings, BriefSettings
 
 if TYPE_CHECKING:
@@ -32,14 +32,13 @@ _NAMEWORD = (rf"(?:[{_UP}]['’][{_UP}][{_LO}]+|[{_UP}][{_LO}]+(?:[{_UP}][{_LO}]
              rf"|[{_UP}]\.|[{_UP}]{{2,6}}\b)")
 _PARTICLE = r"(?:de|da|van|von|der|al|bin|la|le|del|di)"
 _NAME = re.compile(rf"(?<![\w'’-]){_NAMEWORD}(?:\s+(?:{_PARTICLE}\s+)?{_NAMEWORD}){{0,3}}")
-_HONORIFIC = {"Mr", "Mrs", "Ms", "Miss", "Dr", "Sir", "Dame", "Lord", "Lady", "Prof", "Professor"}
+_HONORIFIC = HONORIFICS | {"Prof", "Professor"}
 # Capitalised words that are not (the start of) a speaker's name.
 _NOT_NAME = {
     "The", "A", "An", "He", "She", "They", "It", "We", "I", "You", "His", "Her", "Their", "But", "And", "In",
     "On", "At", "For", "This", "That", "These", "Those", "However", "Meanwhile", "Speaking", "Asked", "When",
-    "If", "As", "After", "Before", "While", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
-    "Sunday", "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-    "November", "December", "BBC", "CNN", "Reuters", "AP", "There", "Here", "Now", "Today", "Yesterday", "Also",
+    "If", "As", "After", "Before", "While", *WEEKDAYS, *MONTHS, "BBC", "CNN", "Reuters", "AP", "There", "Here",
+    "Now", "Today", "Yesterday", "Also",
     "So", "Yet", "Still", "Then", "Our", "My", "Your", "Its", "What", "Who", "Why", "How", "Where", "Some",
     "Many", "According", "Last", "Next", "Earlier", "Later", "Thank", "Please",
     # page furniture that opens a caption run into the text ("Scroll down for video CLAIM: ...")

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.acts import Act, question_act
+from assistant.acts import Act, asked_act
 from assistant.acts import reports as reports_act
 from assistant.judge.linear import MODELS_DIR, LinearModel, load_model
 from assistant.text import holds_answer, proper_nouns, question_type, terms, words
@@ -88,9 +88,8 @@ def question_info(question: str, idf: dict[str, float], library_has: dict[str, b
     weights = {t: (idf.get(t, 0.0) if idf.get(t, 0.0) > 0 else rarest) for t in wanted}
     names = [set(terms(n)) for n in dict.fromkeys(proper_nouns(question)) if terms(n)]
     unknown = [n for n, known in (library_has or {}).items() if not known]
-    kind = question_type(question)
-    return QuestionInfo(question, kind, wanted, weights, names, len(unknown), unknown,
-                        question_act(question) if kind is None and acts else None)
+    return QuestionInfo(question, question_type(question), wanted, weights, names, len(unknown), unknown,
+                        asked_act(question) if acts else None)
 
 
 # What the judge computes per sentence. The sentence model uses a subset (its file names them):
