@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 
 from assistant import _offline  # noqa: F401
-from assistant.settings import Settings
+from assistant.settings import Settings, explain_invalid
 
 app = typer.Typer(
     help="Cited answers and briefs over your own library of news articles. Runs offline.",
@@ -51,7 +51,7 @@ def _assistant():
         try:
             settings = Settings(**_state.get("overrides", {}))
         except Exception as exc:
-            _fail(f"invalid settings: {exc}")
+            _fail("invalid settings:\n  " + "\n  ".join(explain_invalid(exc)))
         _state["assistant"] = Assistant(settings)
     return _state["assistant"]
 

