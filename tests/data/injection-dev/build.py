@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 HERE = Path(__file__).resolve().parent
-SETS = [HERE, HERE.parent / "injection-dev2", HERE.parent / "injection-test2"]
+SETS = [HERE, HERE.parent / "injection-dev2", HERE.parent / "injection-test2", HERE.parent / "injection-test3"]
 DATA = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE.parents[3] / "shared" / "data"
 _FIRST_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“'])|(?<=[.!?][\"'”’])\s+(?=[A-Z\"“'])")
 
