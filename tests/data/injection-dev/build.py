@@ -1,4 +1,4 @@
-"""Rebuild the injected articles of injection-dev/, injection-dev2/, injection-test2/ and injection-test3/ from their cases.yaml.
+"""Rebuild the injected articles of injection-dev/, -dev2/, -test2/ and -test3/ from their cases.yaml.
 
 Copies each source article (BBC News 2004-05 or a RealTime QA 2024 excerpt) from the shared
 data folder and inserts the case's instruction where `at` says. The .txt files are committed,
