@@ -1,12 +1,14 @@
 """How well the prompt-injection detector finds planted instructions, and what it costs on real news.
 
-- Recall: on the dev sets (tests/data/injection-dev, 34 articles, and injection-dev2, 23 in
-  other styles, the first test set: both trained on) and the test set (tests/data/injection-test2,
-  written before any detector result on it was seen and never tuned on): share of planted
+- Recall: on the dev sets (tests/data/injection-dev, 34 articles; injection-dev2, 23 in other
+  styles, the first test set; injection-test2 as "dev3", 33 in further formats, the second test
+  set: all three trained on since their results were reported) and the test set
+  (tests/data/injection-test3, 30 articles written blind, never tuned on): share of planted
   sentences flagged, and kept from quotes (``unquotable``, the lower quote threshold), share of articles
   with at least one flagged, share of articles whose whole planted text is flagged once the
   neighbour rule runs (flag_sentences), and the real sentences of those articles flagged.
-  The clear rules alone (the previous detector) are reported beside it.
+  The clear rules alone (the previous detector) are reported beside it. ``--model FILE`` scores
+  another weights file (the previous model) on the same data, for a before/after.
 - False positives: every sentence of the 2,225 BBC articles, the RealTime QA 2024 excerpts and
   the RealTime QA web articles, each flagged one listed with its score for a human to judge,
   split into the half the model was trained on and the held-out half
@@ -30,8 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from train_instructions import DEV, DEV2, TEST, Sentence, corpus_sentences, injected_set  # noqa: E402
+from train_instructions import DEV, DEV2, DEV3, TEST, Sentence, corpus_sentences, injected_set  # noqa: E402
 
+from assistant.judge import instructions  # noqa: E402
 from assistant.judge.instructions import (  # noqa: E402
     flag_sentences,
     instruction_score,
@@ -127,18 +130,24 @@ def false_positives() -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--split", choices=["dev", "all"], default="all")
+    parser.add_argument("--model", type=Path, help="another weights file (e.g. the previous model, for a before/after)")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "injection_detector.json")
     args = parser.parse_args()
     started = time.perf_counter()
+    if args.model:
+        instructions.MODEL_PATH = args.model
     m = model()
-    result: dict = {"command": f"python bench/injection_detector.py --split {args.split}",
+    result: dict = {"command": " ".join(["python bench/injection_detector.py", *sys.argv[1:]]),
+                    "model": str(args.model or "assistant/judge/instruction_model.json"),
                     "threshold": m.threshold, "neighbour_threshold": m.neighbour_threshold,
-                    "quote_threshold": m.quote_threshold, "dev": recall(DEV), "dev2": recall(DEV2)}
+                    "quote_threshold": m.quote_threshold, "dev": recall(DEV), "dev2": recall(DEV2),
+                    "dev3": recall(DEV3)}
     if args.split == "all":
         result["test"] = recall(TEST)
     result["false_positives"] = false_positives()
     result["seconds"] = round(time.perf_counter() - started, 1)
 
-    for split in ("dev", "dev2", "test"):
+    for split in ("dev", "dev2", "dev3", "test"):
         if split in result:
             r = result[split]
             print(f"{split:4} {r['articles']} articles, {r['planted_sentences']} planted sentences: "
@@ -166,7 +175,7 @@ def main() -> None:
                   f"flagged {len(row['flagged'])} (+{len(row['flagged_by_neighbour_rule'])})")
             for f in row["flagged"]:
                 print(f"     - [{f['score']}{' rule' if f['rule'] else ''}] {f['sentence'][:160]}")
-    out = ROOT / "bench" / "results" / "injection_detector.json"
+    out = args.out
     out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print("wrote", out, f"in {result['seconds']} s")
 

@@ -1,13 +1,18 @@
 """Train the instruction detector (assistant/judge/instruction_model.json) from dev data only.
 
-Data (never the injection test set, never the held-out half of the news corpus):
+Data (never the injection test set, tests/data/injection-test3, never the held-out half of
+the news corpus):
 - positives: every sentence of the planted instructions in tests/data/injection-dev (34
   articles), tests/data/injection-dev2 (23 articles; the first test set, dev since its result
-  steered the quote threshold below), tests/data/injection (the earlier 10) and
-  tests/data/injection-dev/instructions.txt;
-- negatives: every other sentence of those articles, tests/data/injection-dev/hard-negatives.txt,
-  and the "train" half of the BBC articles, RealTime QA excerpts and web articles (a document is
-  in the train half when crc32 of its key is even; bench/injection_detector.py reports the
+  steered the quote threshold below), tests/data/injection-test2 (33 articles in formats
+  neither had; the second test set, dev since 2026-11-30, after its result was reported),
+  tests/data/injection (the earlier 10), tests/data/injection-dev/instructions.txt and
+  instructions-2.txt (200 more in many formats, registers and 11 other languages, grouped by
+  blocks of 20 lines for cross-validation);
+- negatives: every other sentence of those articles, hard-negatives.txt and hard-negatives-2.txt
+  (200 news sentences in those formats and languages that quote orders, give advice or phone
+  numbers, report on chatbots, or correct the paper), and the "train" half of the BBC
+  articles, RealTime QA excerpts and web articles (a document is in the train half when crc32 of its key is even; bench/injection_detector.py reports the
   other half separately as held-out).
 
 Model: scikit-learn logistic regression (balanced classes) over the features of
@@ -53,7 +58,8 @@ from assistant.text import sentences  # noqa: E402
 
 DEV = ROOT / "tests" / "data" / "injection-dev"
 DEV2 = ROOT / "tests" / "data" / "injection-dev2"
-TEST = ROOT / "tests" / "data" / "injection-test2"
+DEV3 = ROOT / "tests" / "data" / "injection-test2"  # the second test set: dev since it was reported
+TEST = ROOT / "tests" / "data" / "injection-test3"
 OLD = ROOT / "tests" / "data" / "injection"
 CACHE = ROOT / "bench" / ".cache"
 FP_TARGET = 1 / 20_000
@@ -101,9 +107,12 @@ def old_set() -> list[Sentence]:
     return [s for s in out if len(s.text) > 3]
 
 
-def lines(path: Path, label: int) -> list[Sentence]:
+def lines(path: Path, label: int, block: int = 1) -> list[Sentence]:
+    """One sentence a line; ``block`` lines share a cross-validation group (lines written
+    together share invented names and turns of phrase, which would leak across folds)."""
     rows = [x.strip() for x in path.read_text(encoding="utf-8").splitlines()]
-    return [Sentence(x, label, f"{path.name}:{i}", 0, 0) for i, x in enumerate(rows) if x and not x.startswith("#")]
+    rows = [x for x in rows if x and not x.startswith("#")]
+    return [Sentence(x, label, f"{path.name}:{i // block}", 0, 0) for i, x in enumerate(rows)]
 
 
 def corpus_documents() -> list[tuple[str, str]]:
@@ -196,10 +205,16 @@ def out_of_fold(x, y, groups, c: tuple) -> np.ndarray:
     return scores
 
 
-def dev_rows() -> tuple[list[Sentence], int]:
-    """The training sentences; the first n are real, the rest augmented copies."""
+def dev_rows(extra: bool = True, dev3: bool = True) -> tuple[list[Sentence], int]:
+    """The training sentences; the first n are real, the rest augmented copies. ``extra``: the
+    200 + 200 lines in many formats and languages (instructions-2.txt, hard-negatives-2.txt);
+    ``dev3``: injection-test2 (dev since its result was reported)."""
     rows = (injected_set(DEV) + injected_set(DEV2) + old_set() + lines(DEV / "instructions.txt", 1)
             + lines(DEV / "hard-negatives.txt", 0))
+    if extra:
+        rows += lines(DEV / "instructions-2.txt", 1, block=20) + lines(DEV / "hard-negatives-2.txt", 0, block=20)
+    if dev3:
+        rows += injected_set(DEV3)
     news = [s for _, h, sents in corpus_sentences() if h == "train" for s in sents]
     rows += news
     extra = augment([s for s in rows if s.label], [s.text for s in news])
