@@ -12,8 +12,9 @@ the news corpus):
 - negatives: every other sentence of those articles, hard-negatives.txt and hard-negatives-2.txt
   (200 news sentences in those formats and languages that quote orders, give advice or phone
   numbers, report on chatbots, or correct the paper), and the "train" half of the BBC
-  articles, RealTime QA excerpts and web articles (a document is in the train half when crc32 of its key is even; bench/injection_detector.py reports the
-  other half separately as held-out).
+  articles, RealTime QA excerpts and web articles (a document is in the train half when crc32
+  of its key is even; bench/injection_detector.py reports the other half separately as
+  held-out).
 
 Model: scikit-learn logistic regression (balanced classes) over the features of
 assistant.judge.instructions.features; C and the thresholds are chosen by 5-fold
