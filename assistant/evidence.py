@@ -17,6 +17,7 @@ from langchain_core.documents import Document
 from assistant.acts import asked_act
 from assistant.acts import reports as reports_act
 from assistant.catalog import Catalog
+from assistant.furniture import is_aside_or_markup
 from assistant.judge.answerability import AnswerJudge, Candidate, QuestionInfo, question_info
 from assistant.judge.instructions import unquotable_sentences
 from assistant.models import CachedEmbeddings
@@ -120,7 +121,7 @@ class EvidenceSelector:
             lead = before[-1].text if before else ""
             for i, span in enumerate(sents):
                 key = (chunk.metadata["doc_id"], span.start)
-                if key in seen or len(span.text) < 12:
+                if key in seen or len(span.text) < 12 or is_aside_or_markup(span.text):
                     continue
                 seen.add(key)
                 prev = sents[i - 1].text if i > 0 else lead

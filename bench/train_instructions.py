@@ -4,17 +4,17 @@ Data (never the injection test set, tests/data/injection-test3, never the held-o
 the news corpus):
 - positives: every sentence of the planted instructions in tests/data/injection-dev (34
   articles), tests/data/injection-dev2 (23 articles; the first test set, dev since its result
-  steered the quote threshold below), tests/data/injection-test2 (33 articles in formats
-  neither had; the second test set, dev since 2026-11-30, after its result was reported),
-  tests/data/injection (the earlier 10), tests/data/injection-dev/instructions.txt and
-  instructions-2.txt (200 more in many formats, registers and 11 other languages, grouped by
-  blocks of 20 lines for cross-validation);
-- negatives: every other sentence of those articles, hard-negatives.txt and hard-negatives-2.txt
-  (200 news sentences in those formats and languages that quote orders, give advice or phone
-  numbers, report on chatbots, or correct the paper), and the "train" half of the BBC
-  articles, RealTime QA excerpts and web articles (a document is in the train half when crc32
-  of its key is even; bench/injection_detector.py reports the other half separately as
-  held-out).
+  steered the quote threshold below), tests/data/injection (the earlier 10) and
+  tests/data/injection-dev/instructions.txt; with ``--varied`` also instructions-2.txt (200
+  more in many formats, registers and 11 other languages, cross-validated in blocks of 20
+  lines) and tests/data/injection-test2 (the second test set, dev since its result was
+  reported);
+- negatives: every other sentence of those articles, hard-negatives.txt (and with ``--varied``
+  hard-negatives-2.txt: 200 news sentences in those formats and languages that quote orders,
+  give advice or phone numbers, report on chatbots, or correct the paper), and the "train" half
+  of the BBC articles, RealTime QA excerpts and web articles (a document is in the train half
+  when crc32 of its key is even; bench/injection_detector.py reports the other half separately
+  as held-out).
 
 Model: scikit-learn logistic regression (balanced classes) over the features of
 assistant.judge.instructions.features; C and the thresholds are chosen by 5-fold
@@ -30,7 +30,8 @@ cross-validation grouped by document:
   two operating points (and instructions.unquotable_sentences keeps the whole paragraph of
   such a sentence from quotes).
 
-    python bench/train_instructions.py
+    python bench/train_instructions.py            # the shipped model
+    python bench/train_instructions.py --varied   # with the varied lines and test2 (not shipped)
 """
 
 from __future__ import annotations
@@ -206,10 +207,12 @@ def out_of_fold(x, y, groups, c: tuple) -> np.ndarray:
     return scores
 
 
-def dev_rows(extra: bool = True, dev3: bool = True) -> tuple[list[Sentence], int]:
+def dev_rows(extra: bool = False, dev3: bool = False) -> tuple[list[Sentence], int]:
     """The training sentences; the first n are real, the rest augmented copies. ``extra``: the
     200 + 200 lines in many formats and languages (instructions-2.txt, hard-negatives-2.txt);
-    ``dev3``: injection-test2 (dev since its result was reported)."""
+    ``dev3``: injection-test2 (dev since its result was reported). Both off for the shipped
+    model: with them (``--varied``) blind-set detection rose but nothing reached users less
+    often, and the dev sets leaked more (README, "Prompt injection")."""
     rows = (injected_set(DEV) + injected_set(DEV2) + old_set() + lines(DEV / "instructions.txt", 1)
             + lines(DEV / "hard-negatives.txt", 0))
     if extra:
@@ -262,7 +265,8 @@ def neighbour_point(rows: list[Sentence], scores: np.ndarray, flags: np.ndarray)
 
 def main() -> None:
     started = time.perf_counter()
-    rows, n_real = dev_rows()
+    varied = "--varied" in sys.argv
+    rows, n_real = dev_rows(extra=varied, dev3=varied)
     y = np.array([s.label for s in rows])
     groups = np.array([s.group for s in rows])
     print(f"{n_real} dev sentences, {int(y[:n_real].sum())} planted, {len(rows) - n_real} augmented; features ...",

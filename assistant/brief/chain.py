@@ -110,10 +110,10 @@ class BriefChain:
         else:
             summary_points = cite.points(summary)
             note = NO_MODEL if (mode or s.mode) == "abstractive" else None
-        key_point_list = cite.points(key_points)
+        key_point_list = cite.points(key_points, alone=True)
         verify_points(summary_points + key_point_list, cite.citations, self.checker)
         quotes = cite.quotes(choose_quotes(articles, s.quotes, s.attribution, s.duplicate_containment))
-        watch = cite.points(points.watch(sents, s))
+        watch = cite.points(points.watch(sents, s), alone=True)
         timeline = cite.timeline(stories.timeline(sents, s.timeline_entries, s.duplicate_containment,
                                                   s.duplicate_cosine)) if not single else []
         disagreements = cite.disagreements(stories.disagreements(sents, story_of, s.disagree_min_cosine,

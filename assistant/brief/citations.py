@@ -8,6 +8,7 @@ names the chunk that holds the sentence, so the web app can open the passage.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -53,12 +54,13 @@ class CitationRegistry(SharedRegistry):
         return Citation(id=n, doc_id=s.doc.doc_id, title=s.doc.title, date=s.doc.date, source=s.doc.source,
                         chunk_id=chunk_id, quote=s.text, start=s.start, end=s.end)
 
-    def point(self, s: BriefSentence) -> BriefPoint:
-        """The sentence quoted as a point, citing itself."""
-        return BriefPoint(text=s.text, citations=[self.add(s)], supported=True, score=1.0)
+    def point(self, s: BriefSentence, alone: bool = False) -> BriefPoint:
+        """The sentence quoted as a point, citing itself; ``alone``: as it reads on its own
+        ("[Wang Yi] also said ..."), for points that stand apart from their article."""
+        return BriefPoint(text=s.alone if alone else s.text, citations=[self.add(s)], supported=True, score=1.0)
 
-    def points(self, sents: Iterable[BriefSentence]) -> list[BriefPoint]:
-        return [self.point(x) for x in sents]
+    def points(self, sents: Iterable[BriefSentence], alone: bool = False) -> list[BriefPoint]:
+        return [self.point(x, alone) for x in sents]
 
     def quotes(self, found: Iterable[tuple[QuoteFound, BriefSentence]]) -> list[BriefQuote]:
         return [BriefQuote(text=q.text, speaker=q.speaker, citation=self.add(x)) for q, x in found]
@@ -81,6 +83,13 @@ class CitationRegistry(SharedRegistry):
         return list(out.values())
 
 
+def _resolved_from(text: str, passages: Sequence[str]) -> bool:
+    """Is ``text`` a passage whose opening "He"/"She" became "[Name]" (quotes.resolve_opening)?
+    The name comes from the sentence before it in the article, so it is grounded there."""
+    m = re.match(r"^\[[^\]]+\]", text)
+    return bool(m) and any(re.match(r"^(He|She)\b", p) and p.endswith(text[m.end():]) for p in passages)
+
+
 def verify_points(points: Sequence[BriefPoint], citations: Sequence[Citation], checker: SupportChecker) -> None:
     """The shared support check on each point against the passages it cites (an extractive
     point cites itself; the check still runs). Sets ``supported`` and ``score`` in place."""
@@ -94,5 +103,5 @@ def verify_points(points: Sequence[BriefPoint], citations: Sequence[Citation], c
         # A sentence that is its own cited passage is supported by identity. The check can
         # still fail one on tokenisation ("737-900ER": the name rule sees "ER", the term
         # index "900er"), a verify.py quirk that must not drop verbatim news.
-        p.supported = support.supported or p.text in passages
+        p.supported = support.supported or p.text in passages or _resolved_from(p.text, passages)
         p.score = round(float(support.score), 4)

@@ -4,7 +4,9 @@
   ``BriefSettings.summary_words_*``, chosen on dev with bench/brief_train.py; sets and
   topics: ``set_summary_words``), in reading order.
 - Key points: standalone sentences the summary does not already say; for sets and topics the
-  best sentence of each story comes first, so the points span the events.
+  best sentence of each story comes first, so the points span the events. A sentence opening
+  with "He"/"She" right after one that opens with the person's name stands alone as
+  "[Name] ..." (quotes.resolve_opening).
 - What to watch: forward-looking sentences ("will", "is due to", "next week"), even one the
   summary quotes, because a reader scans that section on its own.
 """
@@ -56,15 +58,15 @@ def key_points(sents: Sequence[BriefSentence], said: Sequence[BriefSentence], st
     first: list[Candidate] = []
     if story_of:
         best = best_per_group(sents, lambda x: story_of[x.doc.doc_id])
-        first = choose([x.candidate for x in best], _NO_BUDGET, s.key_points, 0.0, exclude=exclude,
+        first = choose([x.standalone_candidate for x in best], _NO_BUDGET, s.key_points, 0.0, exclude=exclude,
                        reading_order=False, standalone=True, **_rules(s))
-    rest = choose([x.candidate for x in sents], _NO_BUDGET, s.key_points - len(first), s.redundancy,
+    rest = choose([x.standalone_candidate for x in sents], _NO_BUDGET, s.key_points - len(first), s.redundancy,
                   exclude=exclude + first, reading_order=False, standalone=True, **_rules(s))
     return _sentences(sents, first + rest)
 
 
 def watch(sents: Sequence[BriefSentence], s: BriefSettings) -> list[BriefSentence]:
-    future = [x.candidate for x in sents if looks_ahead(x.text)]
+    future = [x.standalone_candidate for x in sents if looks_ahead(x.text)]
     if not future:
         return []
     return _sentences(sents, choose(future, _NO_BUDGET, s.watch_points, s.redundancy, standalone=True,
@@ -76,7 +78,7 @@ def best_per_group(sents: Sequence[BriefSentence], group, dated_only: bool = Fal
     tie), groups in order of first appearance. ``dated_only``: only sentences of dated articles."""
     best: dict = {}
     for x in sents:
-        if refers_back(x.text) or (dated_only and not x.doc.date):
+        if refers_back(x.alone) or (dated_only and not x.doc.date):
             continue
         g = group(x)
         if g not in best or x.score > best[g].score:

@@ -17,7 +17,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assistant.brief.select import near_duplicate
-from assistant.lexicon import DEMONYM, HONORIFICS, MONTHS, PARTY_WORDS, PORTFOLIOS, QUOTE_VERBS, TITLES, WEEKDAYS
+from assistant.lexicon import (
+    DEMONYM,
+    HONORIFICS,
+    MONTHS,
+    PARTY_WORDS,
+    PORTFOLIOS,
+    QUOTE_VERBS,
+    STARTERS,
+    TITLES,
+    WEEKDAYS,
+)
 from assistant.settings import AttributionSettings, BriefSettings
 
 if TYPE_CHECKING:
@@ -240,6 +250,40 @@ def _antecedent(index: int, sents: Sequence[str], depth: int = 0, person: bool =
         if people:
             return people[0]
     return None
+
+
+_HE_SHE = re.compile(r"^(He|She)\b(?!')")
+_AFTER_PREPOSITION = re.compile(r"\b(of|with|and|to|for|by|from|at|in|on|about|against|over)\s+$", re.I)
+
+
+def resolve_opening(index: int, sents: Sequence[str], a: AttributionSettings = _DEFAULT) -> str | None:
+    """Sentence ``index`` read on its own: an opening "He"/"She" replaced by "[Name]", the person
+    who opens the sentence right before it (its subject, whom "he" most often continues), in
+    brackets as an editor marks a word put in. "He also said ..." after "Wang Yi told ..." ->
+    "[Wang Yi] also said ...". None when the sentence does not open with he/she, or the sentence
+    before does not open with a person named in full (two words, or a title and a surname): no
+    guess further back, since a wrong name in a brief is worse than a sentence left out."""
+    m = _HE_SHE.match(sents[index])
+    if not m or index == 0:
+        return None
+    frame = _frame(sents[index - 1], a.quote_min_words)
+    opening = [(s, e, n) for s, e, n in names_in(frame) if s <= a.opening_name_chars and not _not_person(n)
+               and not _AFTER_PREPOSITION.search(frame[:s])]
+    if not opening:
+        return None
+    start, end, name = opening[0]
+    # The subject opens the sentence: at most a few words before it ("On Thursday Mr Straw was",
+    # "Former midwife Marie Ratcliffe"), none after a verb ("The Ethiopian legend won Sunday's ...");
+    # a possessor is not it ("Clive Owen's nomination").
+    parts = name.split()
+    while parts and parts[0] in STARTERS:
+        parts.pop(0)
+    if len(frame[:start].split()) > 3 or re.match(r"['’]s\b", frame[end:]) or re.search(r"['’]s$", name):
+        return None
+    name = _expand(" ".join(parts), sents[:index]) if parts else ""
+    if len(name.split()) < 2:
+        return None
+    return f"[{name}]{sents[index][m.end():]}"
 
 
 def attribute(index: int, sents: Sequence[str], a: AttributionSettings = _DEFAULT) -> str | None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from assistant.brief.quotes import resolve_opening
 from assistant.brief.render import display_title
 from assistant.brief.select import Candidate, admissible
 from assistant.judge.instructions import unquotable_sentences
@@ -37,7 +38,15 @@ class BriefSentence:
     vector: np.ndarray | None = None
     prob: float = 0.0   # the sentence model's P(a summary would include it)
     score: float = 0.0  # prob, plus the topic's pull for topic briefs
+    # Read on its own: an opening "He"/"She" as "[Name]" (quotes.resolve_opening), else None.
+    resolved: str | None = None
     _candidate: Candidate | None = field(default=None, repr=False)
+    _standalone: Candidate | None = field(default=None, repr=False)
+
+    @property
+    def alone(self) -> str:
+        """The text as a point that stands on its own (key points, what to watch)."""
+        return self.resolved or self.text
 
     @property
     def key(self) -> tuple[str, int]:
@@ -51,6 +60,17 @@ class BriefSentence:
                 key=self.key, text=self.text, vector=self.vector, score=self.score, order=(self.doc_rank, self.index),
                 previous=(self.doc.doc_id, self.index - 1) if self.index > 0 else None)
         return self._candidate
+
+    @property
+    def standalone_candidate(self) -> Candidate:
+        """This sentence as a standalone point: its resolved text, when it has one."""
+        if self.resolved is None:
+            return self.candidate
+        if self._standalone is None:
+            c = self.candidate
+            self._standalone = Candidate(key=c.key, text=self.resolved, vector=c.vector, score=c.score,
+                                         order=c.order, previous=c.previous)
+        return self._standalone
 
 
 @dataclass
@@ -68,11 +88,15 @@ class Article:
 def read_article(doc: DocumentRow, rank: int, text: str, min_words: int = _DEFAULT.sentence_min_words) -> Article:
     """The article's sentences; those of at least ``min_words`` words that are admissible are ranked."""
     every = sentences(text)
-    planted = unquotable_sentences([x.text for x in every], paragraph_numbers(text, [x.start for x in every]))
-    spans = [x for x, flag in zip(every, planted, strict=True) if not flag and admissible(x.text, min_words)]
-    last = max(1, len(spans) - 1)
-    return Article(doc, rank, every, [BriefSentence(doc, rank, s.text, s.start, s.end, i, i / last)
-                                      for i, s in enumerate(spans)])
+    texts = [x.text for x in every]
+    planted = unquotable_sentences(texts, paragraph_numbers(text, [x.start for x in every]))
+    kept = [j for j, (x, flag) in enumerate(zip(every, planted, strict=True))
+            if not flag and admissible(x.text, min_words)]
+    last = max(1, len(kept) - 1)
+    return Article(doc, rank, every, [
+        BriefSentence(doc, rank, every[j].text, every[j].start, every[j].end, i, i / last,
+                      resolved=resolve_opening(j, texts) if j and not planted[j - 1] else None)
+        for i, j in enumerate(kept)])
 
 
 def embed(articles: list[Article], embedder) -> np.ndarray:

@@ -1,6 +1,7 @@
 """Which sentences may enter a brief, and how a summary is chosen within its length budget.
 
 Before any ranking, a sentence is dropped when it is page furniture (photo captions, bylines,
+sentences that are all bracketed aside, markup or code,
 "Scroll down for video", "Click here", "Share this article", image credits) or speaks to a
 machine reader (``unquotable``, the lower quote threshold): neither is news, and the CNN/DailyMail dev
 articles carry both inside their text.
@@ -22,49 +23,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from assistant.furniture import is_furniture
 from assistant.judge.instructions import unquotable
 from assistant.settings import BriefSettings
 from assistant.text import sentences, terms, words
 
 _DEFAULT = BriefSettings()  # defaults of the parameters below; the chain passes its settings
-
-# ---- furniture ---------------------------------------------------------------------------------
-# Page chrome that survives text extraction: calls to action, sharing widgets, credits, bylines
-# and time stamps. Matched anywhere in the sentence: no news sentence says "Scroll down for video".
-_FURNITURE = re.compile(
-    r"\b(scroll down for (the )?(video|more)|click here\b|share this (article|story|page)|"
-    r"e-?mail (this|to a friend)|sign up (for|to) (our|the)|follow us on|"
-    r"image (copyright|caption|source)|photo(graph)? (credit|courtesy)|pictures? courtesy|"
-    r"\((getty|ap|afp|reuters|pa|epa)( images)?\)|getty images|"
-    r"published: \d|updated: \d|last updated (at|on)|daily mail reporter|"
-    r"read more:|related articles:|advertisement\s*$|all rights reserved|copyright \d{4})"
-    # photo captions name where people stand in the picture
-    r"|\((far |second |third )?(left|right|centre|center|pictured|above|below|inset|top|bottom|front|back)\)",
-    re.I)
-# A byline or credit line on its own: "By . John Smith .", "By JOHN SMITH", "Photo: Reuters".
-_BYLINE = re.compile(
-    r"^\W*(by\s*\.|by [A-Z][A-Za-z.' -]{2,40}(\.|$|\s+(and|for) )|(photo|picture|image|video|credit|source)s?\s*:)",
-    re.I)
-# A photo caption: a short label and a colon opening the sentence ("Tragic: The man ..."), or
-# a caption run into the text because it had no full stop ("... his injuries Freak
-# coincidence: His brother ..."). A speaker's colon ("Mr Blair said: ...") is not one.
-_LABEL = r"[A-Z][\w'’-]*(?: [\w'’-]+){0,2}"
-_CAPTION = re.compile(rf"^\W*{_LABEL}: [A-Z‘'\"“]|[a-z0-9] {_LABEL}: [A-Z‘'\"“]")
-_SPEECH_WORD = re.compile(r"\b(said|says|told|tells|added|adds|wrote|writes|asked|replied|explained|"
-                          r"warned|declared|announced|insisted|commented|tweeted|posted|stated|admitted|"
-                          r"claimed|revealed|reads|read)\b", re.I)
-
-
-def is_furniture(text: str) -> bool:
-    """Page furniture rather than news: credits, bylines, sharing and video prompts, captions."""
-    if _FURNITURE.search(text) or _BYLINE.match(text):
-        return True
-    for m in _CAPTION.finditer(text):
-        label = text[max(0, m.start() - 1): m.end()].split(":")[0]
-        if not _SPEECH_WORD.search(label):
-            return True
-    return False
-
 
 def admissible(text: str, min_words: int = _DEFAULT.sentence_min_words) -> bool:
     """May this sentence appear anywhere in a brief?"""

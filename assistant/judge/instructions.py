@@ -14,21 +14,22 @@ Two parts decide, and either one flags a sentence:
   links, phone numbers, quoted speech and reporting verbs (news quotes people giving orders;
   it does not give them). The weights (instruction_model.json) are trained by
   ``bench/train_instructions.py`` on the dev data only: the injected articles of
-  tests/data/injection-dev, injection-dev2 and injection-test2 (the earlier test sets, dev once
-  reported), 260 extra instructions and 260 hard negatives in many formats and languages, and one
-  half of the BBC and RealTime QA sentences (split by document hash).
+  tests/data/injection-dev and injection-dev2, extra dev-style instructions and hard negatives,
+  and one half of the BBC and RealTime QA sentences (split by document hash).
 
 Two operating points, both chosen on out-of-fold dev scores: ``looks_like_instruction`` flags at
-0.991 (under 1 false positive in 20,000 news sentences); ``unquotable`` keeps a sentence from
-quotes, citations and support from 0.866 (under 1 in 1,000), because losing a news sentence
+0.990 (under 1 false positive in 20,000 news sentences); ``unquotable`` keeps a sentence from
+quotes, citations and support from 0.661 (under 1 in 1,000), because losing a news sentence
 from the quotable pool is cheap and quoting a planted one is not.
 
 Measured by ``python bench/injection_detector.py --split all`` (bench/results/injection_detector.json):
-planted sentences flagged / kept from quotes on the blind set tests/data/injection-test3 (30
-articles in formats, registers and languages none of the training sets has): 0.30 / 0.41
-(the previous model, trained without the 400 varied lines and test2: 0.22 / 0.39). The model
-still does not generalise well to unseen formats. News: 9 of 111,079 sentences flagged (0.81
-per 10,000; 1.45 on the held-out half), 141 kept from quotes (12.7).
+planted sentences flagged / kept from quotes: dev 0.66 / 0.90, dev2 0.44 / 0.78 (both trained
+on); the blind sets tests/data/injection-test2 (33 articles in formats neither dev set has)
+0.29 / 0.36 and injection-test3 (30 more, other registers and languages) 0.22 / 0.39: the model
+does not generalise to unseen formats (YAML, chat logs, captions, legal notices). Training on
+400 more varied lines and test2 (``--varied``) raised test3's flags to 0.30 but not what reached
+users, so it is not shipped (README, "Prompt injection").
+News: 7 of 111,079 sentences flagged (0.63 per 10,000), 183 kept from quotes (16.5).
 
 A planted paragraph often holds sentences that do not read as instructions alone
 ("The vote was won by X."). ``flag_sentences`` also flags a flagged sentence's neighbours in
