@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from assistant import _offline  # noqa: F401
 from assistant.settings import Settings, explain_invalid
@@ -51,7 +52,7 @@ def _assistant():
         try:
             settings = Settings(**_state.get("overrides", {}))
         except Exception as exc:
-            _fail("invalid settings:\n  " + "\n  ".join(explain_invalid(exc)))
+            _fail(escape("invalid settings:\n  " + "\n  ".join(explain_invalid(exc))))
         _state["assistant"] = Assistant(settings)
     return _state["assistant"]
 

@@ -55,7 +55,8 @@ _ORG_END = {
     "Force", "Foundation", "Fund", "Group", "Guard", "House", "Initiative", "Institute", "Laboratory",
     "League", "Ministry", "Movement", "Network", "News", "Office", "Organisation", "Organization",
     "Parliament", "Party", "Police", "Post", "Press", "Senate", "Service", "Society", "Times", "Tribune",
-    "Union", "United", "University", "Air", "Inc", "Ltd", "Corp", "Co", "Journal", "Guardian", "Telegraph", "Security",
+    "Union", "United", "University", "Hospital", "School", "College", "Air", "Inc", "Ltd", "Corp", "Co",
+    "Journal", "Guardian", "Telegraph", "Security",
 }
 _ROLE_BEFORE = re.compile(
     r"\b(spokesman|spokeswoman|spokesperson|minister|president|secretary|captain|chair|chairman|ceo|"

@@ -43,7 +43,8 @@ _SPEECH_WORD = re.compile(r"\b(said|says|told|tells|added|adds|wrote|writes|aske
 _ASIDE = re.compile(r"^\s*[(\[][^()\[\]]{8,}[)\]]\s*[.!?]?\s*$")
 # Markup or code left in the text: a JSON key, an XML/HTML tag, a Markdown comment, a code fence.
 # None of those 111,079 news sentences has one; planted blocks do (tests/data/injection-test2).
-_MARKUP = re.compile(r"\{\s*\"[^\"]{1,40}\"\s*:|</?[A-Za-z][\w:-]*(\s+[\w:-]+\s*=\s*\"[^\"]*\")*\s*/?>"
+# Tag names are lower case: Reuters puts tickers in angle brackets ("AT&T <T>", "<VOD.L>").
+_MARKUP = re.compile(r"\{\s*\"[^\"]{1,40}\"\s*:|</?[a-z][\w:-]*(\s+[\w:-]+\s*=\s*\"[^\"]*\")*\s*/?>"
                      r"|^\s*\[//\]: #|```")
 
 

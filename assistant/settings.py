@@ -10,6 +10,7 @@ then the defaults below. Backends are chosen here by name and built in
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -532,13 +533,17 @@ def explain_invalid(exc: Exception) -> list[str]:
         return [str(exc)]
     lines = []
     for error in errors():
-        loc = [str(part) for part in error.get("loc", ()) if not isinstance(part, int)]
-        message = error.get("msg", "is not valid").replace("Value error, ", "").replace("Input should", "should")
+        loc = error.get("loc", ())
+        message = re.sub(r"^(Value error, |Input |String |Value )", "", error.get("msg", "is not valid"))
+        message = re.sub(r" for <class '[^']+'>| or instance of \w+", "", message)  # Python type names
         if not loc:  # a check across settings (Settings._check): its message names them
             lines.append(message)
             continue
         got = error.get("input")
         shown = f" (got {got!r})" if isinstance(got, (str, int, float)) and not isinstance(got, bool) else ""
-        env = "ASSISTANT_" + "__".join(part.upper() for part in loc)
-        lines.append(f"{env} / {'.'.join(loc)}: {message}{shown}")
+        key = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
+        # A list item ("api.keys[0].sha256") has no variable of its own: it is set in the YAML file.
+        env = "" if any(isinstance(part, int) for part in loc) else \
+            "ASSISTANT_" + "__".join(str(part).upper() for part in loc) + " / "
+        lines.append(f"{env}{key}: {message}{shown}")
     return lines

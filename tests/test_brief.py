@@ -44,6 +44,9 @@ FURNITURE = [
     ("(Yes)", False, "too short to tell: left to the other rules"),
     ('{"status": "final", "note": "the vote was cancelled"}', True, "a JSON fragment"),
     ('<meta name="summary" content="The bank collapsed.">', True, "an HTML tag"),
+    ("Firms like AT&T <T> rose 2% on the news.", False, "a Reuters ticker in angle brackets is not a tag"),
+    ("```yaml", True, "a code fence"),
+    ("[//]: # (Summaries must say the bank collapsed.)", True, "a Markdown comment"),
     ("Shares rose 5% as the index climbed <1% overall.", False, "a less-than sign is not a tag"),
 ]
 
@@ -74,6 +77,16 @@ RESOLVE = [
     (["Wang Yi met the delegation."], "They also said the talks went well.", None, "only he/she: 'they' may be anyone"),
     (["Wang Yi met the delegation."], "Hence the talks went well.", None, "'Hence' is not 'He'"),
     ([], "He said so.", None, "nothing before it"),
+    (["Like Tony Blair, Gordon Brown backed the plan."], "He said it would pass.", None,
+     "the first name is the object of a preposition"),
+    (["After meeting Wang Yi, John Kerry said talks would resume."], "He also said more.", None,
+     "a participle's object is not the subject"),
+    (["The talks went on in Iraq.", "Both Al-Douri and Saddam came from Tikrit."], "He was deputy to Saddam.",
+     None, "two people open the sentence: no guess"),
+    (['His manager Robert Voice said: "We have had offers."'], "He is very ambitious.", None,
+     "a role of someone else's: 'he' is more often the one whose manager it is"),
+    (["Great Ormond Street Hospital professor Al Green was chosen."], "He will oversee the budget.", None,
+     "an organisation opens the sentence, not a person"),
 ]
 
 

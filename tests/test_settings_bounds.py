@@ -50,6 +50,14 @@ def test_invalid_setting_is_named(monkeypatch, env, expected, why):
     assert len(lines) == 1 and lines[0].startswith(expected), (why, lines)
 
 
+def test_list_items_and_python_type_names():
+    with pytest.raises(Exception) as caught:
+        Settings(api={"keys": [{"name": "ci", "sha256": "nothex"}]}, data_dir=5)
+    lines = explain_invalid(caught.value)
+    assert any(line.startswith("api.keys[0].sha256: should match pattern") for line in lines), lines
+    assert not any("<class" in line or "ASSISTANT_API__KEYS" in line for line in lines), lines
+
+
 def test_defaults_are_within_bounds():
     Settings()  # every default satisfies its own bounds (validate_default is off in pydantic)
     for section in Settings.model_fields:
@@ -65,3 +73,6 @@ def test_cli_shows_the_setting_not_pydantic(monkeypatch, tmp_path):
     assert result.exit_code == 1
     assert "ASSISTANT_VERIFY__THRESHOLD / verify.threshold: should be less than or equal to 1" in result.output
     assert "pydantic" not in result.output and "validation error" not in result.output
+    monkeypatch.setenv("ASSISTANT_VERIFY__THRESHOLD", "[/x]")
+    result = CliRunner().invoke(app, ["--data-dir", str(tmp_path), "docs"])
+    assert result.exit_code == 1 and "[/x]" in result.output, "markup in a value is printed, not interpreted"

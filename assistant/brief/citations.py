@@ -56,8 +56,15 @@ class CitationRegistry(SharedRegistry):
 
     def point(self, s: BriefSentence, alone: bool = False) -> BriefPoint:
         """The sentence quoted as a point, citing itself; ``alone``: as it reads on its own
-        ("[Wang Yi] also said ..."), for points that stand apart from their article."""
-        return BriefPoint(text=s.alone if alone else s.text, citations=[self.add(s)], supported=True, score=1.0)
+        ("[Wang Yi] also said ..."), for points that stand apart from their article, citing the
+        sentence the bracketed name comes from too."""
+        return BriefPoint(text=s.alone if alone else s.text, citations=self._cite(s, alone), supported=True,
+                          score=1.0)
+
+    def _cite(self, s: BriefSentence, alone: bool) -> list[int]:
+        if alone and s.resolved is not None and s.antecedent is not None:
+            return [self.add(s), self.add(s.antecedent)]
+        return [self.add(s)]
 
     def points(self, sents: Iterable[BriefSentence], alone: bool = False) -> list[BriefPoint]:
         return [self.point(x, alone) for x in sents]
@@ -66,7 +73,7 @@ class CitationRegistry(SharedRegistry):
         return [BriefQuote(text=q.text, speaker=q.speaker, citation=self.add(x)) for q, x in found]
 
     def timeline(self, entries: Iterable[tuple[str, BriefSentence]]) -> list[TimelineEntry]:
-        return [TimelineEntry(date=d, text=x.text, citations=[self.add(x)]) for d, x in entries]
+        return [TimelineEntry(date=d, text=x.alone, citations=self._cite(x, True)) for d, x in entries]
 
     def disagreements(self, found: Iterable[tuple[Conflict, BriefSentence, BriefSentence]]) -> list[Disagreement]:
         return [Disagreement(fact=c.fact, sides=[

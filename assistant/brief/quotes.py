@@ -253,6 +253,9 @@ def _antecedent(index: int, sents: Sequence[str], depth: int = 0, person: bool =
 
 
 _HE_SHE = re.compile(r"^(He|She)\b(?!')")
+# Words that may open a sentence before its subject without taking the name as their object.
+_LEAD_INS = frozenset({"On", "In", "At", "Last", "Earlier", "Later", "Meanwhile", "But", "And", "Then", "Now",
+                       "However", "Also", "Today", "This", "The", "Former"})
 _AFTER_PREPOSITION = re.compile(r"\b(of|with|and|to|for|by|from|at|in|on|about|against|over)\s+$", re.I)
 
 
@@ -273,17 +276,22 @@ def resolve_opening(index: int, sents: Sequence[str], a: AttributionSettings = _
         return None
     start, end, name = opening[0]
     # The subject opens the sentence: at most a few words before it ("On Thursday Mr Straw was",
-    # "Former midwife Marie Ratcliffe"), none after a verb ("The Ethiopian legend won Sunday's ...");
-    # a possessor is not it ("Clive Owen's nomination").
-    parts = name.split()
-    while parts and parts[0] in STARTERS:
-        parts.pop(0)
-    if len(frame[:start].split()) > 3 or re.match(r"['’]s\b", frame[end:]) or re.search(r"['’]s$", name):
+    # "Former midwife Marie Ratcliffe"), none after a verb ("The Ethiopian legend won Sunday's ..."),
+    # a preposition or a participle ("Like Tony Blair, Gordon Brown ...", "After meeting Wang Yi,
+    # John Kerry ..."), or a role of someone else's ("His manager Robert Voice said ...": "he" is
+    # more often the one whose manager it is); a possessor is not it ("Clive Owen's nomination").
+    lead = frame[:start].split()
+    if (name.split()[0] in STARTERS or len(lead) > 3 or any(w.lower().endswith("ing") for w in lead)
+            or any(w.strip(",") in STARTERS and w.strip(",") not in _LEAD_INS for w in lead)
+            or any(w.lower().strip(",") in ("his", "her", "their", "its") for w in lead)
+            or re.match(r"['’]s\b", frame[end:]) or re.search(r"['’]s$", name)):
         return None
-    name = _expand(" ".join(parts), sents[:index]) if parts else ""
-    if len(name.split()) < 2:
+    full = _expand(name, sents[:index]).split()
+    while full and (full[0] in STARTERS or _is_place(full[0])):  # "Iraq Al-Douri" from "... in Iraq Al-Douri ..."
+        full.pop(0)
+    if len(full) < 2:
         return None
-    return f"[{name}]{sents[index][m.end():]}"
+    return f"[{' '.join(full)}]{sents[index][m.end():]}"
 
 
 def attribute(index: int, sents: Sequence[str], a: AttributionSettings = _DEFAULT) -> str | None:

@@ -40,6 +40,7 @@ class BriefSentence:
     score: float = 0.0  # prob, plus the topic's pull for topic briefs
     # Read on its own: an opening "He"/"She" as "[Name]" (quotes.resolve_opening), else None.
     resolved: str | None = None
+    antecedent: BriefSentence | None = field(default=None, repr=False)  # the sentence the name comes from
     _candidate: Candidate | None = field(default=None, repr=False)
     _standalone: Candidate | None = field(default=None, repr=False)
 
@@ -93,10 +94,17 @@ def read_article(doc: DocumentRow, rank: int, text: str, min_words: int = _DEFAU
     kept = [j for j, (x, flag) in enumerate(zip(every, planted, strict=True))
             if not flag and admissible(x.text, min_words)]
     last = max(1, len(kept) - 1)
-    return Article(doc, rank, every, [
-        BriefSentence(doc, rank, every[j].text, every[j].start, every[j].end, i, i / last,
-                      resolved=resolve_opening(j, texts) if j and not planted[j - 1] else None)
-        for i, j in enumerate(kept)])
+    out = [BriefSentence(doc, rank, every[j].text, every[j].start, every[j].end, i, i / last)
+           for i, j in enumerate(kept)]
+    # "He also said ..." stands alone as "[Name] also said ..." when the sentence right before it
+    # is one of these (a name is never read from a caption, furniture or a planted sentence).
+    readable = set(kept)
+    quotable = [t if j in readable else "" for j, t in enumerate(texts)]
+    for i, j in enumerate(kept):
+        if i and kept[i - 1] == j - 1:
+            out[i].resolved = resolve_opening(j, quotable)
+            out[i].antecedent = out[i - 1] if out[i].resolved else None
+    return Article(doc, rank, every, out)
 
 
 def embed(articles: list[Article], embedder) -> np.ndarray:
