@@ -87,6 +87,8 @@ RESOLVE = [
      "a role of someone else's: 'he' is more often the one whose manager it is"),
     (["Great Ormond Street Hospital professor Al Green was chosen."], "He will oversee the budget.", None,
      "an organisation opens the sentence, not a person"),
+    (["But Fair Trials Abroad director Stephen Jakobi said there were similarities."], "He said it was the same.",
+     None, "a name before a role word qualifies the role: the person is the second name"),
 ]
 
 

@@ -275,6 +275,9 @@ def resolve_opening(index: int, sents: Sequence[str], a: AttributionSettings = _
     if not opening:
         return None
     start, end, name = opening[0]
+    after = names_in(frame[end:])
+    if after and len(after[0][2].split()) > 1 and re.fullmatch(r"\s+[a-z][a-z-]*\s+", frame[end:end + after[0][0]]):
+        return None  # "Fair Trials Abroad director Stephen Jakobi": the first name only qualifies the role
     # The subject opens the sentence: at most a few words before it ("On Thursday Mr Straw was",
     # "Former midwife Marie Ratcliffe"), none after a verb ("The Ethiopian legend won Sunday's ..."),
     # a preposition or a participle ("Like Tony Blair, Gordon Brown ...", "After meeting Wang Yi,
