@@ -2,8 +2,9 @@
 
 Before any ranking, a sentence is dropped when it is page furniture (assistant/furniture.py:
 photo captions, bylines, "Scroll down for video", "Click here", "Share this article", image
-credits, sentences that are all bracketed aside, markup or code) or speaks to a machine reader (``unquotable``, the lower quote threshold): neither is news, and the CNN/DailyMail dev
-articles carry both inside their text.
+credits, sentences that are all bracketed aside, markup or code) or speaks to a machine reader
+(``unquotable``, the lower quote threshold): neither is news, and the CNN/DailyMail dev articles
+carry both inside their text.
 While choosing, three rules hold for every summary:
 - a sentence that opens by referring back ("He also said", "However, ...", "They") goes in
   only right after its antecedent (the sentence before it in its article);
