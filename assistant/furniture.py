@@ -41,23 +41,26 @@ _SPEECH_WORD = re.compile(r"\b(said|says|told|tells|added|adds|wrote|writes|aske
 # ("(and very populist)"), notes to whoever reuses the text. 150 of the 111,079 BBC and RealTime
 # QA sentences, every one credit or aside (read by hand, bench/train_instructions.py's corpus).
 _ASIDE = re.compile(r"^\s*[(\[][^()\[\]]{8,}[)\]]\s*[.!?]?\s*$")
-# Markup or code left in the text: a JSON key, an XML/HTML tag, a Markdown comment, a code fence.
-# None of those 111,079 news sentences has one; planted blocks do (tests/data/injection-test2).
-# Tag names are lower case: Reuters puts tickers in angle brackets ("AT&T <T>", "<VOD.L>").
-_MARKUP = re.compile(r"\{\s*\"[^\"]{1,40}\"\s*:|</?[a-z][\w:-]*(\s+[\w:-]+\s*=\s*\"[^\"]*\")*\s*/?>"
-                     r"|^\s*\[//\]: #|```")
+# A sentence that is markup or code, not prose about it: it opens (after a bullet, a quote mark or
+# a bracketed time stamp, "[09:15] <night_desk> ...") with a JSON key, an XML/HTML tag, a
+# Markdown comment or a code fence. None of those 111,079 news sentences does; planted blocks do
+# (tests/data/injection-test2, -test3). Prose that shows a tag stays ("One panel shows the line
+# <script>...</script> in red"), and tag names are lower case: Reuters puts tickers in angle
+# brackets ("AT&T <T>").
+_MARKUP = re.compile(r"^\W{0,3}(\[[^\]]{1,12}\]\s*)?"
+                     r"(\{\s*\"[^\"]{1,40}\"\s*:|</?[a-z][\w:-]*(\s+[\w:-]+\s*=\s*\"[^\"]*\")*\s*/?>|\[//\]: #|```)")
 
 
 def is_aside_or_markup(text: str) -> bool:
-    """A sentence that is all bracketed aside, or holds markup or code: never quoted in an answer
+    """A sentence that is all bracketed aside, or is markup or code: never quoted in an answer
     either (the rest of the furniture stays quotable there: a caption can answer "who was pictured")."""
-    return bool(_ASIDE.match(text) or _MARKUP.search(text))
+    return bool(_ASIDE.match(text) or _MARKUP.match(text))
 
 
 def is_furniture(text: str) -> bool:
     """Page furniture rather than news: credits, bylines, sharing and video prompts, captions,
     bracketed asides and markup."""
-    if _FURNITURE.search(text) or _BYLINE.match(text) or _ASIDE.match(text) or _MARKUP.search(text):
+    if _FURNITURE.search(text) or _BYLINE.match(text) or _ASIDE.match(text) or _MARKUP.match(text):
         return True
     for m in _CAPTION.finditer(text):
         label = text[max(0, m.start() - 1): m.end()].split(":")[0]
