@@ -48,7 +48,11 @@ _ASIDE = re.compile(r"^\s*[(\[][^()\[\]]{8,}[)\]]\s*[.!?]?\s*$")
 # <script>...</script> in red"), and tag names are lower case: Reuters puts tickers in angle
 # brackets ("AT&T <T>").
 _MARKUP = re.compile(r"^\W{0,3}(\[[^\]]{1,12}\]\s*)?"
-                     r"(\{\s*\"[^\"]{1,40}\"\s*:|</?[a-z][\w:-]*(\s+[\w:-]+\s*=\s*\"[^\"]*\")*\s*/?>|\[//\]: #|```)")
+                     r"(\{\s*\"[^\"]{1,40}\"\s*:|</?[a-z][\w:-]*(\s+[\w:-]+\s*=\s*\"[^\"]*\")*\s*/?>|\[//\]: #|```"
+                     # a config key in snake_case ("answer_prefix: ..."; 1 of the 111,079, a URL fragment)
+                     r"|[a-z]+(_[a-z0-9]+)+\s*[:=])"
+                     # a Markdown table row (none of the 111,079)
+                     r"|^\s*\|.*\|\s*$")
 
 
 def is_aside_or_markup(text: str) -> bool:
