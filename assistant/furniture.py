@@ -64,7 +64,7 @@ def is_aside_or_markup(text: str) -> bool:
 def is_furniture(text: str) -> bool:
     """Page furniture rather than news: credits, bylines, sharing and video prompts, captions,
     bracketed asides and markup."""
-    if _FURNITURE.search(text) or _BYLINE.match(text) or _ASIDE.match(text) or _MARKUP.match(text):
+    if _FURNITURE.search(text) or _BYLINE.match(text) or is_aside_or_markup(text):
         return True
     for m in _CAPTION.finditer(text):
         label = text[max(0, m.start() - 1): m.end()].split(":")[0]

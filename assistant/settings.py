@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -528,11 +528,10 @@ def explain_invalid(exc: Exception) -> list[str]:
     """One line per invalid setting, naming it both ways a user sets it (the environment
     variable and the YAML key) and saying what it should be, without pydantic's own text
     (its type names and links mean nothing to someone who set a number in a file)."""
-    errors = getattr(exc, "errors", None)
-    if not callable(errors):
+    if not isinstance(exc, ValidationError):
         return [str(exc)]
     lines = []
-    for error in errors():
+    for error in exc.errors():
         loc = error.get("loc", ())
         message = re.sub(r"^(Value error, |Input |String |Value )", "", error.get("msg", "is not valid"))
         message = re.sub(r" for <class '[^']+'>| or instance of \w+", "", message)  # Python type names

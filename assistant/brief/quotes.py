@@ -222,6 +222,16 @@ def _opens_quote(sentence: str) -> bool:
     return bool(re.match(r"^\s*[\"“‘']", sentence))
 
 
+_AFTER_PREPOSITION = re.compile(r"\b(of|with|and|to|for|by|from|at|in|on|about|against|over)\s+$", re.I)
+
+
+def _opening_names(frame: str, excluded, a: AttributionSettings = _DEFAULT) -> list[tuple[int, int, str]]:
+    """Names within ``a.opening_name_chars`` of the start of ``frame`` that ``excluded`` lets
+    through and no preposition governs: who may open the sentence as its subject."""
+    return [(s, e, n) for s, e, n in names_in(frame) if s <= a.opening_name_chars and not excluded(n)
+            and not _AFTER_PREPOSITION.search(frame[:s])]
+
+
 def _antecedent(index: int, sents: Sequence[str], depth: int = 0, person: bool = True,
                 a: AttributionSettings = _DEFAULT) -> str | None:
     """For "he said" or a quote running on: the person opening the sentence before (its
@@ -233,10 +243,9 @@ def _antecedent(index: int, sents: Sequence[str], depth: int = 0, person: bool =
     excluded = _not_person if person else _is_place
     if index > 0:
         frame = _frame(sents[index - 1], a.quote_min_words)
-        first = [n for s, _, n in names_in(frame) if s <= a.opening_name_chars and not excluded(n)
-                 and not re.search(r"\b(of|with|and|to|for|by|from|at|in|on|about|against|over)\s+$", frame[:s], re.I)]
+        first = _opening_names(frame, excluded, a)
         if first and _subject(frame, a)[0] != "name":
-            return first[0]
+            return first[0][2]
     j, looked = index - 1, 0
     while j >= 0 and (looked < a.lookback_sentences or (_opens_quote(sents[j + 1]) and looked < a.quoted_run_lookback)):
         kind, name = _subject(_frame(sents[j], a.quote_min_words), a)
@@ -256,7 +265,6 @@ _HE_SHE = re.compile(r"^(He|She)\b(?!')")
 # Words that may open a sentence before its subject without taking the name as their object.
 _LEAD_INS = frozenset({"On", "In", "At", "Last", "Earlier", "Later", "Meanwhile", "But", "And", "Then", "Now",
                        "However", "Also", "Today", "This", "The", "Former"})
-_AFTER_PREPOSITION = re.compile(r"\b(of|with|and|to|for|by|from|at|in|on|about|against|over)\s+$", re.I)
 
 
 def resolve_opening(index: int, sents: Sequence[str], a: AttributionSettings = _DEFAULT) -> str | None:
@@ -270,8 +278,7 @@ def resolve_opening(index: int, sents: Sequence[str], a: AttributionSettings = _
     if not m or index == 0:
         return None
     frame = _frame(sents[index - 1], a.quote_min_words)
-    opening = [(s, e, n) for s, e, n in names_in(frame) if s <= a.opening_name_chars and not _not_person(n)
-               and not _AFTER_PREPOSITION.search(frame[:s])]
+    opening = _opening_names(frame, _not_person, a)
     if not opening:
         return None
     start, end, name = opening[0]
