@@ -14,6 +14,7 @@ are shown (the stream carries nothing else); the short answer, when there is one
 from __future__ import annotations
 
 import logging
+import queue
 import re
 import shutil
 import tempfile
@@ -246,22 +247,64 @@ def _ask_tab(bot: Assistant, library: Library) -> dict[str, Any]:
         return "", gr.update(interactive=True, placeholder="Ask a question about your articles"), gr.update(
             visible=False)
 
-    # Stop: the running answer's model stops at its next token (one flag per browser session).
-    cancels_by_session: dict[str, threading.Event] = {}
+    # Stop, Clear and New chat end the running answer through the answer's own stream, never by
+    # cancelling it in Gradio: a cancelled stream can deliver an update computed just before the
+    # cancel *after* the Stop handler drew "Stopped" (a fresh-clone CI run showed "Searching the
+    # library…" left on screen for good while the models were still loading). So the answer is made
+    # in a worker thread; ``respond`` relays its updates and checks the session's flag every 0.1 s,
+    # and once the flag is set its last update is the stopped (or cleared) chat, sent after anything
+    # in flight. The worker's model stops at its next token; the next answer waits for the worker
+    # (one answer at a time, ``answering_lock``), so two never share the model.
+    ends_by_session: dict[str, tuple[threading.Event, list[str]]] = {}
+    answering_lock = threading.Lock()
 
     def respond(message: str, chat: list[dict], panel: str, date_from: str, date_to: str, source: str,
                 history: list, request: gr.Request) -> Iterator[tuple]:
         key = request.session_hash or ""
-        cancel = cancels_by_session[key] = threading.Event()
+        cancel, how = ends_by_session[key] = (threading.Event(), [])
+        updates: queue.Queue = queue.Queue()
+        done = object()
+
+        def work() -> None:
+            if answering_lock.locked():  # a stopped answer is still ending: show the question meanwhile
+                updates.put((last[0][:-1] + [{"role": "assistant", "content": render.render_progress(
+                    0, "Searching the library", [])}], panel, history))
+            with answering_lock:
+                try:
+                    if not cancel.is_set():
+                        for update in answer_turn(message, chat, panel, date_from, date_to, source, history,
+                                                  cancel):
+                            updates.put(update)
+                            if cancel.is_set():
+                                break
+                finally:
+                    updates.put(done)
+
+        last = ([*chat, {"role": "user", "content": render.esc((message or "").strip())},
+                 {"role": "assistant", "content": ""}], panel, history)
+        threading.Thread(target=work, name="answer", daemon=True).start()
         try:
-            for update in answer_turn(message, chat, panel, date_from, date_to, source, history, cancel):
-                if cancel.is_set():  # stopped: end on what the Stop handler drew, never over it
-                    yield stopped_chat(update[0]), *update[1:]
+            while True:
+                try:
+                    update = updates.get(timeout=0.1)
+                except queue.Empty:
+                    update = None
+                if cancel.is_set():  # stopped or cleared: end on that, after anything already sent
+                    yield ([], "", []) if how == ["cleared"] else (stopped_chat(last[0]), *last[1:])
                     return
-                yield update
-        finally:  # done or stopped: the session's flag goes
-            if cancels_by_session.get(key) is cancel:
-                del cancels_by_session[key]
+                if update is done:
+                    return
+                if update is not None:
+                    last = update
+                    yield update
+        finally:  # done, stopped or cleared: the session's flag goes
+            if ends_by_session.get(key, (None,))[0] is cancel:
+                del ends_by_session[key]
+
+    def end_answer(request: gr.Request, how: str) -> None:
+        if (running := ends_by_session.get(request.session_hash or "")) is not None:
+            running[1].append(how)
+            running[0].set()
 
     def answer_turn(message: str, chat: list[dict], panel: str, date_from: str, date_to: str, source: str,
                     history: list, cancel: threading.Event) -> Iterator[tuple]:
@@ -320,11 +363,11 @@ def _ask_tab(bot: Assistant, library: Library) -> dict[str, Any]:
         return chat
 
     def stopped(chat: list[dict], request: gr.Request):
-        if (cancel := cancels_by_session.get(request.session_hash or "")) is not None:
-            cancel.set()
+        end_answer(request, "stopped")
         return (stopped_chat(chat), *unlock())
 
-    def cleared():
+    def cleared(request: gr.Request):
+        end_answer(request, "cleared")
         return "", [], *unlock()
 
     answer_inputs = [pending, chat, panel, date_from, date_to, source, history]
@@ -341,12 +384,13 @@ def _ask_tab(bot: Assistant, library: Library) -> dict[str, Any]:
     picked = chat.example_select(lock_example, None, lock_outputs, api_name=False, queue=False)
     example_answer = picked.then(respond, answer_inputs, answer_outputs, api_name=False)
     focus_question(example_answer.then(unlock, None, unlock_outputs, api_name=False, queue=False))
-    cancels = [answering, example_answer]
-    focus_question(stop.click(stopped, [chat], [chat, *unlock_outputs], cancels=cancels, api_name=False,
-                              queue=False))
-    chat.clear(cleared, None, [panel, history, *unlock_outputs], cancels=cancels, api_name=False, queue=False)
-    focus_question(new_chat.click(lambda: ([], *cleared()), None, [chat, panel, history, *unlock_outputs],
-                                  cancels=cancels, api_name=False, queue=False))
+    focus_question(stop.click(stopped, [chat], [chat, *unlock_outputs], api_name=False, queue=False))
+    chat.clear(cleared, None, [panel, history, *unlock_outputs], api_name=False, queue=False)
+    def new_conversation(request: gr.Request):
+        return [], *cleared(request)
+
+    focus_question(new_chat.click(new_conversation, None, [chat, panel, history, *unlock_outputs],
+                                  api_name=False, queue=False))
     filter_inputs = [date_from, date_to, source]
     for box in (date_from, date_to):
         box.blur(show_chips, filter_inputs, [chips], api_name=False, queue=False)
