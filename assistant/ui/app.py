@@ -267,8 +267,8 @@ def _ask_tab(bot: Assistant, library: Library) -> dict[str, Any]:
 
         def work() -> None:
             if answering_lock.locked():  # a stopped answer is still ending: show the question meanwhile
-                updates.put((last[0][:-1] + [{"role": "assistant", "content": render.render_progress(
-                    0, "Searching the library", [])}], panel, history))
+                waiting = {"role": "assistant", "content": render.render_progress(0, "Searching the library", [])}
+                updates.put(([*last[0][:-1], waiting], panel, history))
             with answering_lock:
                 try:
                     if not cancel.is_set():
