@@ -99,10 +99,6 @@ class NewsIndex(VectorStore):
         return self.vectors.collection
 
     @property
-    def client(self):
-        return self.vectors.client
-
-    @property
     def built_with(self) -> dict[str, str]:
         return self.vectors.built_with
 

@@ -78,7 +78,7 @@ def expand(bot: Assistant, copies: int) -> None:
     texts = index.catalog.document_text(list(docs))
     got = index.collection.get(include=["embeddings", "metadatas", "documents"])
     ids, vecs, metas, chunk_texts = got["ids"], np.asarray(got["embeddings"]), got["metadatas"], got["documents"]
-    step = index.client.get_max_batch_size()
+    step = index.vectors.client.get_max_batch_size()
     for c in range(1, copies + 1):
         jitter = rng.normal(0, 0.01, vecs.shape)
         new = vecs + jitter
