@@ -66,8 +66,28 @@ def is_furniture(text: str) -> bool:
     bracketed asides and markup."""
     if _FURNITURE.search(text) or _BYLINE.match(text) or is_aside_or_markup(text):
         return True
-    for m in _CAPTION.finditer(text):
-        label = text[max(0, m.start() - 1): m.end()].split(":")[0]
-        if not _SPEECH_WORD.search(label):
-            return True
-    return False
+    return any(_is_caption(text, m) for m in _CAPTION.finditer(text))
+
+
+# What a label-and-colon is when it is not a caption (each row of tests/test_brief.py::FURNITURE).
+# The caption rule alone flagged 4,213 of 112,783 news sentences (BBC, RealTime QA, CNN/DM dev),
+# 3.7%: "Mr Howard told Greater Manchester Radio: \"...\"", "for the White House: The nation's",
+# '"Jurassic World: Dominion"'. With these exceptions: see the README's brief section.
+_SPEECH_BEFORE = re.compile(rf"{_SPEECH_WORD.pattern}(\s+\S+){{0,4}}\s*$", re.I)
+_NOUN_PHRASE_BEFORE = re.compile(
+    r"\b(the|a|an|of|for|to|in|on|at|by|with|from|into|about|as|and|or|his|her|their|its|our|your|my)\s*$", re.I)
+_QUOTE_AFTER = re.compile(r"^\s*[\"“‘']")
+
+
+def _is_caption(text: str, m: re.Match) -> bool:
+    colon = text.index(":", m.start())
+    before, after = text[:colon], text[colon + 1:]
+    label_start = m.start() + (1 if text[m.start()].islower() or text[m.start()].isdigit() else 0)
+    lead_in = text[:label_start]
+    if _SPEECH_WORD.search(before[max(0, label_start - 1):]) or _SPEECH_BEFORE.search(lead_in):
+        return False  # a speaker's colon: "Mr Blair said:", "he told the Evening Standard:"
+    if _QUOTE_AFTER.match(after):
+        return False  # the colon opens a quotation
+    if _NOUN_PHRASE_BEFORE.search(lead_in):
+        return False  # the label ends a noun phrase: "a bid for the White House: The nation's ..."
+    return (before.count('"') + before.count("“") + before.count("”")) % 2 == 0  # not a title in quotes

@@ -35,6 +35,17 @@ FURNITURE = [
      "a caption run into the text without a full stop"),
     ("Raheem Sterling (right) was pictured with a shisha pipe.", True, "a caption says where people stand"),
     ("Mr Blair said: \"We will win the next election.\"", False, "a speaker's colon is not a caption"),
+    ("Mr Howard told Greater Manchester Radio: \"It is such a pity.\"", False,
+     "a speaker's colon after 'told' and the listener: a quote, not a caption"),
+    ("A spokeswoman said of Mr Smith's honour: The award reflects his work.", False,
+     "'said of ...': the speech verb stands a few words before the label"),
+    ("Hillary Clinton won an endorsement in her bid for the White House: The nation's largest PAC.",
+     False, "the label ends a noun phrase ('for the White House'), not a caption run into the text"),
+    ("The film topped the chart ahead of \"Jurassic World: Dominion\" last week.", False,
+     "a colon inside a quoted title"),
+    ("The crowd chanted one line Over and over: \"Send him home.\"", False, "the colon opens a quotation"),
+    ("Guilty: Glenn Mason, 56, has said he will pay the money back.", True,
+     "a label-and-colon caption whose text names the person pictured"),
     ("The firm said profits rose by 12% in the year to March.", False, "news"),
     ("Warning signs: the bank lost money in each of the last three quarters.", False,
      "a lower-case continuation after the colon reads as prose, not a caption"),
@@ -213,6 +224,14 @@ QUOTES = [
     (["Growth will slow next year, analysts said."], 0, None, "an unnamed source is not given a name"),
     (["Shu Rongli, a police officer from the Dezhou City Public Security Bureau, said the road was not open."], 0,
      "Shu Rongli", "the name before an apposition, not the organisation inside it"),
+    (["United Airlines released a statement to USA TODAY saying: \"United has suspended service on some "
+      "aircraft.\""], 0, "United Airlines", "the name after 'a statement to' is the listener; the speaker comes before"),
+    (["US Secretary of State Antony Blinken, on an official visit to India, warned that it would become a pariah."],
+     0, "Antony Blinken", "'a visit to India': a place after 'to' is no listener"),
+    (["\"It could open other doors,\" Shem Malmquist said.",
+      "Any other airline that uses a similar configuration \"is probably going to be proactive,\" he said.",
+      "\"They are going to be watching it closely.\""],
+     2, "Shem Malmquist", "'Any' opening the sentence before is a determiner, not the speaker 'he' points to"),
 ]
 
 

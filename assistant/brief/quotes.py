@@ -51,6 +51,7 @@ _NOT_NAME = {
     "Now", "Today", "Yesterday", "Also",
     "So", "Yet", "Still", "Then", "Our", "My", "Your", "Its", "What", "Who", "Why", "How", "Where", "Some",
     "Many", "According", "Last", "Next", "Earlier", "Later", "Thank", "Please",
+    "Any", "Every", "Each", "All", "No", "Most", "Few", "Several", "Both", "Such", "Other", "Another",
     # page furniture that opens a caption run into the text ("Scroll down for video CLAIM: ...")
     "Scroll", "Click", "Share", "Pictured", "Picture", "Photo", "Video", "Watch", "Read", "Follow",
 }
@@ -129,6 +130,10 @@ _NP_END = re.compile(
 _NP_AFTER = re.compile(r"^\s*(the|a|an|his|her|their|its|one)\s+[\w-]", re.I)
 # Verbs whose following name is the listener: "told BBC Sport", "asked the minister".
 _ADDRESSEE = re.compile(r"^(told|tells|asked|asks|urged|urges)$", re.I)
+# A name right after "told" or "a statement to" is the listener of what a name before it said.
+_LISTENER_BEFORE = re.compile(
+    r"\b(told|tells|(statements?|comments?|remarks|emails?|letters?|said|says|spoke|speaking|wrote|writes)\s+to)"
+    r"\s+(the\s+)?$", re.I)
 
 
 def _subject(frame: str, a: AttributionSettings = _DEFAULT) -> tuple[str, str | None]:
@@ -140,6 +145,12 @@ def _subject(frame: str, a: AttributionSettings = _DEFAULT) -> tuple[str, str | 
         before = frame[max(0, verb.start() - a.before_chars): verb.start()]
         tail = frame[verb.end(): verb.end() + a.after_chars]
         named = names_in(before)
+        listener = named and _LISTENER_BEFORE.search(before[: named[-1][0]])
+        if listener:  # "United Airlines released a statement to USA TODAY saying": not the listener
+            earlier = [n for n in named[:-1] if re.fullmatch(r"\s+([\w'’-]+\s+){0,5}", before[n[1]: listener.start()])]
+            if earlier:
+                return "name", earlier[-1][2]
+            named = []
         if named:
             _s, e, name = named[-1]
             gap = before[e:]
