@@ -225,7 +225,8 @@ QUOTES = [
     (["Shu Rongli, a police officer from the Dezhou City Public Security Bureau, said the road was not open."], 0,
      "Shu Rongli", "the name before an apposition, not the organisation inside it"),
     (["United Airlines released a statement to USA TODAY saying: \"United has suspended service on some "
-      "aircraft.\""], 0, "United Airlines", "the name after 'a statement to' is the listener; the speaker comes before"),
+      "aircraft.\""], 0, "United Airlines",
+     "the name after 'a statement to' is the listener; the speaker comes before"),
     (["US Secretary of State Antony Blinken, on an official visit to India, warned that it would become a pariah."],
      0, "Antony Blinken", "'a visit to India': a place after 'to' is no listener"),
     (["\"It could open other doors,\" Shem Malmquist said.",
