@@ -32,6 +32,7 @@ from assistant.ui.filters import read_filters
 from assistant.ui.library import LIBRARY_HEADERS, RESULT_HEADERS, Library
 
 log = logging.getLogger(__name__)
+ANSWER_FAILED = "Something went wrong while answering; the details are in the server log. Please try again."
 
 SYSTEM_FONTS = ("ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica", "Arial",
                 "sans-serif")
@@ -277,6 +278,10 @@ def _ask_tab(bot: Assistant, library: Library) -> dict[str, Any]:
                             updates.put(update)
                             if cancel.is_set():
                                 break
+                except Exception:  # answer_turn shows its own failures; this is anything before them
+                    log.exception("answering %r failed", message)
+                    failed = {"role": "assistant", "content": render.render_notice(ANSWER_FAILED)}
+                    updates.put(([*last[0][:-1], failed], panel, history))
                 finally:
                     updates.put(done)
 
@@ -353,8 +358,7 @@ def _ask_tab(bot: Assistant, library: Library) -> dict[str, Any]:
                 yield chat, panel, history
         except Exception:  # show a plain failure in the conversation; the details go to the log
             log.exception("answering %r failed", message)
-            chat[-1]["content"] = render.render_notice(
-                "Something went wrong while answering; the details are in the server log. Please try again.")
+            chat[-1]["content"] = render.render_notice(ANSWER_FAILED)
             yield chat, panel, history
 
     def stopped_chat(chat: list[dict]) -> list[dict]:
