@@ -233,44 +233,57 @@ def _ask_tab(bot: Assistant, library: Library) -> dict[str, Any]:
         f = read_filters(date_from, date_to, source)
         return render.render_chips(f.chips, f.problems)
 
-    def lock(message: str):
-        message = (message or "").strip()
-        if not message:
-            return gr.skip(), gr.skip(), gr.skip()
-        return (message, gr.update(value="", interactive=False, placeholder="Answering… press Stop to cancel"),
-                gr.update(visible=True))
-
-    def lock_example(evt: gr.SelectData):
-        value = evt.value.get("text", "") if isinstance(evt.value, dict) else str(evt.value or "")
-        return lock(value)
-
-    def unlock():
-        return "", gr.update(interactive=True, placeholder="Ask a question about your articles"), gr.update(
-            visible=False)
-
     # Stop, Clear and New chat end the running answer through the answer's own stream, never by
     # cancelling it in Gradio: a cancelled stream can deliver an update computed just before the
     # cancel *after* the Stop handler drew "Stopped" (a fresh-clone CI run showed "Searching the
     # library…" left on screen for good while the models were still loading). So the answer is made
     # in a worker thread; ``respond`` relays its updates and checks the session's flag every 0.1 s,
     # and once the flag is set its last update is the stopped (or cleared) chat, sent after anything
-    # in flight. The worker's model stops at its next token; the next answer waits for the worker
-    # (one answer at a time, ``answering_lock``), so two never share the model.
+    # in flight. The flag is made when the box locks, so a Stop pressed while the answer still waits
+    # in the queue ends it before it starts; a closed tab sets it too (Gradio closes the stream).
+    # The worker's model stops at its next token; the session's next answer waits for it (one
+    # answer at a time per session, ``session_locks``); other sessions answer meanwhile.
     ends_by_session: dict[str, tuple[threading.Event, list[str]]] = {}
-    answering_lock = threading.Lock()
+    session_locks: dict[str, threading.Lock] = {}
+
+    def lock(message: str, request: gr.Request):
+        message = (message or "").strip()
+        if not message:
+            return gr.skip(), gr.skip(), gr.skip()
+        ends_by_session[request.session_hash or ""] = (threading.Event(), [])
+        return (message, gr.update(value="", interactive=False, placeholder="Answering… press Stop to cancel"),
+                gr.update(visible=True))
+
+    def lock_example(evt: gr.SelectData, request: gr.Request):
+        value = evt.value.get("text", "") if isinstance(evt.value, dict) else str(evt.value or "")
+        return lock(value, request)
+
+    def unlocked():
+        return "", gr.update(interactive=True, placeholder="Ask a question about your articles"), gr.update(
+            visible=False)
+
+    def unlock(request: gr.Request):
+        """After an answer ends, unless the user has already asked the next question."""
+        running = ends_by_session.get(request.session_hash or "")
+        if running is not None and not running[0].is_set():
+            return gr.skip(), gr.skip(), gr.skip()
+        return unlocked()
 
     def respond(message: str, chat: list[dict], panel: str, date_from: str, date_to: str, source: str,
                 history: list, request: gr.Request) -> Iterator[tuple]:
         key = request.session_hash or ""
-        cancel, how = ends_by_session[key] = (threading.Event(), [])
+        if key not in ends_by_session:  # called through the API, without the box's lock
+            ends_by_session[key] = (threading.Event(), [])
+        cancel, how = ends_by_session[key]
+        own_lock = session_locks.setdefault(key, threading.Lock())
         updates: queue.Queue = queue.Queue()
         done = object()
 
         def work() -> None:
-            if answering_lock.locked():  # a stopped answer is still ending: show the question meanwhile
+            if own_lock.locked():  # this session's stopped answer is still ending: show the question
                 waiting = {"role": "assistant", "content": render.render_progress(0, "Searching the library", [])}
                 updates.put(([*last[0][:-1], waiting], panel, history))
-            with answering_lock:
+            with own_lock:
                 try:
                     if not cancel.is_set():
                         for update in answer_turn(message, chat, panel, date_from, date_to, source, history,
@@ -287,22 +300,24 @@ def _ask_tab(bot: Assistant, library: Library) -> dict[str, Any]:
 
         last = ([*chat, {"role": "user", "content": render.esc((message or "").strip())},
                  {"role": "assistant", "content": ""}], panel, history)
-        threading.Thread(target=work, name="answer", daemon=True).start()
+        if not cancel.is_set():
+            threading.Thread(target=work, name="answer", daemon=True).start()
         try:
             while True:
                 try:
-                    update = updates.get(timeout=0.1)
+                    update = None if cancel.is_set() else updates.get(timeout=0.1)
                 except queue.Empty:
                     update = None
                 if cancel.is_set():  # stopped or cleared: end on that, after anything already sent
-                    yield ([], "", []) if how == ["cleared"] else (stopped_chat(last[0]), *last[1:])
+                    yield ([], "", []) if "cleared" in how else (stopped_chat(last[0]), *last[1:])
                     return
                 if update is done:
                     return
                 if update is not None:
                     last = update
                     yield update
-        finally:  # done, stopped or cleared: the session's flag goes
+        finally:  # done, stopped, cleared or the tab closed: the worker stops, the session's flag goes
+            cancel.set()
             if ends_by_session.get(key, (None,))[0] is cancel:
                 del ends_by_session[key]
 
@@ -368,11 +383,11 @@ def _ask_tab(bot: Assistant, library: Library) -> dict[str, Any]:
 
     def stopped(chat: list[dict], request: gr.Request):
         end_answer(request, "stopped")
-        return (stopped_chat(chat), *unlock())
+        return (stopped_chat(chat), *unlocked())
 
     def cleared(request: gr.Request):
         end_answer(request, "cleared")
-        return "", [], *unlock()
+        return "", [], *unlocked()
 
     answer_inputs = [pending, chat, panel, date_from, date_to, source, history]
     answer_outputs = [chat, panel, history]
