@@ -68,7 +68,7 @@ import numpy as np
 
 from assistant.acts import Act, asked_act, best_complement
 from assistant.facts import DATE, gazetteer
-from assistant.lexicon import BLOCS, DEMONYM, STARTERS, TITLES
+from assistant.lexicon import BLOCS, DEMONYM, MONTHS, STARTERS, TITLES, WEEKDAYS
 from assistant.question import Question, analyse
 from assistant.text import NUMBER_WORDS, STOPWORDS, terms, token_counter
 
@@ -216,11 +216,17 @@ def _names(found: dict, sent: int, toks: list[_Token]) -> None:
                 if a > i and toks[a - 1].text in TITLES:
                     flags.append("after_title")
                 end = _possessive_end(toks[b])
+                # "April", "Monday": a date word is a time, not a name ("When ...?" is not
+                # answered by "Andrew Marr" because months are capitalised too).
+                shape = "time" if all(toks[k].text.rstrip(".,") in _DATE_WORDS for k in range(a, b + 1)) else "name"
                 if end != toks[b].end:
-                    _add(found, sent, toks, a, b + 1, "name", *flags, "keeps_possessive")
+                    _add(found, sent, toks, a, b + 1, shape, *flags, "keeps_possessive")
                     flags.append("possessive")
-                _add(found, sent, toks, a, b + 1, "name", *flags, end=end)
+                _add(found, sent, toks, a, b + 1, shape, *flags, end=end)
         i = j
+
+
+_DATE_WORDS = frozenset(MONTHS) | frozenset(WEEKDAYS)
 
 
 def _numbers(found: dict, sent: int, toks: list[_Token]) -> None:
@@ -254,12 +260,23 @@ def _numbers(found: dict, sent: int, toks: list[_Token]) -> None:
             _add(found, sent, toks, a, b + 1, "number", "with_unit")
 
 
+# A choice or range of days around a date: "4 or 5 April", "April 4 or 5", "4-5 April".
+_DAYS_BEFORE = re.compile(r"\b\d{1,2}(?:\s*(?:-|–|/)\s*|\s+(?:or|and|to)\s+)$")
+_DAYS_AFTER = re.compile(r"^(?:\s*(?:-|–|/)\s*|\s+(?:or|and|to)\s+)\d{1,2}\b")
+
+
 def _dates(found: dict, sent: int, text: str, toks: list[_Token]) -> None:
     starts = {t.start: k for k, t in enumerate(toks)}
     ends = {t.end: k for k, t in enumerate(toks)}
     for m in DATE.finditer(text):
         if m.start() in starts and m.end() in ends:
             _add(found, sent, toks, starts[m.start()], ends[m.end()] + 1, "time")
+            days_before = _DAYS_BEFORE.search(text[: m.start()]) if m.group(0)[:1].isdigit() else None
+            days_after = _DAYS_AFTER.match(text[m.end():]) if m.group(0)[-1:].isdigit() else None
+            s = days_before.start() if days_before else m.start()
+            e = m.end() + days_after.end() if days_after else m.end()
+            if (s, e) != (m.start(), m.end()) and s in starts and e in ends:
+                _add(found, sent, toks, starts[s], ends[e] + 1, "time", "date_range")
 
 
 _QUOTED = re.compile(r"[“\"‘']([^“”\"‘’']{2,80})[”\"’']")

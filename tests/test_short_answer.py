@@ -64,7 +64,26 @@ SPANS = [
     ("Which company developed the cheaper mobile phone chip?",
      ["The specially-designed chip, developed by Texas Instruments, could drive down the cost of making mobiles."],
      "Texas Instruments", "a company after 'developed by'"),
+    ("When is Tony Blair likely to hold the election?",
+     ["Tony Blair is likely to name 5 May as election day when Parliament returns from its Easter break."],
+     "5 May", "a date, not the capitalised names around it ('Parliament', 'Easter')"),
+    ("When did the talks take place?",
+     ["Wang Yi met the Taliban delegation in Tianjin on Wednesday, the ministry said."],
+     "Wednesday", "a weekday is a time: 'when' is not answered by the person who met"),
 ]
+
+DATE_SPANS = [  # (sentence, a time span that must be among the candidates, why)
+    ("Mr Blair will ask the Queen on 4 or 5 April to dissolve Parliament.", "4 or 5 April", "a choice of days"),
+    ("The festival runs on April 4 or 5 this year.", "April 4 or 5", "the days after the month"),
+    ("The strike is planned for 4-5 April.", "4-5 April", "a range of days"),
+    ("The vote is on Monday.", "Monday", "a weekday is a time span, not a name"),
+]
+
+
+@pytest.mark.parametrize(("sentence", "expected", "why"), DATE_SPANS)
+def test_date_spans_are_times(sentence, expected, why):
+    rows = spans(analyse("When is it?"), [Candidate(sentence, score=1.0)])
+    assert any(r.text == expected and r.shape == "time" for r in rows), why
 
 
 @pytest.mark.parametrize(("question", "sentences", "expected", "why"), SPANS)
