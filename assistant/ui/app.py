@@ -411,10 +411,16 @@ def _ask_tab(bot: Assistant, library: Library) -> dict[str, Any]:
     focus_question(new_chat.click(new_conversation, None, [chat, panel, history, *unlock_outputs],
                                   api_name=False, queue=False))
     filter_inputs = [date_from, date_to, source]
+    # The chips are drawn in the order the filters changed: moving from the "to" box to the "from"
+    # box and typing there fires two blurs, and unqueued their answers can arrive the wrong way
+    # round, leaving the chip of the older value on screen (a loaded CI run showed "From
+    # 2021-07-01" under a from-box that said "next Tuesday"). One queue, one at a time: in order.
+    chips_in_order = {"api_name": False, "queue": True, "concurrency_limit": 1, "concurrency_id": "chips",
+                      "show_progress": "hidden"}
     for box in (date_from, date_to):
-        box.blur(show_chips, filter_inputs, [chips], api_name=False, queue=False)
-        box.submit(show_chips, filter_inputs, [chips], api_name=False, queue=False)
-    source.change(show_chips, filter_inputs, [chips], api_name=False, queue=False)
+        box.blur(show_chips, filter_inputs, [chips], **chips_in_order)
+        box.submit(show_chips, filter_inputs, [chips], **chips_in_order)
+    source.change(show_chips, filter_inputs, [chips], **chips_in_order)
     clear_filters.click(lambda: ("", "", "", ""), None, [date_from, date_to, source, chips], api_name=False,
                         queue=False)
     return {"chat": chat, "source": source}
