@@ -412,15 +412,12 @@ def _ask_tab(bot: Assistant, library: Library) -> dict[str, Any]:
                                   api_name=False, queue=False))
     filter_inputs = [date_from, date_to, source]
     # The chips are drawn in the order the filters changed: moving from the "to" box to the "from"
-    # box and typing there fires two blurs, and unqueued their answers can arrive the wrong way
-    # round, leaving the chip of the older value on screen (a loaded CI run showed "From
-    # 2021-07-01" under a from-box that said "next Tuesday"). One queue, one at a time: in order.
-    chips_in_order = {"api_name": False, "queue": True, "concurrency_limit": 1, "concurrency_id": "chips",
-                      "show_progress": "hidden"}
-    for box in (date_from, date_to):
-        box.blur(show_chips, filter_inputs, [chips], **chips_in_order)
-        box.submit(show_chips, filter_inputs, [chips], **chips_in_order)
-    source.change(show_chips, filter_inputs, [chips], **chips_in_order)
+    # box and typing there fires two blurs, and as two listeners their answers could arrive the
+    # wrong way round, leaving the chip of the older value on screen (a loaded CI run showed
+    # "From 2021-07-01" under a from-box that said "next Tuesday"). One listener for every trigger,
+    # "always_last": a trigger while one runs waits for it, then runs with the latest values.
+    gr.on([date_from.blur, date_from.submit, date_to.blur, date_to.submit, source.change], show_chips,
+          filter_inputs, [chips], api_name=False, queue=False, trigger_mode="always_last", show_progress="hidden")
     clear_filters.click(lambda: ("", "", "", ""), None, [date_from, date_to, source, chips], api_name=False,
                         queue=False)
     return {"chat": chat, "source": source}
