@@ -263,6 +263,7 @@ def _numbers(found: dict, sent: int, toks: list[_Token]) -> None:
 # A choice or range of days around a date: "4 or 5 April", "April 4 or 5", "4-5 April".
 _DAYS_BEFORE = re.compile(r"\b\d{1,2}(?:\s*(?:-|–|/)\s*|\s+(?:or|and|to)\s+)$")
 _DAYS_AFTER = re.compile(r"^(?:\s*(?:-|–|/)\s*|\s+(?:or|and|to)\s+)\d{1,2}\b")
+_MONTH = re.compile(rf"\b({'|'.join(MONTHS)}|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.)")
 
 
 def _dates(found: dict, sent: int, text: str, toks: list[_Token]) -> None:
@@ -271,6 +272,8 @@ def _dates(found: dict, sent: int, text: str, toks: list[_Token]) -> None:
     for m in DATE.finditer(text):
         if m.start() in starts and m.end() in ends:
             _add(found, sent, toks, starts[m.start()], ends[m.end()] + 1, "time")
+            if not _MONTH.search(m.group(0)):
+                continue  # ranges of days only around a day and month, never around a bare year
             days_before = _DAYS_BEFORE.search(text[: m.start()]) if m.group(0)[:1].isdigit() else None
             days_after = _DAYS_AFTER.match(text[m.end():]) if m.group(0)[-1:].isdigit() else None
             s = days_before.start() if days_before else m.start()

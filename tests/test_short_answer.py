@@ -80,6 +80,11 @@ DATE_SPANS = [  # (sentence, a time span that must be among the candidates, why)
 ]
 
 
+def test_no_day_range_around_a_bare_year():
+    rows = spans(analyse("When is it?"), [Candidate("Prices rose from 12 to 2005 levels.", score=1.0)])
+    assert not any(r.text == "12 to 2005" and r.shape == "time" for r in rows), "a year is not a day and month"
+
+
 @pytest.mark.parametrize(("sentence", "expected", "why"), DATE_SPANS)
 def test_date_spans_are_times(sentence, expected, why):
     rows = spans(analyse("When is it?"), [Candidate(sentence, score=1.0)])
