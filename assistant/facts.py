@@ -43,9 +43,11 @@ _CAP = rf"[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)*"
 # A run of capitalised words, joined by the particles names and organisations contain.
 _PHRASE = re.compile(rf"(?<![\w'’-])({_CAP}(?:(?: (?:of|and|de|al|bin|van|von|der|la|le))? {_CAP})*)")
 
+# A month, written out or abbreviated ("Sept."); a pattern, for DATE and short_answer's ranges.
+MONTH = rf"(?:{'|'.join(MONTHS)}|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.)"
 DATE = re.compile(
     rf"\b(({'|'.join(WEEKDAYS)})|"
-    rf"(\d{{1,2}} )?({'|'.join(MONTHS)}|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.)"
+    rf"(\d{{1,2}} )?({MONTH})"
     r"( \d{1,2})?(,? \d{4})?|\d{4})\b")
 
 _ORG_END = {

@@ -67,7 +67,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.acts import Act, asked_act, best_complement
-from assistant.facts import DATE, gazetteer
+from assistant.facts import DATE, MONTH, gazetteer
 from assistant.lexicon import BLOCS, DEMONYM, MONTHS, STARTERS, TITLES, WEEKDAYS
 from assistant.question import Question, analyse
 from assistant.text import NUMBER_WORDS, STOPWORDS, terms, token_counter
@@ -263,7 +263,7 @@ def _numbers(found: dict, sent: int, toks: list[_Token]) -> None:
 # A choice or range of days around a date: "4 or 5 April", "April 4 or 5", "4-5 April".
 _DAYS_BEFORE = re.compile(r"\b\d{1,2}(?:\s*(?:-|–|/)\s*|\s+(?:or|and|to)\s+)$")
 _DAYS_AFTER = re.compile(r"^(?:\s*(?:-|–|/)\s*|\s+(?:or|and|to)\s+)\d{1,2}\b")
-_MONTH = re.compile(rf"\b({'|'.join(MONTHS)}|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.)")
+_MONTH = re.compile(rf"\b{MONTH}")
 
 
 def _dates(found: dict, sent: int, text: str, toks: list[_Token]) -> None:

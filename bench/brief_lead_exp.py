@@ -78,12 +78,6 @@ def table(items, scores_of, dataset: str, limit: int) -> tuple[tuple[float, floa
     return mean(mine), mean(lead)
 
 
-def weights(train) -> np.ndarray:
-    totals = {d: sum(len(p.texts) for p in train if p.dataset == d) for d in {p.dataset for p in train}}
-    w = np.concatenate([np.full(len(p.texts), 1.0 / totals[p.dataset]) for p in train])
-    return w * len(w) / w.sum()
-
-
 def model(c: float, soft: bool = False):
     def fit(train, x_of):
         x = np.vstack([x_of(p) for p in train])
@@ -91,10 +85,10 @@ def model(c: float, soft: bool = False):
         scale[scale == 0] = 1.0
         if soft:
             soft_y = np.concatenate([p.soft for p in train])
-            m = Ridge(alpha=c).fit((x - mean) / scale, soft_y, sample_weight=weights(train))
+            m = Ridge(alpha=c).fit((x - mean) / scale, soft_y, sample_weight=bt.dataset_weights(train))
             return lambda z: m.predict((z - mean) / scale)
         m = LogisticRegression(C=c, max_iter=3000).fit((x - mean) / scale, np.concatenate([p.y for p in train]),
-                                                       sample_weight=weights(train))
+                                                       sample_weight=bt.dataset_weights(train))
         return lambda z: m.predict_proba((z - mean) / scale)[:, 1]
     return fit
 

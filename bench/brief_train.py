@@ -94,12 +94,17 @@ def _h(text: str) -> str:
     return hashlib.sha1(text.encode()).hexdigest()
 
 
+def dataset_weights(items: list[Prepared]) -> np.ndarray:
+    """Per sentence, so that each dataset carries equal total weight (mean weight 1)."""
+    totals = {d: sum(len(p.texts) for p in items if p.dataset == d) for d in {p.dataset for p in items}}
+    w = np.concatenate([np.full(len(p.texts), 1.0 / totals[p.dataset]) for p in items])
+    return w * len(w) / w.sum()
+
+
 def fit(items: list[Prepared]) -> SentenceModel:
     x = np.vstack([p.x for p in items])
     y = np.concatenate([p.y for p in items])
-    totals = {d: sum(len(p.texts) for p in items if p.dataset == d) for d in {p.dataset for p in items}}
-    w = np.concatenate([np.full(len(p.texts), 1.0 / totals[p.dataset]) for p in items])
-    w *= len(w) / w.sum()
+    w = dataset_weights(items)
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
     lr = LogisticRegression(C=1.0, max_iter=2000)

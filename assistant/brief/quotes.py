@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assistant.brief.select import near_duplicate
-from assistant.facts import is_place
+from assistant.facts import _ORG_END, is_place
 from assistant.lexicon import (
     DEMONYM,
     HONORIFICS,
@@ -219,8 +219,6 @@ def _expand(name: str, context: Sequence[str]) -> str:
 
 def _not_person(name: str) -> bool:
     """A place or an organisation ("West Mercia Police", "NMC"): not who "he" or "she" is."""
-    from assistant.facts import _ORG_END
-
     return is_place(name) or name.split()[-1] in _ORG_END or name.isupper()
 
 

@@ -20,6 +20,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -199,6 +200,15 @@ def _excluded_by_filters(bot: Assistant, question: str, history: list, described
             f"“{meta.get('title', '')}” ({meta.get('date') or 'undated'}). Clear the filters to include them.")
 
 
+@dataclass
+class _Turn:
+    """A browser session's running answer: ``ended`` is set by Stop, Clear, New chat or a closed
+    tab; ``cleared`` says the conversation was cleared (the answer ends on an empty chat)."""
+
+    ended: threading.Event = field(default_factory=threading.Event)
+    cleared: bool = False
+
+
 def _ask_tab(bot: Assistant, library: Library) -> dict[str, Any]:
     def doc_text(doc_id: str) -> str | None:
         return bot.document_text(doc_id)
@@ -243,14 +253,14 @@ def _ask_tab(bot: Assistant, library: Library) -> dict[str, Any]:
     # in the queue ends it before it starts; a closed tab sets it too (Gradio closes the stream).
     # The worker's model stops at its next token; the session's next answer waits for it (one
     # answer at a time per session, ``session_locks``); other sessions answer meanwhile.
-    ends_by_session: dict[str, tuple[threading.Event, list[str]]] = {}
+    turns: dict[str, _Turn] = {}
     session_locks: dict[str, threading.Lock] = {}
 
     def lock(message: str, request: gr.Request):
         message = (message or "").strip()
         if not message:
             return gr.skip(), gr.skip(), gr.skip()
-        ends_by_session[request.session_hash or ""] = (threading.Event(), [])
+        turns[request.session_hash or ""] = _Turn()
         return (message, gr.update(value="", interactive=False, placeholder="Answering… press Stop to cancel"),
                 gr.update(visible=True))
 
@@ -264,25 +274,23 @@ def _ask_tab(bot: Assistant, library: Library) -> dict[str, Any]:
 
     def unlock(request: gr.Request):
         """After an answer ends, unless the user has already asked the next question."""
-        running = ends_by_session.get(request.session_hash or "")
-        if running is not None and not running[0].is_set():
+        turn = turns.get(request.session_hash or "")
+        if turn is not None and not turn.ended.is_set():
             return gr.skip(), gr.skip(), gr.skip()
         return unlocked()
 
     def respond(message: str, chat: list[dict], panel: str, date_from: str, date_to: str, source: str,
                 history: list, request: gr.Request) -> Iterator[tuple]:
         key = request.session_hash or ""
-        if key not in ends_by_session:  # called through the API, without the box's lock
-            ends_by_session[key] = (threading.Event(), [])
-        cancel, how = ends_by_session[key]
+        turn = turns.setdefault(key, _Turn())  # made by the box's lock; through the API, here
+        cancel = turn.ended
         own_lock = session_locks.setdefault(key, threading.Lock())
         updates: queue.Queue = queue.Queue()
         done = object()
 
         def work() -> None:
             if own_lock.locked():  # this session's stopped answer is still ending: show the question
-                waiting = {"role": "assistant", "content": render.render_progress(0, "Searching the library", [])}
-                updates.put(([*last[0][:-1], waiting], panel, history))
+                updates.put(with_reply(render.render_progress(0, "Searching the library", [])))
             with own_lock:
                 try:
                     if not cancel.is_set():
@@ -293,13 +301,16 @@ def _ask_tab(bot: Assistant, library: Library) -> dict[str, Any]:
                                 break
                 except Exception:  # answer_turn shows its own failures; this is anything before them
                     log.exception("answering %r failed", message)
-                    failed = {"role": "assistant", "content": render.render_notice(ANSWER_FAILED)}
-                    updates.put(([*last[0][:-1], failed], panel, history))
+                    updates.put(with_reply(render.render_notice(ANSWER_FAILED)))
                 finally:
                     updates.put(done)
 
-        last = ([*chat, {"role": "user", "content": render.esc((message or "").strip())},
-                 {"role": "assistant", "content": ""}], panel, history)
+        def with_reply(content: str) -> tuple:
+            """The chat with this question and ``content`` as its reply."""
+            return ([*chat, {"role": "user", "content": render.esc((message or "").strip())},
+                     {"role": "assistant", "content": content}], panel, history)
+
+        last = with_reply("")
         if not cancel.is_set():
             threading.Thread(target=work, name="answer", daemon=True).start()
         try:
@@ -309,7 +320,7 @@ def _ask_tab(bot: Assistant, library: Library) -> dict[str, Any]:
                 except queue.Empty:
                     update = None
                 if cancel.is_set():  # stopped or cleared: end on that, after anything already sent
-                    yield ([], "", []) if "cleared" in how else (stopped_chat(last[0]), *last[1:])
+                    yield ([], "", []) if turn.cleared else (stopped_chat(last[0]), *last[1:])
                     return
                 if update is done:
                     return
@@ -318,13 +329,13 @@ def _ask_tab(bot: Assistant, library: Library) -> dict[str, Any]:
                     yield update
         finally:  # done, stopped, cleared or the tab closed: the worker stops, the session's flag goes
             cancel.set()
-            if ends_by_session.get(key, (None,))[0] is cancel:
-                del ends_by_session[key]
+            if turns.get(key) is turn:
+                del turns[key]
 
-    def end_answer(request: gr.Request, how: str) -> None:
-        if (running := ends_by_session.get(request.session_hash or "")) is not None:
-            running[1].append(how)
-            running[0].set()
+    def end_answer(request: gr.Request, cleared: bool) -> None:
+        if (turn := turns.get(request.session_hash or "")) is not None:
+            turn.cleared = turn.cleared or cleared
+            turn.ended.set()
 
     def answer_turn(message: str, chat: list[dict], panel: str, date_from: str, date_to: str, source: str,
                     history: list, cancel: threading.Event) -> Iterator[tuple]:
@@ -382,11 +393,11 @@ def _ask_tab(bot: Assistant, library: Library) -> dict[str, Any]:
         return chat
 
     def stopped(chat: list[dict], request: gr.Request):
-        end_answer(request, "stopped")
+        end_answer(request, cleared=False)
         return (stopped_chat(chat), *unlocked())
 
     def cleared(request: gr.Request):
-        end_answer(request, "cleared")
+        end_answer(request, cleared=True)
         return "", [], *unlocked()
 
     answer_inputs = [pending, chat, panel, date_from, date_to, source, history]
