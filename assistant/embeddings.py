@@ -45,6 +45,7 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 
 from assistant import _offline  # noqa: F401  (ORT_DISABLE_TELEMETRY before onnxruntime is imported)
+from assistant.cache import write_json
 from assistant.errors import ModelError
 
 # Every text of the export check must reach this cosine against sentence-transformers.
@@ -110,11 +111,6 @@ class SentenceConfig:
         bert = load("sentence_bert_config.json")
         return cls(max_seq_length=int(bert.get("max_seq_length") or 256), normalize="Normalize" in kinds,
                    dimension=int(pooling.get("word_embedding_dimension") or 0))
-
-
-def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "news-assistant"
 
 
 # ---- tokenising and pooling (shared by the check and the runtime) --------------------------
@@ -242,7 +238,7 @@ def _files_intact(manifest: dict, manifest_path: Path, onnx_path: Path, sources:
         manifest["onnx"]["stat"] = _stat(onnx_path)
         for name, entry in manifest["source"].items():
             entry["stat"] = _stat(sources[name])
-        _write_json(manifest_path, manifest)
+        write_json(manifest_path, manifest)
     return True
 
 
@@ -339,7 +335,7 @@ def export_onnx_model(model_dir: Path, folder: Path) -> OnnxModel:
                          "onnxruntime": onnxruntime.__version__, "export": EXPORT_VERSION},
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
-        _write_json(folder / "manifest.json", manifest)
+        write_json(folder / "manifest.json", manifest)
     return OnnxModel(target, manifest)
 
 
@@ -378,12 +374,6 @@ def _building(tmp: Path, what: str, instead: str):
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
-
-
-def _write_json(path: Path, data: dict) -> None:
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
-    os.replace(tmp, path)
 
 
 # ---- int8: dynamic quantisation of the checked export ----------------------------------------
@@ -528,7 +518,7 @@ def quantise_onnx_model(fp32: OnnxModel, model_dir: Path, folder: Path, recipe: 
             "versions": {"onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__, "quant": QUANT_VERSION},
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
-        _write_json(folder / "manifest.json", manifest)
+        write_json(folder / "manifest.json", manifest)
     return OnnxModel(target, manifest)
 
 

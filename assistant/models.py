@@ -307,12 +307,12 @@ class CachedEmbeddings(Embeddings):
 
 def _build_local_embeddings(s: EmbeddingSettings) -> CachedEmbeddings:
     """all-MiniLM-L6-v2 (or ``s.model``) on the runtime ``s.runtime`` names (assistant/embeddings.py)."""
+    from assistant.cache import default_cache_dir
     from assistant.embeddings import (
         EmbeddingModelError,
         Int8OnnxEmbeddings,
         OnnxEmbeddings,
         SentenceTransformerEmbeddings,
-        default_cache_dir,
     )
 
     path = Path(s.model) if s.model else bundled_embedding_model()

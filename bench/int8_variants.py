@@ -36,13 +36,13 @@ import corpus  # noqa: E402
 import numpy as np  # noqa: E402
 
 import assistant.embeddings as emb  # noqa: E402
+from assistant.cache import default_cache_dir  # noqa: E402
 from assistant.chunking import Chunker  # noqa: E402
 from assistant.documents import find_files, load_file  # noqa: E402
 from assistant.embeddings import (  # noqa: E402
     QUANT_RECIPES,
     OnnxEncoder,
     SentenceConfig,
-    default_cache_dir,
     ensure_int8_model,
     ensure_onnx_model,
     export_folder,

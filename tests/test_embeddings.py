@@ -48,7 +48,7 @@ def sample_texts() -> list[str]:
 
 @pytest.fixture(scope="module")
 def onnx_embedder() -> OnnxEmbeddings:
-    from assistant.embeddings import default_cache_dir
+    from assistant.cache import default_cache_dir
 
     return OnnxEmbeddings(bundled_embedding_model(), MODEL, default_cache_dir(), batch_size=16, threads=None)
 

@@ -13,13 +13,13 @@ import typing
 import numpy as np
 import pytest
 
+from assistant.cache import default_cache_dir
 from assistant.embeddings import (
     QUANT_RECIPES,
     Int8OnnxEmbeddings,
     OnnxEmbeddings,
     _nodes_in_layers,
     cached_int8_model,
-    default_cache_dir,
     ensure_int8_model,
     ensure_onnx_model,
     export_folder,
