@@ -23,6 +23,8 @@ def describe(s: Settings) -> dict[str, str]:
         emb = f"server (OpenAI-compatible): {s.embeddings.model or 'text-embedding-3-small'}"
     return {
         "llm": llm,
+        "answers": ("written by the model, each sentence verified" if s.model_writes_answers
+                    else "the best sentences quoted; the model does not write (answer.generate)"),
         "prompt_style": s.llm.resolved_prompt_style,
         "embeddings": emb,
         "vector_store": (f"Chroma embedded at {s.chroma_dir}" if s.store.backend == "embedded"

@@ -22,14 +22,14 @@ from assistant.evidence import Evidence, EvidenceSelector, Selection
 from assistant.generation import Generation, Writer
 from assistant.grounding import check_claims
 from assistant.retrieval import HybridRetriever, interleave
-from assistant.settings import Settings
+from assistant.settings import AnswerSettings, Settings
 from assistant.short_answer import Candidate as SpanCandidate
 from assistant.short_answer import short_answer
 from assistant.text import TokenCounter, is_question
 from assistant.types import Answer, AnswerEvent, Filters, ShortAnswer
 from assistant.verify import SupportChecker
 
-__all__ = ["NOT_FOUND", "QAChain", "span_candidates"]
+__all__ = ["NOT_FOUND", "QAChain", "quoted", "span_candidates"]
 
 
 class QAChain:
@@ -88,18 +88,25 @@ class QAChain:
 
         usable = [e for e in evidence if not e.instruction]
         t = time.perf_counter()
-        generation = Generation("", {}, "no usable evidence", None) if not usable else None
-        if generation is None:
-            yield AnswerEvent(type="status", text=f"Found {len(evidence)} passages; writing and checking the answer")
-            for item in self.writer.draft(question, usable, cancel):
-                if not isinstance(item, str):  # the model's draft is never shown unverified
-                    generation = item
-        assert generation is not None
-        timings["generate_ms"] = (time.perf_counter() - t) * 1000
-        if generation.ttft_ms is not None:
-            timings["ttft_ms"] = (t - started) * 1000 + generation.ttft_ms
-        t = time.perf_counter()
-        answer = self._verify(question, standalone, generation, evidence)
+        if usable and not self.settings.model_writes_answers:
+            # The judge's best sentences, quoted: the bundled model's drafts did not beat them
+            # on dev (settings answer.generate); no model runs.
+            yield AnswerEvent(type="status", text=f"Found {len(evidence)} passages; choosing the sentences that answer")
+            answer, generation = self._extractive(question, evidence, None), Generation("", {}, None, None)
+        else:
+            generation = Generation("", {}, "no usable evidence", None) if not usable else None
+            if generation is None:
+                yield AnswerEvent(type="status",
+                                  text=f"Found {len(evidence)} passages; writing and checking the answer")
+                for item in self.writer.draft(question, usable, cancel):
+                    if not isinstance(item, str):  # the model's draft is never shown unverified
+                        generation = item
+            assert generation is not None
+            timings["generate_ms"] = (time.perf_counter() - t) * 1000
+            if generation.ttft_ms is not None:
+                timings["ttft_ms"] = (t - started) * 1000 + generation.ttft_ms
+            t = time.perf_counter()
+            answer = self._verify(question, standalone, generation, evidence)
         answer.short_answer = self.short_answer(resolved.focus, answer, evidence)
         answer.timings["verify_ms"] = (time.perf_counter() - t) * 1000
         answer.usage = generation.usage
@@ -165,13 +172,25 @@ class QAChain:
     def _extractive(self, question: str, evidence: list[Evidence], note: str | None) -> Answer:
         # The sentences most likely to answer (evidence is ranked by the judge), never an
         # instruction planted in an article, never a question.
-        best = [e for e in evidence if not e.instruction and not is_question(e.text)][
-            : self.settings.answer.extractive_sentences]
+        best = quoted(evidence, self.settings.answer)
         if not best:
             return abstained(question, evidence, "no usable passage", self.settings.answer.related_passages)
         # Quote in reading order so the sentences read as a paragraph.
         best.sort(key=lambda e: (e.doc_id, e.start))
         return assemble(question, [(e.text, [e], 1.0, True) for e in best], mode="extractive", note=note)
+
+
+def quoted(evidence: list[Evidence], s: AnswerSettings) -> list[Evidence]:
+    """The sentences an extractive answer quotes: the judge's best (evidence comes ranked),
+    then the next ones nearly as relevant (settings quote_*_article_relevance); never a
+    planted instruction, never a question."""
+    usable = [e for e in evidence if not e.instruction and not is_question(e.text)]
+    if not usable:
+        return []
+    top = usable[0]
+    more = [e for e in usable[1:] if e.relevance >= top.relevance * (
+        s.quote_same_article_relevance if e.doc_id == top.doc_id else s.quote_other_article_relevance)]
+    return [top, *more][: s.extractive_sentences]
 
 
 def span_candidates(answer: Answer, evidence: list[Evidence]) -> list[SpanCandidate]:

@@ -413,9 +413,9 @@ def eval_(
     table = Table("metric", "value", "baseline", title=f"eval: {sum(result['counts'].values())} items, "
                   f"{result['seconds']} s")
     for name in evals.METRICS:
-        base = f"{previous[name]:.3f}" if previous and name in previous else "-"
+        base = evals.shown(previous[name]) if previous and name in previous else "-"
         label = f"{name} (not gated)" if name in evals.REPORTED_ONLY else name
-        table.add_row(label, f"{result['metrics'].get(name, 0.0):.3f}", base)
+        table.add_row(label, evals.shown(result["metrics"].get(name)), base)
     console.print(table)
     console.print(f"reports: {md_path} {json_path}")
     if update_baseline:

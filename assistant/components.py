@@ -119,6 +119,7 @@ class Components:
     def preload(self) -> None:
         """Start loading the local models in background threads (a cold CLI question overlaps
         them with opening the index); each first use waits for its load."""
-        if self.settings.llm.backend == "local" and hasattr(self.llm, "preload"):
+        if (self.settings.llm.backend == "local" and self.settings.model_writes_answers
+                and hasattr(self.llm, "preload")):
             self.llm.preload()
         self.embeddings.preload()

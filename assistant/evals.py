@@ -48,6 +48,7 @@ SAMPLES = data_dir("samples/articles", "assistant.samples_data")
 # Direction of each metric: +1 higher is better, -1 lower is better.
 METRICS: dict[str, int] = {
     "answer_f1": +1,
+    "short_answer_f1": +1,
     "key_fact_recall": +1,
     "retrieval_recall": +1,
     "citation_recall": +1,
@@ -196,6 +197,7 @@ class Row:
     abstained: bool = False
     citations: list[dict] = field(default_factory=list)
     f1: float | None = None
+    short_f1: float | None = None
     key_facts: float | None = None
     retrieved: bool | None = None
     citation_recall: float | None = None
@@ -236,7 +238,7 @@ def run_suite(settings: Settings | None = None, sets_dir: Path = EVALS / "sets",
             if progress:
                 progress(m, total, f"brief {check.doc}")
         elapsed = time.perf_counter() - started
-        metrics = _aggregate(rows, brief_rows)
+        metrics = _aggregate(rows, brief_rows, writes=bot.settings.model_writes_answers)
         return {
             "metrics": metrics,
             "counts": dict(Counter(r.kind for r in rows)) | {"briefs": len(brief_rows)},
@@ -272,11 +274,13 @@ def _score_item(bot, item: Item, doc_ids: dict[str, str]) -> Row:
     if not row.retrieved:
         row.reasons.append(f"supporting passage not in the top {bot.settings.retrieval.k} chunks")
     if answer.abstained:
-        row.f1, row.key_facts = 0.0, 0.0
+        row.f1, row.short_f1, row.key_facts = 0.0, 0.0, 0.0
         row.passed = False
         row.reasons.append("abstained on an answerable question")
         return row
     row.f1 = max((token_f1(answer.answer, ref) for ref in item.answers), default=0.0)
+    short = answer.short_answer.text if answer.short_answer else ""
+    row.short_f1 = max((token_f1(short, ref) for ref in item.answers), default=0.0) if short else 0.0
     found = [has_fact(answer.answer, f) for f in item.key_facts]
     row.key_facts = sum(found) / len(found) if found else 1.0
     missing = [f.split("|")[0] for f, ok in zip(item.key_facts, found, strict=True) if not ok]
@@ -362,7 +366,9 @@ def _score_brief(bot, check: BriefCheck, doc_ids: dict[str, str]) -> dict:
         "headline": brief.headline}
 
 
-def _aggregate(rows: list[Row], briefs: list[dict]) -> dict[str, float]:
+def _aggregate(rows: list[Row], briefs: list[dict], writes: bool = True) -> dict[str, float | None]:
+    """``writes``: whether the model writes answers (settings answer.generate); when it does
+    not, generated_share is None (not gated: no model text is expected)."""
     ans = [r for r in rows if r.kind == "answerable"]
     fol = [r for r in rows if r.kind == "followup"]
     una = [r for r in rows if r.kind == "unanswerable"]
@@ -375,6 +381,7 @@ def _aggregate(rows: list[Row], briefs: list[dict]) -> dict[str, float]:
     latencies = [r.ms for r in ans + fol + una]
     return {
         "answer_f1": mean([r.f1 for r in ans]),
+        "short_answer_f1": mean([r.short_f1 for r in ans]),
         "key_fact_recall": mean([r.key_facts for r in ans]),
         "retrieval_recall": mean([float(r.retrieved) for r in ans + fol if r.retrieved is not None]),
         "citation_recall": mean([r.citation_recall for r in answered]),
@@ -383,7 +390,7 @@ def _aggregate(rows: list[Row], briefs: list[dict]) -> dict[str, float]:
         "false_abstention": mean([float(r.abstained) for r in ans + fol]),
         "followup_key_fact_recall": mean([r.key_facts for r in fol]),
         "brief_coverage": mean([b["coverage"] for b in briefs]),
-        "generated_share": mean([float(r.mode == "generated") for r in answered]),
+        "generated_share": mean([float(r.mode == "generated") for r in answered]) if writes else None,
         "product_support": mean([r.product_support for r in answered]),
         "latency_p50_ms": round(statistics.median(latencies), 1) if latencies else 0.0,
         "latency_p95_ms": round(_pct(latencies, 0.95), 1),
@@ -406,7 +413,7 @@ def gate(metrics: dict[str, float], baseline: dict[str, float] | None, rules: di
         floor = floors.get(name)
         if floor is not None and (value < floor if direction > 0 else value > floor):
             failures.append(f"{name} = {value:.3f} is {'below' if direction > 0 else 'above'} its floor {floor}")
-        if baseline and name in baseline and name in tolerance:
+        if baseline and baseline.get(name) is not None and name in tolerance:
             tol = tolerance[name]
             allowed = baseline[name] - tol if direction > 0 else baseline[name] * (1 + tol)
             if (value < allowed) if direction > 0 else (value > allowed):
@@ -424,6 +431,12 @@ def write_reports(result: dict, out_dir: Path, baseline: dict | None, failures: 
     return json_path, md_path
 
 
+def shown(value: float | None) -> str:
+    """A metric as printed; None is a metric that does not apply (generated_share when the
+    model does not write answers, settings answer.generate)."""
+    return "n/a" if value is None else f"{value:.3f}"
+
+
 def render_markdown(result: dict, baseline: dict | None, failures: list[str]) -> str:
     m = result["metrics"]
     lines = ["# Eval report", "", f"Status: **{'FAIL' if failures else 'PASS'}**  ",
@@ -431,9 +444,9 @@ def render_markdown(result: dict, baseline: dict | None, failures: list[str]) ->
              "Settings: " + "; ".join(f"{k}: {v}" for k, v in result["settings"].items() if k != "data_dir"), "",
              "| metric | value | baseline |", "| --- | --- | --- |"]
     for name in METRICS:
-        base = f"{baseline[name]:.3f}" if baseline and name in baseline else ""
+        base = shown(baseline[name]) if baseline and name in baseline else ""
         note = " (reported, not gated)" if name in REPORTED_ONLY else ""
-        lines.append(f"| {name}{note} | {m.get(name, 0.0):.3f} | {base} |")
+        lines.append(f"| {name}{note} | {shown(m.get(name))} | {base} |")
     if failures:
         lines += ["", "## Gate failures", ""] + [f"- {f}" for f in failures]
     lines += ["", "## Questions", "", "| id | kind | pass | question | answer | citations | reasons |",

@@ -142,6 +142,14 @@ class RetrievalSettings(BaseModel):
 
 
 class AnswerSettings(BaseModel):
+    # Who writes the answer. "auto": any configured model writes it (each sentence verified,
+    # quotes when none passes), except the bundled SmolLM2-135M, whose answers are the judge's
+    # best sentences quoted verbatim with the short answer first. Measured on the RealTime QA
+    # dev weeks (`python bench/qa_benchmark.py --split dev --limit 250 --unanswerable-limit 100`,
+    # SmolLM2 writing vs cut to one token): answer hit 0.400 vs 0.408, short answer exact match
+    # 0.212 vs 0.216, abstention unchanged; 25 of 250 drafts passed the check, none turned a miss
+    # into a hit, 2 turned a hit into a miss; p50 872 vs 515 ms. "always" / "never" force it.
+    generate: Literal["auto", "always", "never"] = "auto"
     # Evidence given to the model, counted with tiktoken.
     evidence_tokens: int = Field(220, ge=1)
     evidence_sentences: int = Field(6, ge=1)
@@ -187,8 +195,18 @@ class AnswerSettings(BaseModel):
     # the short answer is the act's content. Off: such questions are ranked like any other.
     # Measured in the same run on and off by python bench/acts.py (numbers in README).
     speech_acts: bool = True
-    # Sentences quoted by the extractive fallback.
+    # Sentences quoted by an extractive answer: the judge's best, then the next ones that are at
+    # least quote_same_article_relevance (same article) or quote_other_article_relevance (another
+    # article) as relevant as the best: a sentence of another story that does not answer reads as
+    # part of the answer, and a far-off one of the same story brings a stray "he" or "it". The
+    # second chosen on the RealTime QA dev weeks (`python bench/quote_choice_exp.py`, 473 answered
+    # questions, two quotes), the first set by hand and its cost measured there: the quiz's answer
+    # in the quotes 0.503 (any two) -> 0.497 (0.8 for another article) -> 0.493 (and 0.5 for the
+    # same one); quotes of another article without the answer 0.65 -> 0.30 per answer; median 46
+    # -> 40 words. 0 and 0 quote the best extractive_sentences whatever their scores.
     extractive_sentences: int = Field(2, ge=1)
+    quote_same_article_relevance: float = Field(0.5, ge=0, le=1)
+    quote_other_article_relevance: float = Field(0.8, ge=0, le=1)
     # Follow-ups: "heuristic" (deterministic, any model) or "llm" (rewrite with the model).
     condense: Literal["heuristic", "llm"] = "heuristic"
     history_turns: int = Field(3, ge=0)
@@ -506,6 +524,13 @@ class Settings(BaseSettings):
                 raise FileNotFoundError(f"ASSISTANT_CONFIG points at {path}, which is not a file")
             sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=path))
         return tuple(sources)
+
+    @property
+    def model_writes_answers(self) -> bool:
+        """answer.generate resolved: "auto" lets every model but the bundled SmolLM2-135M write."""
+        if self.answer.generate != "auto":
+            return self.answer.generate == "always"
+        return not (self.llm.backend == "local" and self.llm.model_path is None)
 
     @property
     def chroma_dir(self) -> Path:

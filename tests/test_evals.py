@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from assistant import evals
+from assistant.settings import Settings
 
 from conftest import ROOT
 
@@ -55,8 +56,22 @@ def test_gate_rules():
 
 def test_committed_gate_notices_the_model_and_ignores_the_clock():
     rules = evals.load_gate()
-    assert rules["floors"]["generated_share"] > 0  # the model must contribute verified text
+    assert rules["floors"]["generated_share"] > 0  # a model that writes must contribute verified text
     assert not any(k.startswith("latency") for k in rules.get("tolerance", {}))
+
+
+def test_generated_share_is_gated_only_when_the_model_writes():
+    rules = {"floors": {"generated_share": 0.1}, "tolerance": {"generated_share": 0.1}}
+    # (metrics, baseline, failures expected, why)
+    cases = [
+        ({"generated_share": None}, {"generated_share": 0.21}, 0, "the bundled model does not write: n/a"),
+        ({"generated_share": 0.0}, {"generated_share": None}, 1, "a writing model that writes nothing fails"),
+        ({"generated_share": 0.05}, {"generated_share": 0.21}, 2, "below the floor and beyond the tolerance"),
+        ({"generated_share": 0.2}, {"generated_share": None}, 0, "a baseline made without writing"),
+    ]
+    for metrics, baseline, n, why in cases:
+        assert len(evals.gate(metrics, baseline, rules)) == n, why
+    assert evals.shown(None) == "n/a" and evals.shown(0.25) == "0.250"
 
 
 def test_citation_precision_is_verbatim_containment():
@@ -100,8 +115,9 @@ def test_eval_passes_on_main(tmp_path):
 
 @pytest.mark.slow
 def test_gate_fails_when_the_model_is_removed(tmp_path):
-    """A model cut to one token writes nothing the check can accept: generated_share collapses."""
-    run = run_eval(tmp_path, ASSISTANT_LLM__MAX_TOKENS="1")
+    """A writing model (answer.generate=always: the bundled one does not write by default) cut to
+    one token writes nothing the check can accept: generated_share collapses."""
+    run = run_eval(tmp_path, ASSISTANT_LLM__MAX_TOKENS="1", ASSISTANT_ANSWER__GENERATE="always")
     assert run.returncode != 0, run.stdout[-2000:]
     assert "generated_share" in run.stderr
 
@@ -111,7 +127,8 @@ def test_gate_fails_when_the_model_writes_nonsense():
     from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
     nonsense = FakeListChatModel(responses=["Purple elephants negotiate quietly with the moon every Tuesday."])
-    result = evals.run_suite(llm=nonsense)
+    writing = Settings(answer={"generate": "always"})
+    result = evals.run_suite(writing, llm=nonsense)
     failures = evals.gate(result["metrics"], json.loads((ROOT / "evals" / "baseline.json").read_text())["metrics"],
                           evals.load_gate())
     assert result["metrics"]["generated_share"] == 0.0

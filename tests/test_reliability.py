@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -123,6 +124,17 @@ def test_questions_while_ingesting(bot, tmp_path):
     assert_consistent(bot)
 
 
+@contextmanager
+def writing(bot, model):
+    """``model`` writes the answers for a while (the bundled one does not: answer.generate)."""
+    original, generate = bot.qa.llm, bot.settings.answer.generate
+    bot.qa.llm, bot.settings.answer.generate = model, "always"
+    try:
+        yield
+    finally:
+        bot.qa.llm, bot.settings.answer.generate = original, generate
+
+
 class SlowChat(GenericFakeChatModel):
     delay: float = 0.3
 
@@ -153,14 +165,9 @@ class BrokenChat(GenericFakeChatModel):
     (BrokenChat(messages=iter([])), "The model failed"),
 ])
 def test_model_failures_fall_back_to_cited_quotes(sample_bot, model, note):
-    qa = sample_bot.qa
-    original = qa.llm
-    qa.llm = model
-    try:
+    with writing(sample_bot, model):
         started = time.monotonic()
         answer = sample_bot.ask("What did Wang Yi ask of the Taliban?")
-    finally:
-        qa.llm = original
     assert time.monotonic() - started < 20
     assert answer.mode == "extractive" and note in answer.note
     assert "East Turkestan Islamic Movement" in answer.answer
@@ -168,14 +175,13 @@ def test_model_failures_fall_back_to_cited_quotes(sample_bot, model, note):
 
 
 def test_generation_time_limit(sample_bot):
-    qa = sample_bot.qa
-    original, limit = qa.llm, sample_bot.settings.llm.max_seconds
-    qa.llm = SlowChat(messages=iter([AIMessage(content="word " * 200)]))
+    limit = sample_bot.settings.llm.max_seconds
     sample_bot.settings.llm.max_seconds = 1.0
     try:
-        started = time.monotonic()
-        answer = sample_bot.ask("What did Wang Yi ask of the Taliban?")
+        with writing(sample_bot, SlowChat(messages=iter([AIMessage(content="word " * 200)]))):
+            started = time.monotonic()
+            answer = sample_bot.ask("What did Wang Yi ask of the Taliban?")
         assert time.monotonic() - started < 5
         assert answer.mode == "extractive"
     finally:
-        qa.llm, sample_bot.settings.llm.max_seconds = original, limit
+        sample_bot.settings.llm.max_seconds = limit

@@ -76,3 +76,14 @@ def test_cli_shows_the_setting_not_pydantic(monkeypatch, tmp_path):
     monkeypatch.setenv("ASSISTANT_VERIFY__THRESHOLD", "[/x]")
     result = CliRunner().invoke(app, ["--data-dir", str(tmp_path), "docs"])
     assert result.exit_code == 1 and "[/x]" in result.output, "markup in a value is printed, not interpreted"
+
+
+@pytest.mark.parametrize("llm, generate, writes, why", [
+    ({}, "auto", False, "the bundled SmolLM2-135M quotes (its drafts did not beat the quotes on dev)"),
+    ({"model_path": "/models/qwen-7b.gguf"}, "auto", True, "another local model writes"),
+    ({"backend": "openai"}, "auto", True, "a served model writes"),
+    ({}, "always", True, "forced on"),
+    ({"backend": "openai"}, "never", False, "forced off"),
+])
+def test_who_writes_the_answer(llm, generate, writes, why):
+    assert Settings(llm=llm, answer={"generate": generate}).model_writes_answers is writes, why

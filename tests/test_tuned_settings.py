@@ -200,3 +200,31 @@ def test_evidence_duplicate_cosine_is_used():
 def test_no_context_characters_means_no_context():
     assert passage_context("T", "abcdef", 0) == "T\n"
     assert passage_context("T", "abcdef", 2) == "T\nef"
+
+
+def _sentence(n: int, doc: str, relevance: float, text: str = "", instruction: bool = False) -> Evidence:
+    text = text or f"Sentence {n} of {doc} reports a fact."
+    chunk = Document(page_content=text, id=f"{doc}-{n}", metadata={"doc_id": doc, "start": 0, "title": "T"})
+    return Evidence(n=n, text=text, start=0, end=len(text), chunk=chunk, relevance=relevance, cosine=relevance,
+                    coverage=0.5, instruction=instruction)
+
+
+@pytest.mark.parametrize("evidence, expected, why", [
+    ([_sentence(1, "a", 0.65), _sentence(2, "b", 0.34), _sentence(3, "a", 0.21)], [1],
+     "another story's sentence at half the best's relevance, and a far-off one of the same story, are left out"),
+    ([_sentence(1, "a", 0.72), _sentence(2, "a", 0.70)], [1, 2], "two sentences of the same article that both bear"),
+    ([_sentence(1, "a", 0.50), _sentence(2, "b", 0.41)], [1, 2], "another article's sentence at 0.82 of the best"),
+    ([_sentence(1, "a", 0.50), _sentence(2, "b", 0.39), _sentence(3, "a", 0.30)], [1, 3],
+     "the same article's sentence at 0.6 of the best is kept when another article's at 0.78 is not"),
+    ([_sentence(1, "a", 0.9, instruction=True), _sentence(2, "a", 0.5)], [2], "a planted instruction is never quoted"),
+    ([_sentence(1, "a", 0.9, "Why did it happen?"), _sentence(2, "a", 0.5)], [2], "a question is never quoted"),
+    ([_sentence(1, "a", 0.9), _sentence(2, "a", 0.9), _sentence(3, "a", 0.9)], [1, 2], "at most extractive_sentences"),
+    ([], [], "nothing to quote"),
+])
+def test_extractive_answer_quotes(evidence, expected, why):
+    from assistant.answer import quoted
+
+    assert [e.n for e in quoted(evidence, AnswerSettings())] == expected, why
+    anything = AnswerSettings(quote_same_article_relevance=0, quote_other_article_relevance=0)
+    usable = [e.n for e in evidence if not e.instruction and "?" not in e.text]
+    assert [e.n for e in quoted(evidence, anything)] == usable[:2], "0 and 0 quote the best two"
