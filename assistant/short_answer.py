@@ -229,6 +229,11 @@ def _names(found: dict, sent: int, toks: list[_Token]) -> None:
 _DATE_WORDS = frozenset(MONTHS) | frozenset(WEEKDAYS)
 
 
+def _continues_number(toks: list[_Token], i: int) -> bool:
+    """The "million" of "2.4 million": a scale word after a number is part of it, never a span's start."""
+    return toks[i].low in _SCALE and i > 0 and toks[i - 1].is_number
+
+
 def _numbers(found: dict, sent: int, toks: list[_Token]) -> None:
     n = len(toks)
     for i, tok in enumerate(toks):
@@ -236,6 +241,8 @@ def _numbers(found: dict, sent: int, toks: list[_Token]) -> None:
             continue
         if tok.is_cap and not tok.text[0].isdigit() and i > 0:
             continue  # "One Direction" is a name, not a number
+        if _continues_number(toks, i):
+            continue
         a, b = i, i + 1
         _add(found, sent, toks, a, b, "number")
         # "four to eight hours", "5-4"
@@ -308,6 +315,8 @@ def _phrases(found: dict, sent: int, toks: list[_Token]) -> None:
         while j < n and toks[j].is_word and toks[j].low not in STOPWORDS:
             j += 1
         for a in range(i, j):
+            if _continues_number(toks, a):
+                continue
             for b in range(a + 1, min(j, a + 4) + 1):
                 _add(found, sent, toks, a, b, "phrase", "maximal_phrase" if (a == i and b == j) else "subphrase")
         i = j

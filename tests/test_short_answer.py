@@ -70,7 +70,24 @@ SPANS = [
     ("When did the talks take place?",
      ["Wang Yi met the Taliban delegation in Tianjin on Wednesday, the ministry said."],
      "Wednesday", "a weekday is a time: 'when' is not answered by the person who met"),
+    ("How much did the council spend on the library?",
+     ["The council spent 2.4 million pounds on new floors, the head librarian, Maria Okafor, said."],
+     "2.4 million pounds", "the scale word belongs to the number before it: never 'million pounds'"),
 ]
+
+SCALED = [  # (sentence, span that must not be a candidate, span that must, why)
+    ("The council spent 2.4 million pounds on floors.", "million pounds", "2.4 million pounds",
+     "'million' after a number is part of it"),
+    ("Shares worth 3 billion dollars were sold.", "billion dollars", "3 billion dollars", "the same for billion"),
+    ("A million people marched on Saturday.", None, "million people", "no number before it: 'million' counts"),
+]
+
+
+@pytest.mark.parametrize(("sentence", "absent", "present", "why"), SCALED)
+def test_scale_words_stay_with_their_number(sentence, absent, present, why):
+    texts = {r.text for r in spans(analyse("How much was it?"), [Candidate(sentence, score=1.0)])}
+    assert present in texts, why
+    assert absent is None or absent not in texts, why
 
 DATE_SPANS = [  # (sentence, a time span that must be among the candidates, why)
     ("Mr Blair will ask the Queen on 4 or 5 April to dissolve Parliament.", "4 or 5 April", "a choice of days"),

@@ -7,7 +7,9 @@ keyboard-only use and an axe-core audit (tests/vendor/axe.min.js, injected into 
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -557,7 +559,8 @@ def test_eight_concurrent_users(app_url):
         content = chat[-1]["content"]
         if isinstance(content, list):  # Gradio 6 messages carry a list of parts
             content = " ".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
-        return question, str(content)
+        # What the user reads: the text without its markup (a <mark> may split "2.4 <mark>million").
+        return question, html.unescape(re.sub(r"<[^>]+>", "", str(content)))
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(one, QUESTIONS))

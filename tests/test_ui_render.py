@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.types import Answer, Citation, ShortAnswer
+from assistant.types import Answer, AnswerSentence, Citation, ShortAnswer
 from assistant.ui.filters import DateInputError, parse_date, read_filters
 from assistant.ui.render import group_by_article, render_brief, render_reply, render_sources
 
@@ -75,6 +75,28 @@ def test_short_answer_first_with_span_highlighted():
     assert f"<mark>{span}</mark>" in html and 'href="#src-2-1"' in html
     assert html.index("short-answer") < html.index("Wang Yi asked them")
     assert "short-answer" not in render_reply(2, answer.model_copy(update={"short_answer": None}))
+
+
+def test_quoted_answer_does_not_repeat_the_short_answers_quote():
+    first = "Wang Yi asked the Taliban to cut ties with the East Turkestan Islamic Movement."
+    second = "He met nine Taliban representatives in Tianjin."
+    c1, c2 = cite(1, "a", first, 100), cite(2, "a", second, 300)
+    span = "the East Turkestan Islamic Movement"
+    at = 100 + first.index(span)
+    short = ShortAnswer(text=span, citation=1, doc_id="a", start=at, end=at + len(span))
+    sentences = [AnswerSentence(text=first, citations=[1], supported=True, score=1.0),
+                 AnswerSentence(text=second, citations=[2], supported=True, score=1.0)]
+    quoted = Answer(question="q", answer=f"{first[:-1]} [1]. {second[:-1]} [2].", abstained=False,
+                    citations=[c1, c2], sentences=sentences, short_answer=short, mode="extractive")
+    html = render_reply(1, quoted)
+    # (text, times shown, why)
+    for text, times, why in [("cut ties with", 1, "the quote under the short answer, not again below"),
+                             ("nine Taliban representatives", 1, "the other quoted sentence stays")]:
+        assert html.count(text) == times, why
+    only = quoted.model_copy(update={"sentences": sentences[:1], "citations": [c1], "answer": f"{first[:-1]} [1]."})
+    assert "<p></p>" not in render_reply(1, only), "no empty paragraph when the quote was all there was"
+    written = quoted.model_copy(update={"mode": "generated"})
+    assert render_reply(1, written).count("cut ties with") == 2, "a written answer is shown whole"
 
 
 def test_brief_markers_link_to_numbered_sources_and_markup_stays_text():

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 from markdown_it import MarkdownIt
 
+from assistant.citations import with_markers
 from assistant.types import Answer, Citation
 
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -108,17 +109,22 @@ def render_short_answer(turn: int, answer: Answer) -> str:
 
 
 def render_reply(turn: int, answer: Answer) -> str:
-    """The finished reply: the short answer first when there is one, then the verified text."""
+    """The finished reply: the short answer first when there is one, then the verified text.
+    A quoted answer's sentence already shown as the short answer's quote is not shown again."""
+    short = render_short_answer(turn, answer)
     text = _linked(turn, answer.answer)
+    if short and "<blockquote" in short and answer.mode == "extractive" and answer.short_answer:
+        rest = [s for s in answer.sentences if s.citations != [answer.short_answer.citation]]
+        text = _linked(turn, " ".join(with_markers(s.text, s.citations) for s in rest))
     if answer.abstained:
         body = f'<p class="abstained">{text}</p>'
         if answer.related:
             body += "<p><em>The closest passages are listed under Sources.</em></p>"
     else:
-        body = f"<p>{text}</p>"
+        body = f"<p>{text}</p>" if text else ""
         if answer.note:
             body += f'<p class="note"><em>{esc(answer.note)}</em></p>'
-    return render_short_answer(turn, answer) + body
+    return short + body
 
 
 def render_notice(text: str, kind: str = "warning") -> str:
