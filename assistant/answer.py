@@ -8,6 +8,7 @@ evidence sentences quoted verbatim (the extractive fallback), or an honest abste
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Iterator
@@ -175,8 +176,9 @@ class QAChain:
         best = quoted(evidence, self.settings.answer)
         if not best:
             return abstained(question, evidence, "no usable passage", self.settings.answer.related_passages)
-        # Quote in reading order so the sentences read as a paragraph.
-        best.sort(key=lambda e: (e.doc_id, e.start))
+        # The best sentence's article first, each article in reading order (a paragraph).
+        first = best[0].doc_id
+        best.sort(key=lambda e: (e.doc_id != first, e.doc_id, e.start))
         return assemble(question, [(e.text, [e], 1.0, True) for e in best], mode="extractive", note=note)
 
 
@@ -188,8 +190,15 @@ def quoted(evidence: list[Evidence], s: AnswerSettings) -> list[Evidence]:
     if not usable:
         return []
     top = usable[0]
-    more = [e for e in usable[1:] if e.relevance >= top.relevance * (
-        s.quote_same_article_relevance if e.doc_id == top.doc_id else s.quote_other_article_relevance)]
+
+    def floor(share: float) -> float:
+        if share == 0:
+            return -math.inf
+        # A best relevance of 0 or below gives no scale to be "nearly as relevant" on.
+        return top.relevance * share if top.relevance > 0 else math.inf
+
+    same, other = floor(s.quote_same_article_relevance), floor(s.quote_other_article_relevance)
+    more = [e for e in usable[1:] if e.relevance >= (same if e.doc_id == top.doc_id else other)]
     return [top, *more][: s.extractive_sentences]
 
 

@@ -212,8 +212,9 @@ def _print_answer(answer, show_timing: bool = False) -> None:
             console.print(_quote_with_span(c, short))
     if show_timing:
         t = answer.timings
-        console.print(f"[dim]retrieve {t.get('retrieve_ms', 0):.0f} ms, generate {t.get('generate_ms', 0):.0f} ms, "
-                      f"total {t.get('total_ms', 0):.0f} ms[/]")
+        generate = f"generate {t['generate_ms']:.0f} ms, " if t.get("generate_ms") else "no model ran, "
+        console.print(f"[dim]retrieve {t.get('retrieve_ms', 0):.0f} ms, evidence {t.get('evidence_ms', 0):.0f} ms, "
+                      f"{generate}total {t.get('total_ms', 0):.0f} ms[/]")
 
 
 def _quote_with_span(citation, short):

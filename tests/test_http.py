@@ -260,7 +260,7 @@ def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("http")
     env = {**os.environ, "ASSISTANT_DATA_DIR": str(root / "data"), "ASSISTANT_API__REQUIRE_KEY": "true",
            "ASSISTANT_API__RATE_PER_MINUTE": "6000", "ASSISTANT_API__BURST": "200",
-           "ASSISTANT_LLM__MAX_SECONDS": NO_TIME_CAP}
+           "ASSISTANT_LLM__MAX_SECONDS": NO_TIME_CAP, "ASSISTANT_ANSWER__GENERATE": WRITES}
     subprocess.run([*CLI, "ingest", str(SAMPLES)], env=env, cwd=ROOT, check=True, capture_output=True)
     keys = {}
     for name, extra in (("ci", []), ("tiny", ["--rate", "1", "--burst", "2"])):
@@ -293,6 +293,9 @@ def server(tmp_path_factory):
 # Generation stops after llm.max_seconds; on a loaded box that cut would fall at different
 # words in the two processes, so both get a cap they never reach.
 NO_TIME_CAP = "600"
+# The model writes the answers here (the bundled one only quotes by default): the streaming and
+# usage tests are about a model's text, which must never reach the client unverified.
+WRITES = "always"
 
 
 @pytest.fixture(scope="module")
@@ -302,7 +305,7 @@ def sample_bot(tmp_path_factory):
     from assistant.settings import Settings
 
     bot = Assistant(Settings(data_dir=tmp_path_factory.mktemp("local") / "data",
-                             llm={"max_seconds": float(NO_TIME_CAP)}))
+                             llm={"max_seconds": float(NO_TIME_CAP)}, answer={"generate": WRITES}))
     assert not bot.ingest([SAMPLES]).errors
     return bot
 
@@ -362,6 +365,7 @@ def test_chat_matches_assistant_ask(server, expected):
         assert (got.abstained, got.mode, got.short_answer) == (want.abstained, want.mode,
                                                                want.short_answer and want.short_answer.model_dump())
         assert got.usage.total_tokens == got.usage.prompt_tokens + got.usage.completion_tokens
+        assert got.usage.prompt_tokens > 0 or want.abstained, "a model ran for this answer"
     assert expected[QUESTIONS[-1]].abstained  # the set holds an abstention, so both paths are compared
 
 

@@ -220,6 +220,7 @@ def _sentence(n: int, doc: str, relevance: float, text: str = "", instruction: b
     ([_sentence(1, "a", 0.9, "Why did it happen?"), _sentence(2, "a", 0.5)], [2], "a question is never quoted"),
     ([_sentence(1, "a", 0.9), _sentence(2, "a", 0.9), _sentence(3, "a", 0.9)], [1, 2], "at most extractive_sentences"),
     ([], [], "nothing to quote"),
+    ([_sentence(1, "a", -0.1), _sentence(2, "a", -0.2)], [1], "no positive relevance to be 'nearly as relevant' to"),
 ])
 def test_extractive_answer_quotes(evidence, expected, why):
     from assistant.answer import quoted

@@ -110,7 +110,9 @@ class AnswerExtras(BaseModel):
     abstained: bool = Field(False, description="True when the library does not cover the question.")
     mode: Literal["generated", "extractive", "abstained"] = Field(
         "generated", description="generated: verified model sentences; extractive: quoted passages; abstained.")
-    note: str | None = Field(None, description="Why the answer is extractive or abstained, when it is.")
+    note: str | None = Field(None, description="Why a written answer fell back to quotes, or why it abstained. "
+                                               "None for an answer quoted by design (the bundled model does not "
+                                               "write).")
     related: list[Citation] = Field(default_factory=list, description="Closest passages, when abstained.")
 
 

@@ -92,30 +92,37 @@ def render_progress(turn: int, status: str, sentences: Sequence[str], n_sources:
     return "".join(parts)
 
 
+def _short_answer_quote(answer: Answer) -> Citation | None:
+    """The cited quote that holds the short answer verbatim, or None."""
+    short = answer.short_answer
+    cited = next((c for c in answer.citations if short and c.id == short.citation), None)
+    if short is None or cited is None or not (cited.start <= short.start and short.end <= cited.end):
+        return None
+    return cited if cited.quote[short.start - cited.start: short.end - cited.start] == short.text else None
+
+
 def render_short_answer(turn: int, answer: Answer) -> str:
     """The direct answer in bold, then the quote that holds it with the span highlighted."""
     short = answer.short_answer
     if short is None or answer.abstained:
         return ""
     out = f'<p class="short-answer"><strong>{esc(short.text)}</strong> {_linked(turn, f"[{short.citation}]")}</p>'
-    cited = next((c for c in answer.citations if c.id == short.citation), None)
-    if cited is not None and cited.start <= short.start and short.end <= cited.end:
-        a, b = short.start - cited.start, short.end - cited.start
-        quote = cited.quote
-        if quote[a:b] == short.text:
-            out += (f'<blockquote class="support">“{esc(quote[:a])}<mark>{esc(quote[a:b])}</mark>'
-                    f'{esc(quote[b:])}” {_linked(turn, f"[{cited.id}]")}</blockquote>')
+    cited = _short_answer_quote(answer)
+    if cited is not None:
+        a, b, quote = short.start - cited.start, short.end - cited.start, cited.quote
+        out += (f'<blockquote class="support">“{esc(quote[:a])}<mark>{esc(quote[a:b])}</mark>'
+                f'{esc(quote[b:])}” {_linked(turn, f"[{cited.id}]")}</blockquote>')
     return out
 
 
 def render_reply(turn: int, answer: Answer) -> str:
     """The finished reply: the short answer first when there is one, then the verified text.
     A quoted answer's sentence already shown as the short answer's quote is not shown again."""
-    short = render_short_answer(turn, answer)
-    text = _linked(turn, answer.answer)
-    if short and "<blockquote" in short and answer.mode == "extractive" and answer.short_answer:
-        rest = [s for s in answer.sentences if s.citations != [answer.short_answer.citation]]
-        text = _linked(turn, " ".join(with_markers(s.text, s.citations) for s in rest))
+    text = answer.answer
+    cited = None if answer.abstained else _short_answer_quote(answer)
+    if cited is not None and answer.mode == "extractive":
+        text = " ".join(with_markers(s.text, s.citations) for s in answer.sentences if s.citations != [cited.id])
+    text = _linked(turn, text)
     if answer.abstained:
         body = f'<p class="abstained">{text}</p>'
         if answer.related:
@@ -124,7 +131,7 @@ def render_reply(turn: int, answer: Answer) -> str:
         body = f"<p>{text}</p>" if text else ""
         if answer.note:
             body += f'<p class="note"><em>{esc(answer.note)}</em></p>'
-    return short + body
+    return render_short_answer(turn, answer) + body
 
 
 def render_notice(text: str, kind: str = "warning") -> str:
