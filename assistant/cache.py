@@ -1,9 +1,10 @@
 """The per-user cache folder: files derived offline from what is installed (the ONNX export of
 the embedding model, the compact gazetteer), rebuilt whenever their key changes.
 
-Everything here can be deleted at any time; it is rebuilt on next use. Writes are atomic (a
-temporary file renamed into place), so two processes building the same file at once both
-leave a whole file, and a crash leaves no half-written one.
+Everything here can be deleted at any time; it is rebuilt on next use. Writes go through a
+private temporary file renamed into place, so two processes building the same file at once
+each publish a whole file and a process that dies mid-write leaves none half-written (there is
+no fsync: after a power cut a damaged file is unreadable JSON, and it is rebuilt).
 """
 
 from __future__ import annotations
