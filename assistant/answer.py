@@ -93,7 +93,7 @@ class QAChain:
             # The judge's best sentences, quoted: the bundled model's drafts did not beat them
             # on dev (settings answer.generate); no model runs.
             yield AnswerEvent(type="status", text=f"Found {len(evidence)} passages; choosing the sentences that answer")
-            answer, generation = self._extractive(question, evidence, None), Generation("", {}, None, None)
+            answer = self._extractive(question, evidence, None)
         else:
             generation = Generation("", {}, "no usable evidence", None) if not usable else None
             if generation is None:
@@ -108,9 +108,9 @@ class QAChain:
                 timings["ttft_ms"] = (t - started) * 1000 + generation.ttft_ms
             t = time.perf_counter()
             answer = self._verify(question, standalone, generation, evidence)
+            answer.usage = generation.usage
         answer.short_answer = self.short_answer(resolved.focus, answer, evidence)
         answer.timings["verify_ms"] = (time.perf_counter() - t) * 1000
-        answer.usage = generation.usage
         yield from finish(answer)
 
     # ---- stages -------------------------------------------------------------------------

@@ -64,11 +64,12 @@ def assemble(question: str, items: list[tuple[str, Sequence[Cited], float, bool]
              note: str | None) -> Answer:
     """An Answer from (sentence, cited passages, support score, supported) rows."""
     registry = CitationRegistry()
-    parts: list[str] = []
-    rows: list[AnswerSentence] = []
-    for text, cites, score, ok in items:
-        numbers = registry.numbers(cites)
-        parts.append(with_markers(text, numbers))
-        rows.append(AnswerSentence(text=text, citations=numbers, supported=ok, score=round(score, 4)))
-    return Answer(question=question, answer=" ".join(parts), abstained=False, citations=registry.citations,
+    rows = [AnswerSentence(text=text, citations=registry.numbers(cites), supported=ok, score=round(score, 4))
+            for text, cites, score, ok in items]
+    return Answer(question=question, answer=marked_text(rows), abstained=False, citations=registry.citations,
                   sentences=rows, mode=mode, note=note)
+
+
+def marked_text(sentences: Sequence[AnswerSentence]) -> str:
+    """The answer text: the sentences with their markers, one space apart."""
+    return " ".join(with_markers(s.text, s.citations) for s in sentences)

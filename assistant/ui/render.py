@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 from markdown_it import MarkdownIt
 
-from assistant.citations import with_markers
+from assistant.citations import marked_text
 from assistant.types import Answer, Citation
 
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -121,7 +121,7 @@ def render_reply(turn: int, answer: Answer) -> str:
     text = answer.answer
     cited = None if answer.abstained else _short_answer_quote(answer)
     if cited is not None and answer.mode == "extractive":
-        text = " ".join(with_markers(s.text, s.citations) for s in answer.sentences if s.citations != [cited.id])
+        text = marked_text([s for s in answer.sentences if s.citations != [cited.id]])
     text = _linked(turn, text)
     if answer.abstained:
         body = f'<p class="abstained">{text}</p>'
