@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
@@ -141,8 +141,9 @@ class QAChain:
         shown with its citation), or None when only the longer answer fits."""
         if answer.abstained or not answer.citations or not self.settings.answer.short_answers:
             return None
-        span = short_answer(question, span_candidates(answer, evidence), embed=self.selector.embedder.embed_texts,
-                            acts=self.settings.answer.speech_acts)
+        span = short_answer(question, span_candidates(answer, evidence),
+                            embed=span_embedder(self.settings, self.selector.embedder.embed_texts),
+                            min_score=self.settings.short_answer.min_score, acts=self.settings.answer.speech_acts)
         if span is None or span.citation is None:
             return None
         return ShortAnswer(text=span.text, citation=span.citation, doc_id=span.doc_id, start=span.doc_start,
@@ -200,6 +201,17 @@ def quoted(evidence: list[Evidence], s: AnswerSettings) -> list[Evidence]:
     same, other = floor(s.quote_same_article_relevance), floor(s.quote_other_article_relevance)
     more = [e for e in usable[1:] if e.relevance >= (same if e.doc_id == top.doc_id else other)]
     return [top, *more][: s.extractive_sentences]
+
+
+
+def span_embedder(settings: Settings, embed_texts: Callable[[list[str]], list[list[float]]]
+                  ) -> Callable[[list[str]], list[list[float]]] | None:
+    """The embedder the short-answer model re-scores spans with, or None for the lexical model:
+    its embedding features were fitted on all-MiniLM-L6-v2 vectors, so only the bundled local
+    embeddings qualify (settings ``short_answer.use_embeddings``)."""
+    e = settings.embeddings
+    bundled = e.backend == "local" and e.model is None
+    return embed_texts if settings.short_answer.use_embeddings and bundled else None
 
 
 def span_candidates(answer: Answer, evidence: list[Evidence]) -> list[SpanCandidate]:

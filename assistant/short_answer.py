@@ -27,11 +27,11 @@ How
    `min_score`. The coefficients are in short_answer_model.json, fitted by
    bench/train_short_answer.py on the RealTime QA 2024 dev weeks only (even weeks): the
    spans equal to the quiz's right choice (SQuAD normalisation) are positives, all others
-   negatives. Run time is numpy only (no scikit-learn). With ``embed`` and an "embedding"
-   entry in the model file, the lexical model's best RESCORE_TOP spans are re-scored with
-   all-MiniLM-L6-v2 similarities (span vs. the question's noun, its kind, the question); the
-   shipped file has no such entry yet (fitting it did not finish on the shared machine), so
-   `short_answer` uses the lexical model whatever ``embed`` is.
+   negatives. Run time is numpy only (no scikit-learn).
+4. With ``embed`` (the pipeline passes it when the bundled all-MiniLM-L6-v2 is the embedder:
+   answer.span_embedder), the lexical model's best RESCORE_TOP spans are re-scored by a second
+   logistic regression: the lexical score plus the span's cosine with the question's noun, with
+   its kind of answer and with the question (the "embedding" entry of the model file).
 
 Measured (bench/short_answer.py, oracle setting: candidate sentences are the quiz excerpt's
 sentences ranked by question-term overlap; EM / token F1 against the right choice with SQuAD
@@ -39,18 +39,20 @@ normalisation; all questions that come with an excerpt):
 
 | split | questions | EM | F1 | answered | EM where the choice is a candidate span | ceiling |
 | --- | --- | --- | --- | --- | --- | --- |
-| dev (5-fold CV by week), floor 0 | 500 | 0.270 | 0.354 | 100% | 0.467 | 0.578 |
-| dev, floor 0.10 (shipped) | 500 | 0.260 | 0.335 | 87% | 0.450 | 0.578 |
-| test (odd weeks, once), floor 0 | 491 | 0.330 | 0.393 | 100% | 0.542 | 0.609 |
-| test, floor 0.10 (shipped) | 491 | 0.310 | 0.367 | 85% | 0.508 | 0.609 |
+| dev (5-fold CV by week), lexical, floor 0 | 500 | 0.272 | 0.352 | 100% | 0.471 | 0.578 |
+| dev, lexical, floor 0.12 | 500 | 0.264 | 0.340 | 85% | 0.457 | 0.578 |
+| dev, with embeddings, floor 0 | 500 | 0.328 | 0.420 | 100% | 0.567 | 0.578 |
+| dev, with embeddings, floor 0.15 (shipped) | 500 | 0.312 | 0.387 | 82% | 0.540 | 0.578 |
+| test (odd weeks, once), lexical, floor 0.12 | 491 | 0.295 | 0.352 | 81% | 0.485 | 0.609 |
+| test, with embeddings, floor 0.15 (shipped) | 491 | 0.332 | 0.395 | 75% | 0.545 | 0.609 |
 
 Median short answer: 1 word. "Ceiling": share of questions whose right choice is one of the
 candidate spans at all (the quiz's wording is often not the article's: "Tigger" for "the
-bouncy tiger"), so at most ~0.6 EM is reachable this way. The score is roughly calibrated
-(test: spans scored 0.4-0.6 are right 45% of the time, 0.6-0.8: 54%, 0.8-1: 75%; below 0.2:
-19%). The floor 0.10 keeps 95% of the right dev answers and drops 13% of the spans.
-Commands: `python bench/train_short_answer.py --no-embedding` (dev CV, writes the model),
-`python bench/short_answer.py --split test --variants lexical` (bench/results/short_answer_*.json).
+bouncy tiger"), so at most ~0.6 EM is reachable this way. The score is roughly calibrated,
+optimistic at the top (test, with embeddings: spans scored 0.2-0.4 are right 29% of the time,
+0.4-0.6: 38%, 0.6-0.8: 59%, 0.8-1: 71%; below 0.2: 12%). Each floor keeps 95% of the right dev
+answers. Commands: `python bench/train_short_answer.py` (dev CV, writes the model file),
+`python bench/short_answer.py --split test` (bench/results/short_answer_test.json).
 """
 
 from __future__ import annotations

@@ -116,6 +116,48 @@ def test_short_answer_spans(question, sentences, expected, why):
     assert span.text == expected, why
 
 
+@pytest.fixture(scope="module")
+def minilm():
+    from assistant.models import build_embeddings
+    from assistant.settings import Settings
+
+    return build_embeddings(Settings().embeddings).embed_texts
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("question", "sentences", "expected", "why"), SPANS)
+def test_short_answer_spans_with_embeddings(minilm, question, sentences, expected, why):
+    """The shipped path: the lexical model's best spans re-scored with all-MiniLM-L6-v2."""
+    assert has_variant("embedding")
+    span = short_answer(question, [Candidate(s, score=1.0 - 0.1 * k) for k, s in enumerate(sentences)],
+                        embed=minilm, min_score=0.0)
+    assert span is not None, why
+    assert span.text == expected, why
+
+
+def _fake_embed(texts):
+    return [[1.0, 0.0]] * len(texts)
+
+
+# (embeddings settings, short_answer.use_embeddings, the embedder is used, why)
+EMBEDDER_CHOICE = [
+    ({}, True, True, "the bundled all-MiniLM-L6-v2, as the span model was fitted with"),
+    ({"runtime": "onnx-int8"}, True, True, "the same model quantised: the same vector space, nearly"),
+    ({}, False, False, "turned off in settings"),
+    ({"backend": "openai"}, True, False, "another model's vectors mean nothing to the fitted weights"),
+    ({"model": "/models/e5-small"}, True, False, "a local model other than the bundled one"),
+]
+
+
+@pytest.mark.parametrize(("embeddings", "use", "used", "why"), EMBEDDER_CHOICE)
+def test_span_embedder_only_with_the_bundled_model(embeddings, use, used, why):
+    from assistant.answer import span_embedder
+    from assistant.settings import Settings
+
+    s = Settings(embeddings=embeddings, short_answer={"use_embeddings": use})
+    assert (span_embedder(s, _fake_embed) is _fake_embed) is used, why
+
+
 def test_offsets_are_verbatim():
     sentence = "The meeting in the Chinese city of Tianjin comes as US-led foreign forces continue to withdraw."
     doc = "Title\n\n" + sentence
