@@ -238,11 +238,11 @@ class ShortAnswerSettings(BaseModel):
     # cross-validation to keep 95% of the right short answers (python bench/train_short_answer.py:
     # 0.15 with embeddings, 0.12 without).
     min_score: float | None = Field(None, ge=0, le=1)
-    # Re-score the lexical ranker's best 15 spans with all-MiniLM-L6-v2 similarities (span vs
+    # Re-score the lexical ranker's best 10 spans with all-MiniLM-L6-v2 similarities (span vs
     # the question's noun, its answer kind, the question). The model was fitted with that
     # embedder, so it is used only with the bundled local embeddings. Dev (RealTime QA 2024
     # even weeks, 5-fold CV by week, oracle sentences): exact match 0.264 -> 0.312 at the
-    # model's floor; end to end on 250 dev questions 0.216 -> 0.244 (README).
+    # model's floor; end to end on 250 dev questions 0.228 -> 0.268 (README).
     use_embeddings: bool = True
 
 
