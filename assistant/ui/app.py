@@ -121,8 +121,12 @@ WELCOME = ("**Ask about the news in your library.** Every answer quotes the pass
            "Try one of these, or type your own question below.")
 # Focus returns to the question box once it is unlocked: Gradio applies the update that
 # re-enables it a moment after this runs, and a disabled box cannot take focus, so retry
-# every 50 ms for up to 2 s.
+# every 50 ms for up to 2 s. Only if the focus is still where the question left it (the box,
+# or nowhere): a keyboard user who moved on while the answer came (to a tab, a source link)
+# keeps their place.
 FOCUS_QUESTION = ("() => { let n = 0; const tick = () => { const t = document.querySelector('#question textarea');"
+                  " const a = document.activeElement;"
+                  " if (a && a !== document.body && a !== t) { return; }"
                   " if (t && !t.disabled) { t.focus(); } else if (n++ < 40) { setTimeout(tick, 50); } };"
                   " setTimeout(tick, 50); }")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
