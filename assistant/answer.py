@@ -109,8 +109,10 @@ class QAChain:
             t = time.perf_counter()
             answer = self._verify(question, standalone, generation, evidence)
             answer.usage = generation.usage
-        answer.short_answer = self.short_answer(resolved.focus, answer, evidence)
         answer.timings["verify_ms"] = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        answer.short_answer = self.short_answer(resolved.focus, answer, evidence)
+        answer.timings["short_answer_ms"] = (time.perf_counter() - t) * 1000
         yield from finish(answer)
 
     # ---- stages -------------------------------------------------------------------------
@@ -203,15 +205,15 @@ def quoted(evidence: list[Evidence], s: AnswerSettings) -> list[Evidence]:
     return [top, *more][: s.extractive_sentences]
 
 
-
 def span_embedder(settings: Settings, embed_texts: Callable[[list[str]], list[list[float]]]
                   ) -> Callable[[list[str]], list[list[float]]] | None:
     """The embedder the short-answer model re-scores spans with, or None for the lexical model:
-    its embedding features were fitted on all-MiniLM-L6-v2 vectors, so only the bundled local
-    embeddings qualify (settings ``short_answer.use_embeddings``)."""
+    its embedding features were fitted on fp32 all-MiniLM-L6-v2 vectors, so only the bundled
+    local embeddings qualify, and not their int8 variant (its vectors are its own space and the
+    span model was not measured on them). Settings ``short_answer.use_embeddings``."""
     e = settings.embeddings
-    bundled = e.backend == "local" and e.model is None
-    return embed_texts if settings.short_answer.use_embeddings and bundled else None
+    fitted_space = e.bundled and e.runtime != "onnx-int8"
+    return embed_texts if settings.short_answer.use_embeddings and fitted_space else None
 
 
 def span_candidates(answer: Answer, evidence: list[Evidence]) -> list[SpanCandidate]:

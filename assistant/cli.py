@@ -214,7 +214,8 @@ def _print_answer(answer, show_timing: bool = False) -> None:
         t = answer.timings
         generate = f"generate {t['generate_ms']:.0f} ms, " if t.get("generate_ms") else "no model ran, "
         console.print(f"[dim]retrieve {t.get('retrieve_ms', 0):.0f} ms, evidence {t.get('evidence_ms', 0):.0f} ms, "
-                      f"{generate}total {t.get('total_ms', 0):.0f} ms[/]")
+                      f"{generate}short answer {t.get('short_answer_ms', 0):.0f} ms, "
+                      f"total {t.get('total_ms', 0):.0f} ms[/]")
 
 
 def _quote_with_span(citation, short):

@@ -315,8 +315,8 @@ def _build_local_embeddings(s: EmbeddingSettings) -> CachedEmbeddings:
         SentenceTransformerEmbeddings,
     )
 
-    path = Path(s.model) if s.model else bundled_embedding_model()
-    name = path.name if s.model else "all-MiniLM-L6-v2"
+    path = bundled_embedding_model() if s.bundled else Path(s.model)
+    name = "all-MiniLM-L6-v2" if s.bundled else path.name
     if not path.is_dir():
         raise ModelError(f"embedding model folder {path} not found (ASSISTANT_EMBEDDINGS__MODEL)")
     try:

@@ -91,6 +91,11 @@ class EmbeddingSettings(BaseModel):
     timeout_s: float = Field(60.0, gt=0)
     max_retries: int = Field(2, ge=0)
 
+    @property
+    def bundled(self) -> bool:
+        """The bundled all-MiniLM-L6-v2 run locally (an empty model means it)."""
+        return self.backend == "local" and not self.model
+
 
 class StoreSettings(BaseModel):
     # "embedded": chromadb.PersistentClient under data_dir. "server": chromadb.HttpClient.
@@ -240,7 +245,8 @@ class ShortAnswerSettings(BaseModel):
     min_score: float | None = Field(None, ge=0, le=1)
     # Re-score the lexical ranker's best 10 spans with all-MiniLM-L6-v2 similarities (span vs
     # the question's noun, its answer kind, the question). The model was fitted with that
-    # embedder, so it is used only with the bundled local embeddings. Dev (RealTime QA 2024
+    # embedder, so it is used only with the bundled local embeddings in fp32 (onnx or
+    # sentence-transformers, the same vectors; not onnx-int8, unmeasured). Dev (RealTime QA 2024
     # even weeks, 5-fold CV by week, oracle sentences): exact match 0.264 -> 0.312 at the
     # model's floor; end to end on 250 dev questions 0.228 -> 0.268 (README).
     use_embeddings: bool = True

@@ -123,7 +123,8 @@ def main() -> None:
         "pipeline_tok_s_p50": statistics.median(r["pipeline_tok_s"] for r in answered if r["pipeline_tok_s"]),
         "raw_tok_s_p50": statistics.median(r["raw_tok_s"] for r in answered if r["raw_tok_s"] == r["raw_tok_s"]),
         "breakdown_ms_p50": {k: statistics.median(r.get(f"t_{k}", 0.0) for r in rows)
-                             for k in ("embed_ms", "retrieve_ms", "evidence_ms", "generate_ms", "verify_ms")},
+                             for k in ("embed_ms", "retrieve_ms", "evidence_ms", "generate_ms", "verify_ms",
+                                       "short_answer_ms")},
         "modes": {m: sum(1 for r in rows if r["mode"] == m) for m in ("generated", "extractive", "abstained")},
     }
     summary["tok_s_ratio"] = summary["pipeline_tok_s_p50"] / summary["raw_tok_s_p50"]

@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from assistant.answer import span_embedder  # noqa: E402
 from assistant.models import build_embeddings  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from assistant.short_answer import Candidate, exact_match, short_answer, token_f1  # noqa: E402
@@ -34,11 +35,15 @@ def main() -> None:
     args = ap.parse_args()
     path = Path(args.results)
     result = json.loads(path.read_text())
-    embed = build_embeddings(Settings().embeddings).embed_texts
+    settings = Settings()
+    # As QAChain.short_answer: the embedder only where the settings allow it, the settings' floor.
+    embed = span_embedder(settings, build_embeddings(settings.embeddings).embed_texts)
+    floor = settings.short_answer.min_score
     em, f1, shorts, whole = [], [], [], []
     for row in result["rows"]:
         cands = [Candidate(**c) for c in row.get("span_candidates", [])]
-        span = short_answer(row["question"], cands, embed=embed) if cands and not row["abstained"] else None
+        span = (short_answer(row["question"], cands, embed=embed, min_score=floor,
+                             acts=settings.answer.speech_acts) if cands and not row["abstained"] else None)
         text = span.text if span else ""
         row["short_answer"] = text or None
         em.append(exact_match(text, row["gold"]) if text else 0.0)

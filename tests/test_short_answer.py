@@ -119,9 +119,9 @@ def test_short_answer_spans(question, sentences, expected, why):
 @pytest.fixture(scope="module")
 def minilm():
     from assistant.models import build_embeddings
-    from assistant.settings import Settings
+    from assistant.settings import EmbeddingSettings
 
-    return build_embeddings(Settings().embeddings).embed_texts
+    return build_embeddings(EmbeddingSettings()).embed_texts
 
 
 @pytest.mark.slow
@@ -142,7 +142,9 @@ def _fake_embed(texts):
 # (embeddings settings, short_answer.use_embeddings, the embedder is used, why)
 EMBEDDER_CHOICE = [
     ({}, True, True, "the bundled all-MiniLM-L6-v2, as the span model was fitted with"),
-    ({"runtime": "onnx-int8"}, True, True, "the same model quantised: the same vector space, nearly"),
+    ({"model": ""}, True, True, "an empty model setting means the bundled one, as everywhere else"),
+    ({"runtime": "sentence-transformers"}, True, True, "the same model on torch: the same vectors"),
+    ({"runtime": "onnx-int8"}, True, False, "int8 vectors are their own space; the span model was not measured on it"),
     ({}, False, False, "turned off in settings"),
     ({"backend": "openai"}, True, False, "another model's vectors mean nothing to the fitted weights"),
     ({"model": "/models/e5-small"}, True, False, "a local model other than the bundled one"),
@@ -152,9 +154,10 @@ EMBEDDER_CHOICE = [
 @pytest.mark.parametrize(("embeddings", "use", "used", "why"), EMBEDDER_CHOICE)
 def test_span_embedder_only_with_the_bundled_model(embeddings, use, used, why):
     from assistant.answer import span_embedder
-    from assistant.settings import Settings
+    from assistant.settings import EmbeddingSettings, Settings, ShortAnswerSettings
 
-    s = Settings(embeddings=embeddings, short_answer={"use_embeddings": use})
+    s = Settings.model_construct(embeddings=EmbeddingSettings(**embeddings),
+                                 short_answer=ShortAnswerSettings(use_embeddings=use))
     assert (span_embedder(s, _fake_embed) is _fake_embed) is used, why
 
 
