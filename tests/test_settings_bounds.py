@@ -37,6 +37,15 @@ CASES = [
     ({"ASSISTANT_BRIEF__SUMMARY_WORDS_MIN": "90"},
      "brief.summary_words_min must not exceed brief.summary_words_max",
      "an empty length range"),
+    ({"ASSISTANT_ANSWER__ABSTAIN_BELLOW": "0.3"},
+     "ASSISTANT_ANSWER__ABSTAIN_BELLOW / answer.abstain_bellow: is not a setting (did you mean answer.abstain_below?)",
+     "a misspelt key would otherwise change nothing, silently"),
+    ({"ASSISTANT_BRIEF__FACTS__MAX_WHOO": "3"},
+     "ASSISTANT_BRIEF__FACTS__MAX_WHOO / brief.facts.max_whoo: is not a setting (did you mean brief.facts.max_who?)",
+     "the suggestion comes from the same group, however deep"),
+    ({"ASSISTANT_SHORT_ANSWER__ENABLED": "false"},
+     "ASSISTANT_SHORT_ANSWER__ENABLED / short_answer.enabled: is not a setting",
+     "a key that was removed (it never did anything) is named, with no guess when nothing is close"),
 ]
 
 
@@ -56,6 +65,17 @@ def test_list_items_and_python_type_names():
     lines = explain_invalid(caught.value)
     assert any(line.startswith("api.keys[0].sha256: should match pattern") for line in lines), lines
     assert not any("<class" in line or "ASSISTANT_API__KEYS" in line for line in lines), lines
+
+
+def test_unknown_key_in_the_yaml_file_is_named(monkeypatch, tmp_path):
+    config = tmp_path / "settings.yaml"
+    config.write_text("answer:\n  abstain_below: 0.3\n  quote_other_article_relevence: 0.7\n", encoding="utf-8")
+    monkeypatch.setenv("ASSISTANT_CONFIG", str(config))
+    with pytest.raises(Exception) as caught:
+        Settings()
+    lines = explain_invalid(caught.value)
+    assert lines == ["ASSISTANT_ANSWER__QUOTE_OTHER_ARTICLE_RELEVENCE / answer.quote_other_article_relevence: "
+                     "is not a setting (did you mean answer.quote_other_article_relevance?)"], lines
 
 
 def test_defaults_are_within_bounds():
