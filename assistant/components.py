@@ -1,6 +1,7 @@
 """Components: every part of the pipeline built from the settings, once, on first use (the
 pattern of zylon-ai/private-gpt's components). The backend of each part is chosen by its
-setting in one place: models.py (chat model, embeddings), vectors.py (Chroma), catalog/ (SQL).
+setting in one place: models.py (chat model), embedders.py (embeddings), vectors.py (Chroma),
+catalog/ (SQL).
 Each import happens where the part is built, so a CLI command loads only what it uses
 (`assistant docs` opens the catalog alone; no LangChain splitters, llama.cpp or Chroma)."""
 
@@ -8,8 +9,11 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
 
 from assistant.settings import Settings
 
@@ -23,9 +27,21 @@ if TYPE_CHECKING:
     from assistant.retrieval import HybridRetriever
     from assistant.verify import SupportChecker
 
-# Models are shared by every component set with the same settings (models.py caches them);
-# this lock keeps two threads from building the same part twice.
+# This lock keeps two threads from building the same part twice.
 _BUILD_LOCK = threading.RLock()
+
+_MODELS: dict[str, Any] = {}
+_MODELS_LOCK = threading.Lock()
+
+
+def shared_model(kind: str, settings: BaseModel, build: Callable[[], Any]) -> Any:
+    """Models load once per process: every component set (every Assistant) with the same model
+    settings shares them (chat models in models.py, embeddings in embedders.py)."""
+    key = f"{kind}:{settings.model_dump_json()}"
+    with _MODELS_LOCK:
+        if key not in _MODELS:
+            _MODELS[key] = build()
+        return _MODELS[key]
 
 
 class Components:
@@ -34,7 +50,7 @@ class Components:
 
     @cached_property
     def embeddings(self):
-        from assistant.models import build_embeddings
+        from assistant.embedders import build_embeddings
 
         with _BUILD_LOCK:
             return build_embeddings(self.settings.embeddings)
@@ -114,7 +130,11 @@ class Components:
 
         selector = EvidenceSelector(self.embeddings, self.index.catalog, self.counter, self.settings.answer,
                                     judge=self.judge, context_chars=self.settings.verify.context_chars)
-        return QAChain(self.settings, self.retriever, selector, self.checker, self.llm, self.counter)
+        # A model that writes is built now (one that cannot load fails before an answer starts);
+        # otherwise only if a question needs it: a question the bundled model only quotes for
+        # never imports LangChain's chat models or llama.cpp (generation.Writer).
+        llm = self.llm if self.settings.model_writes_answers else (lambda: self.llm)
+        return QAChain(self.settings, self.retriever, selector, self.checker, llm, self.counter)
 
     def preload(self) -> None:
         """Start loading the local models in background threads (a cold CLI question overlaps

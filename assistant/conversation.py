@@ -34,15 +34,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.output_parsers import StrOutputParser
+from typing import TYPE_CHECKING
 
 from assistant.facts import is_place
 from assistant.prompts import load_prompt
 from assistant.question import analyse, names
 from assistant.settings import AnswerSettings
 from assistant.text import terms, words
+
+if TYPE_CHECKING:
+    from langchain_core.language_models.chat_models import BaseChatModel
 
 _DEFAULT = AnswerSettings()  # defaults of the parameters below
 
@@ -214,6 +215,8 @@ def standalone_question(question: str, history: History, llm: BaseChatModel | No
     if mode != "llm" or llm is None or not needs_context(question, min_terms):
         return fallback
     transcript = "\n".join(f"{role}: {text}" for role, text in turns_[-2 * turns :])
+    from langchain_core.output_parsers import StrOutputParser  # only when the model rewrites
+
     try:
         chain = load_prompt("condense") | llm | StrOutputParser()
         rewritten = chain.invoke({"history": transcript, "question": question}).strip().split("\n")[0]

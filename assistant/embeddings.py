@@ -30,6 +30,7 @@ token vectors under the attention mask, then L2 normalisation, at most 256 word 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
 import hashlib
@@ -41,8 +42,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from langchain_core.embeddings import Embeddings
 
 from assistant import _offline  # noqa: F401  (ORT_DISABLE_TELEMETRY before onnxruntime is imported)
 from assistant.cache import write_json
@@ -568,9 +567,22 @@ class OnnxEncoder:
         return np.vstack(out)
 
 
-class _Runtime(Embeddings):
-    """Shared by both runtimes: a LangChain ``Embeddings`` whose model loads on first use
-    (so ``assistant docs``/``info`` never pay for it) or in the background (``preload``)."""
+class AsyncEmbeddings:
+    """The async forms of LangChain's ``Embeddings`` methods (its base class provides them; these
+    classes are registered as ``Embeddings`` instead of subclassing it: langchain_adapters.py)."""
+
+    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
+        return await asyncio.to_thread(self.embed_documents, texts)
+
+    async def aembed_query(self, text: str) -> list[float]:
+        return await asyncio.to_thread(self.embed_query, text)
+
+
+class _Runtime(AsyncEmbeddings):
+    """Shared by both runtimes: LangChain's ``Embeddings`` methods (registered as one in
+    langchain_adapters.py; not subclassed, which costs 0.3 s of import on every question),
+    with a model that loads on first use (so ``assistant docs``/``info`` never pay for it) or
+    in the background (``preload``)."""
 
     runtime: str
     identity: str

@@ -17,10 +17,10 @@ from langchain_core.documents import Document
 from assistant.acts import asked_act
 from assistant.acts import reports as reports_act
 from assistant.catalog import Catalog
+from assistant.embedders import CachedEmbeddings
 from assistant.furniture import is_aside_or_markup
 from assistant.judge.answerability import AnswerJudge, Candidate, QuestionInfo, question_info
 from assistant.judge.instructions import unquotable_sentences
-from assistant.models import CachedEmbeddings
 from assistant.settings import AnswerSettings, VerifySettings
 from assistant.text import (
     Span,

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-
-from langchain_core.language_models.chat_models import BaseChatModel
+from typing import TYPE_CHECKING
 
 from assistant.claims import degenerate
 from assistant.evidence import Evidence
-from assistant.models import describe_llm_error, prompt_token_counter
 from assistant.prompts import load_prompt
 from assistant.settings import Settings
 from assistant.text import TokenCounter
+
+if TYPE_CHECKING:
+    from langchain_core.language_models.chat_models import BaseChatModel
+
+    # The chat model, or a function that builds it when first needed (see Writer).
+    ChatModelOrFactory = BaseChatModel | Callable[[], BaseChatModel]
 
 # Chat-template framing per message, in tokens (SmolLM2's template adds 3-4).
 FRAMING_TOKENS = 4
@@ -30,10 +34,28 @@ class Generation:
 
 
 class Writer:
-    def __init__(self, settings: Settings, llm: BaseChatModel, counter: TokenCounter):
+    """``llm`` is the model, or a function that builds it: then it is built when first needed,
+    so a question the bundled model only quotes for never imports LangChain's chat models or
+    llama.cpp (models.py)."""
+
+    def __init__(self, settings: Settings, llm: ChatModelOrFactory, counter: TokenCounter):
         self.settings = settings
-        self.llm = llm
         self.count = counter
+        # Told apart by LangChain's Runnable interface: a chat model has invoke, a factory not.
+        self._model, self._factory = (llm, None) if hasattr(llm, "invoke") else (None, llm)
+        self._lock = threading.Lock()  # two first questions at once build it once
+
+    @property
+    def llm(self) -> BaseChatModel:
+        with self._lock:
+            if self._model is None:
+                self._model = self._factory()
+            return self._model
+
+    @llm.setter
+    def llm(self, model: BaseChatModel) -> None:
+        with self._lock:
+            self._model = model
 
     def prompt_messages(self, question: str, evidence: list[Evidence]) -> list:
         """The exact messages sent to the model (benchmarks replay them on the raw engine)."""
@@ -54,6 +76,8 @@ class Writer:
     def fit_messages(self, question: str, evidence: list[Evidence]) -> tuple[list, int]:
         """The prompt, with the lowest-ranked evidence dropped until prompt + answer fit the
         model's context window. Returns (messages, prompt tokens)."""
+        from assistant.models import prompt_token_counter
+
         count, _ = prompt_token_counter(self.llm, self.count)
         window = self.settings.llm.context_window - self.settings.llm.max_tokens
         kept = list(evidence)
@@ -69,6 +93,8 @@ class Writer:
         """The model's text as it streams (str pieces), then the Generation. A backend failure
         ends it with ``Generation.error`` set (the caller falls back to quoting); ``cancel``
         stops the model at its next token (the model is free for the next question at once)."""
+        from assistant.models import describe_llm_error, prompt_token_counter
+
         messages, prompt_tokens = self.fit_messages(question, evidence)
         count, tokenizer = prompt_token_counter(self.llm, self.count)
         text, reported, first = "", {}, None

@@ -1,8 +1,9 @@
 """The index: Chroma (vectors) and the catalog (documents, chunks, keyword index) kept in step.
 
-``NewsIndex`` is a LangChain VectorStore, so LangChain's indexing API drives it together
-with a SQLRecordManager: that API decides what to add, skip and clean up; this class makes
-each write reach both stores or neither.
+LangChain's indexing API drives it (as a VectorStore: langchain_adapters.py) together with a
+SQLRecordManager: that API decides what to add, skip and clean up; this class makes each write
+reach both stores or neither. It is not itself a LangChain class: a question would pay for
+LangChain's runnables on import (see langchain_adapters.py).
 
 Write protocol (why a crash never leaves a half-indexed document):
 1. journal the chunk ids ("add"), 2. upsert vectors into Chroma, 3. in one SQL transaction
@@ -21,14 +22,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from langchain_core.documents import Document
-from langchain_core.vectorstores import VectorStore
 
 from assistant.catalog import Catalog, ChunkRow, make_engine
+from assistant.embedders import CachedEmbeddings
 from assistant.errors import IndexMismatchError, StoreUnavailableError
-from assistant.models import CachedEmbeddings
 from assistant.settings import Settings
 from assistant.types import Filters
 from assistant.vectors import ChromaVectors, chroma_where, embedding_record_of
@@ -71,7 +70,7 @@ class WriteLock:
                 self._depth -= 1
 
 
-class NewsIndex(VectorStore):
+class NewsIndex:
     def __init__(self, settings: Settings, embeddings: CachedEmbeddings):
         self.settings = settings
         self.embedder = embeddings
@@ -102,11 +101,7 @@ class NewsIndex(VectorStore):
     def built_with(self) -> dict[str, str]:
         return self.vectors.built_with
 
-    # ---- VectorStore interface used by LangChain's index() -------------------------
-    @property
-    def embeddings(self) -> CachedEmbeddings:
-        return self.embedder
-
+    # ---- writes (LangChain's index() calls them through langchain_adapters.NewsVectorStore) --
     def embed_text(self, chunk: Document) -> str:
         """What is embedded for a chunk: its title as context, then the verbatim text."""
         if self.settings.chunking.embed_title and chunk.metadata.get("title"):
@@ -114,7 +109,7 @@ class NewsIndex(VectorStore):
         return chunk.page_content
 
     def add_documents(self, documents: list[Document], ids: list[str] | None = None,
-                      sources: dict[str, Document] | None = None, **kwargs: Any) -> list[str]:
+                      sources: dict[str, Document] | None = None) -> list[str]:
         """Write chunks to Chroma and the catalog. ``sources`` maps doc_id -> whole Document
         (its text is kept so citations can show the passage in context)."""
         ids = ids or [d.id for d in documents]
@@ -135,7 +130,7 @@ class NewsIndex(VectorStore):
             )
         return ids
 
-    def delete(self, ids: list[str] | None = None, **kwargs: Any) -> bool:
+    def delete(self, ids: Sequence[str] | None = None) -> bool:
         if not ids:
             return True
         with self.writing():
@@ -144,17 +139,6 @@ class NewsIndex(VectorStore):
             self.vectors.delete(ids)
             self.catalog.clear_journal(ids)
         return True
-
-    def get_by_ids(self, ids: Sequence[str], /) -> list[Document]:
-        return self.chunks(ids)
-
-    def similarity_search(self, query: str, k: int = 4, **kwargs: Any) -> list[Document]:
-        hits = self.dense_search(self.embedder.embed_query(query), k, kwargs.get("filters"))
-        return self.chunks([i for i, _ in hits])
-
-    @classmethod
-    def from_texts(cls, texts, embedding, metadatas=None, **kwargs):  # type: ignore[override]
-        raise NotImplementedError("build a NewsIndex from Settings and add files with Assistant.ingest")
 
     # ---- searches ---------------------------------------------------------------------
     def dense_search(self, vector: list[float], k: int, filters: Filters | None = None) -> list[tuple[str, float]]:

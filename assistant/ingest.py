@@ -31,6 +31,7 @@ from langchain_core.indexing import index as lc_index
 from assistant.chunking import Chunker
 from assistant.documents import DocumentError, LoadResult, find_files, load_file
 from assistant.index import NewsIndex
+from assistant.langchain_adapters import as_vector_store
 
 Progress = Callable[[int, int, str], None]
 
@@ -272,7 +273,7 @@ class Ingestor:
             result = lc_index(
                 chunks,
                 self.index.record_manager,
-                self.index,
+                as_vector_store(self.index),
                 # One batch holds whole files, so incremental cleanup sees every chunk of a
                 # file before deleting that file's stale chunks.
                 batch_size=max(1, len(chunks)),

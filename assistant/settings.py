@@ -4,7 +4,8 @@ Values come from (highest priority first): keyword arguments, environment
 variables prefixed ``ASSISTANT_`` (nested with ``__``, e.g.
 ``ASSISTANT_LLM__BACKEND=openai``), a YAML file named by ``ASSISTANT_CONFIG``,
 then the defaults below. Backends are chosen here by name and built in
-``models.py`` and ``index.py``; no other module branches on them.
+``models.py`` (chat), ``embedders.py`` (embeddings), ``vectors.py`` (Chroma) and
+``catalog/`` (SQL); no other module branches on them.
 """
 
 from __future__ import annotations

@@ -10,10 +10,9 @@ from contextlib import contextmanager
 
 import chromadb
 from chromadb.config import Settings as ChromaSettings
-from langchain_chroma import Chroma
 
+from assistant.embedders import CachedEmbeddings
 from assistant.errors import IndexMismatchError, StoreUnavailableError
-from assistant.models import CachedEmbeddings
 from assistant.settings import Settings
 from assistant.types import Filters
 
@@ -72,7 +71,6 @@ class ChromaVectors:
                 configuration={"hnsw": {"space": "cosine"}},
             )
         self.built_with = embedding_record_of(self.collection.metadata)
-        self.dense = Chroma(client=self.client, collection_name=name, embedding_function=self.embedder)
 
     def upsert(self, ids: list[str], vectors: list[list[float]], metadatas: list[dict], texts: list[str]) -> None:
         step = self.client.get_max_batch_size()
@@ -91,9 +89,10 @@ class ChromaVectors:
     def search(self, vector: list[float], k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
         """[(chunk_id, cosine similarity)], best first (committed or not: the caller filters)."""
         with self.errors():
-            hits = self.dense.similarity_search_by_vector_with_relevance_scores(vector, k=k,
-                                                                               filter=chroma_where(filters))
-        return [(doc.id, 1.0 - float(distance)) for doc, distance in hits if doc.id]
+            hits = self.collection.query(query_embeddings=[vector], n_results=k, where=chroma_where(filters),
+                                         include=["distances"])
+        # The collection's space is cosine: distance = 1 - cosine similarity.
+        return [(cid, 1.0 - float(d)) for cid, d in zip(hits["ids"][0], hits["distances"][0], strict=True)]
 
     def reset(self) -> None:
         """Drop the collection and open a new, empty one (re-indexing with new settings)."""

@@ -25,10 +25,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.embedders import CachedEmbeddings
 from assistant.judge.features import analyse
 from assistant.judge.instructions import unquotable
 from assistant.judge.support import SupportModel, judge, shipped_model
-from assistant.models import CachedEmbeddings
 from assistant.settings import VerifySettings
 from assistant.text import terms
 

@@ -45,7 +45,7 @@ from sklearn.linear_model import LogisticRegression, Ridge  # noqa: E402
 
 from assistant.brief.rank import FEATURES, STYLE  # noqa: E402
 from assistant.brief.select import Candidate, choose  # noqa: E402
-from assistant.models import build_embeddings  # noqa: E402
+from assistant.embedders import build_embeddings  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from assistant.text import words  # noqa: E402
 

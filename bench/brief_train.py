@@ -40,7 +40,7 @@ from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 from assistant.brief.rank import FEATURES, MODEL_PATH, ArticleSentences, SentenceModel, features, oracle_labels  # noqa: E402
 from assistant.brief.select import Candidate, admissible, choose  # noqa: E402
-from assistant.models import build_embeddings  # noqa: E402
+from assistant.embedders import build_embeddings  # noqa: E402
 from assistant.settings import BriefSettings, Settings  # noqa: E402
 from assistant.text import sentences, words  # noqa: E402
 

@@ -9,6 +9,8 @@ max are reported. `ask` also reports the answer's own `timings.total_ms`, so sta
 (imports, opening the index, loading models) and answering can be told apart.
 
     python bench/cli_latency.py [--articles 600] [--repeat 7] [--runtimes onnx,sentence-transformers]
+    python bench/cli_latency.py --compare-tree /tmp/old   # also `ask` from another checkout (git worktree
+                                                          # add /tmp/old REV), interleaved in the same rounds
 
 Targets (issue 19): cold `assistant ask` <= 2.0 s with the local model, `assistant docs` <= 0.8 s.
 """
@@ -45,12 +47,12 @@ def assistant_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "assistant.cli", *args]
 
 
-def run(cmd: list[str], env: dict, timeout: float = 600) -> tuple[float, float, str]:
+def run(cmd: list[str], env: dict, timeout: float = 600, cwd: Path = ROOT) -> tuple[float, float, str]:
     """(wall seconds, CPU seconds of the child, stdout). CPU time is what the command costs
     on an idle machine's cores; wall time is what a user waits, neighbours included."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
     elapsed = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
@@ -77,6 +79,8 @@ def main() -> None:
     ap.add_argument("--data-dir", help="reuse this library (ingested on first use)")
     ap.add_argument("--runtimes", default="onnx,sentence-transformers",
                     help="embedding runtimes to time `ask` with (ASSISTANT_EMBEDDINGS__RUNTIME)")
+    ap.add_argument("--compare-tree", help="another checkout of the project: its `ask` (first runtime) is timed "
+                                           "in the same rounds, for a before/after on the same machine state")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "cli_latency.json"))
     args = ap.parse_args()
 
@@ -90,22 +94,29 @@ def main() -> None:
         print(f"ingesting {args.articles} BBC articles into {data_dir} ...", file=sys.stderr)
         library = build_library(data_dir, args.articles, base_env)
 
-    commands: dict[str, tuple[list[str], dict]] = {
-        "python -c pass": ([sys.executable, "-c", "pass"], base_env),
-        "assistant --help": (assistant_cmd("--help"), base_env),
-        "assistant docs": (assistant_cmd("docs"), base_env),
+    commands: dict[str, tuple[list[str], dict, Path]] = {
+        "python -c pass": ([sys.executable, "-c", "pass"], base_env, ROOT),
+        "assistant --help": (assistant_cmd("--help"), base_env, ROOT),
+        "assistant docs": (assistant_cmd("docs"), base_env, ROOT),
     }
-    for runtime in [r.strip() for r in args.runtimes.split(",") if r.strip()]:
+    runtimes = [r.strip() for r in args.runtimes.split(",") if r.strip()]
+    for runtime in runtimes:
         env = {**base_env, "ASSISTANT_EMBEDDINGS__RUNTIME": runtime}
-        commands[f"assistant ask --json ({runtime})"] = (assistant_cmd("ask", "--json"), env)
+        commands[f"assistant ask --json ({runtime})"] = (assistant_cmd("ask", "--json"), env, ROOT)
+    if args.compare_tree:
+        other = Path(args.compare_tree).resolve()
+        rev = subprocess.run(["git", "-C", str(other), "rev-parse", "--short", "HEAD"], capture_output=True,
+                             text=True).stdout.strip() or other.name
+        env = {**base_env, "PYTHONPATH": str(other), "ASSISTANT_EMBEDDINGS__RUNTIME": runtimes[0]}
+        commands[f"assistant ask --json ({runtimes[0]}) @{rev}"] = (assistant_cmd("ask", "--json"), env, other)
 
     walls: dict[str, list[float]] = {name: [] for name in commands}
     cpus: dict[str, list[float]] = {name: [] for name in commands}
     answer_ms: dict[str, list[float]] = {name: [] for name in commands}
     for round_ in range(args.repeat + args.warmup):  # the first --warmup rounds are not counted
-        for name, (cmd, env) in commands.items():
+        for name, (cmd, env, cwd) in commands.items():
             full = [*cmd, QUESTIONS[round_ % len(QUESTIONS)]] if "ask" in name else cmd
-            elapsed, cpu, out = run(full, env)
+            elapsed, cpu, out = run(full, env, cwd=cwd)
             if round_ < args.warmup:
                 continue
             walls[name].append(elapsed)

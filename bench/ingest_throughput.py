@@ -32,7 +32,7 @@ import corpus  # noqa: E402
 from assistant.api import Assistant  # noqa: E402
 from assistant.chunking import Chunker  # noqa: E402
 from assistant.documents import find_files, load_file  # noqa: E402
-from assistant.models import bundled_embedding_model  # noqa: E402
+from assistant.resources import bundled_embedding_model  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
 

@@ -44,7 +44,7 @@ def embed(texts: list[str]) -> np.ndarray:
     keys = [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts]
     missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in known}.items())
     if missing:
-        from assistant.models import build_embeddings
+        from assistant.embedders import build_embeddings
         from assistant.settings import Settings
 
         emb = build_embeddings(Settings().embeddings)

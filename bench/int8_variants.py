@@ -47,7 +47,7 @@ from assistant.embeddings import (  # noqa: E402
     ensure_onnx_model,
     export_folder,
 )
-from assistant.models import bundled_embedding_model  # noqa: E402
+from assistant.resources import bundled_embedding_model  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
 NAME = "all-MiniLM-L6-v2"

@@ -40,7 +40,7 @@ import numpy as np  # noqa: E402
 from scipy.stats import rankdata  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
-from assistant.models import bundled_gguf  # noqa: E402
+from assistant.resources import bundled_gguf  # noqa: E402
 
 PROMPT = ("<|im_start|>user\nWrite a question that this news sentence answers.\nSentence: {s}<|im_end|>\n"
           "<|im_start|>assistant\n")

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant.answer import span_embedder  # noqa: E402
-from assistant.models import build_embeddings  # noqa: E402
+from assistant.embedders import build_embeddings  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from assistant.short_answer import Candidate, exact_match, short_answer, token_f1  # noqa: E402
 from assistant.text import words  # noqa: E402

@@ -99,7 +99,7 @@ class CachedEmbedder:
         missing = list(dict.fromkeys(t for t in texts if t not in self.vectors))
         if missing:
             if self._embed is None:
-                from assistant.models import build_embeddings
+                from assistant.embedders import build_embeddings
                 from assistant.settings import EmbeddingSettings
 
                 self._embed = build_embeddings(EmbeddingSettings()).inner.embed_documents

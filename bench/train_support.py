@@ -263,7 +263,7 @@ class Embedder:
         missing = list(dict.fromkeys(t for t in texts if self.key(t) not in self.vectors))
         if missing:
             if self._model is None:
-                from assistant.models import build_embeddings
+                from assistant.embedders import build_embeddings
                 from assistant.settings import EmbeddingSettings
 
                 self._model = build_embeddings(EmbeddingSettings())

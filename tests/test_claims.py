@@ -195,3 +195,36 @@ def test_a_cancelled_draft_stops_at_the_next_token():
     assert len(pieces) == 5 and generation.text == "".join(pieces) and generation.error is None
     full = [i for i in Writer(settings, llm, token_counter()).draft("Who met Baradar?", evidence) if isinstance(i, str)]
     assert len(full) > 5  # the same model, not stopped, writes on
+
+
+def test_writer_builds_a_model_given_as_a_factory_once_and_only_when_asked():
+    """Components passes a factory when the bundled model only quotes: a question that never
+    needs the model never builds it; two first questions at once build it once."""
+    import threading
+    import time
+
+    from assistant.generation import Writer
+    from assistant.settings import Settings
+
+    class Model:
+        def invoke(self, messages):  # a chat model is told from a factory by this method
+            return "text"
+
+    built = []
+
+    def factory():
+        time.sleep(0.05)
+        built.append(Model())
+        return built[-1]
+
+    writer = Writer(Settings(), factory, len)
+    assert built == []
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(writer.llm)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(built) == 1 and all(m is built[0] for m in got)
+    model = Model()
+    assert Writer(Settings(), model, len).llm is model

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assistant.embedders import CachedEmbeddings
 from assistant.embeddings import (
     MATCH_COSINE,
     EmbeddingModelError,
@@ -25,7 +26,7 @@ from assistant.embeddings import (
     ensure_onnx_model,
 )
 from assistant.ingest import prefetch
-from assistant.models import CachedEmbeddings, bundled_embedding_model
+from assistant.resources import bundled_embedding_model
 
 from conftest import ROOT, SAMPLES
 
@@ -161,7 +162,7 @@ def imported_by(args: list[str], data_dir: Path) -> set[str]:
     proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "assistant.cli", *args],
                           env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
     modules = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
-    names = {m.split(".")[0] for m in modules} | {m for m in modules if m.startswith("assistant.")}
+    names = {m.split(".")[0] for m in modules} | {m for m in modules if m.startswith(("assistant.", "langchain_core."))}
     assert names, proc.stderr[-2000:]
     return names
 
@@ -176,13 +177,18 @@ def test_cli_commands_import_only_what_they_use(tmp_path, args, also_absent):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("args", [["info"], ["delete", "no-such-id"]])
-def test_commands_that_open_the_index_load_no_model(tmp_path, args, onnx_embedder):
+@pytest.mark.parametrize("args, also_absent", [
+    # info describes the chat model (the bundled GGUF's path) without LangChain's chat-model base
+    (["info"], {"langsmith", "langchain_core.runnables", "assistant.models"}),
+    (["delete", "no-such-id"], set()),  # LangChain's record manager forgets the deleted chunks
+])
+def test_commands_that_open_the_index_load_no_model(tmp_path, args, also_absent, onnx_embedder):
     """They open the index, which needs the embedding model's identity: read from the cached
     export's manifest (the fixture makes sure it exists; the very first use of a new cache
     exports the model once, with torch), never by loading a runtime."""
     found = imported_by(args, tmp_path / "data")
-    assert not (HEAVY | {"onnxruntime"}) & found, (HEAVY | {"onnxruntime"}) & found
+    unwanted = HEAVY | {"onnxruntime"} | also_absent
+    assert not unwanted & found, unwanted & found
 
 
 @pytest.mark.slow
@@ -190,6 +196,19 @@ def test_ask_with_the_onnx_runtime_never_imports_torch(tmp_path):
     found = imported_by(["ask", "--json", "What did Wang Yi ask of the Taliban?"], tmp_path / "data")
     assert "onnxruntime" in found
     assert not {"torch", "sentence_transformers", "transformers", "gradio", "assistant.chunking"} & found
+
+
+@pytest.mark.slow
+def test_a_quoted_answer_builds_no_chat_model_and_imports_no_langchain_runnables(sample_bot):
+    """The bundled model quotes (answer.generate auto), so a question builds no chat model, and
+    nothing on its path imports LangChain's runnables, tracers or langsmith: 0.6-0.8 s of every
+    cold `assistant ask` before the parts became plain classes (langchain_adapters.py)."""
+    found = imported_by(["ask", "--json", "What did Wang Yi ask of the Taliban?"], sample_bot.settings.data_dir)
+    assert {"assistant.short_answer", "onnxruntime", "chromadb"} <= found  # the whole answer path ran
+    unwanted = {"langchain_core.runnables", "langchain_core.language_models", "langchain_core.prompts",
+                "langchain_core.embeddings", "langchain_core.vectorstores", "langchain_core.retrievers",
+                "langsmith", "langchain_chroma", "assistant.models", "assistant.langchain_adapters", *HEAVY}
+    assert not unwanted & found, unwanted & found
 
 
 # ---- the ingest pipeline's reader ----------------------------------------------------------------

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from assistant.cache import default_cache_dir
+from assistant.embedders import CachedEmbeddings
 from assistant.embeddings import (
     QUANT_RECIPES,
     Int8OnnxEmbeddings,
@@ -24,7 +25,7 @@ from assistant.embeddings import (
     ensure_onnx_model,
     export_folder,
 )
-from assistant.models import CachedEmbeddings, bundled_embedding_model
+from assistant.resources import bundled_embedding_model
 from assistant.settings import EmbeddingSettings
 
 MODEL = "all-MiniLM-L6-v2"

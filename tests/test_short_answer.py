@@ -118,7 +118,7 @@ def test_short_answer_spans(question, sentences, expected, why):
 
 @pytest.fixture(scope="module")
 def minilm():
-    from assistant.models import build_embeddings
+    from assistant.embedders import build_embeddings
     from assistant.settings import EmbeddingSettings
 
     return build_embeddings(EmbeddingSettings()).embed_texts

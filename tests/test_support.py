@@ -157,7 +157,7 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def checker():
-    from assistant.models import build_embeddings
+    from assistant.embedders import build_embeddings
     from assistant.settings import EmbeddingSettings, VerifySettings
     from assistant.verify import SupportChecker
 

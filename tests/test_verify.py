@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.models import build_embeddings
+from assistant.embedders import build_embeddings
 from assistant.settings import EmbeddingSettings, VerifySettings
 from assistant.verify import SupportChecker, adds_information
 

@@ -44,7 +44,7 @@ from assistant.types import BriefDone, BriefEvent, BriefProgress
 
 if TYPE_CHECKING:
     from assistant.catalog import Catalog, DocumentRow, Filters
-    from assistant.models import CachedEmbeddings
+    from assistant.embedders import CachedEmbeddings
     from assistant.text import TokenCounter
     from assistant.verify import SupportChecker
 

