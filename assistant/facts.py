@@ -30,6 +30,7 @@ from assistant.lexicon import (
     MONTHS,
     PARTY_WORDS,
     PORTFOLIOS,
+    ROLE_NOUNS,
     SAY_VERBS,
     STARTERS,
     TITLES,
@@ -61,16 +62,10 @@ _ORG_END = {
     "Union", "United", "University", "Hospital", "School", "College", "Air", "Inc", "Ltd", "Corp", "Co",
     "Journal", "Guardian", "Telegraph", "Security",
 }
-_ROLE_BEFORE = re.compile(
-    r"\b(spokesman|spokeswoman|spokesperson|minister|president|secretary|captain|chair|chairman|ceo|"
-    r"founder|co-founder|engineer|scientist|economist|actor|actress|director|singer|player|coach|leader|"
-    r"head|chief|governor|senator|judge|mother|father|wife|husband|son|daughter|owner|analyst|professor|"
-    r"author|officer|official|mayor|manager|streamer|star|partner|associate|winner|teenager|boss)\s*,?\s*$",
-    re.I)
-_ROLE_AFTER = re.compile(  # "Patricia Sanders, spokeswoman for ..."
-    r"^\s*,\s*(the |a |an )?([\w-]+ ){0,3}?(spokes\w+|minister|president|secretary|captain|chair\w*|ceo|"
-    r"founder|co-founder|engineer|scientist|economist|editor|director|head|chief|leader|governor|judge|analyst|"
-    r"professor|author|officer|official|mayor|manager|owner|boss)\b|^\s*,\s*(aged )?\d{1,3}\s*,", re.I)
+_ROLES = "|".join(ROLE_NOUNS)
+_ROLE_BEFORE = re.compile(rf"\b({_ROLES})\s*,?\s*$", re.I)  # "foreign minister Ann Lee"
+_ROLE_AFTER = re.compile(  # "Patricia Sanders, spokeswoman for ...", "Willis Gibson, 13, ..."
+    rf"^\s*,\s*(the |a |an )?([\w-]+ ){{0,3}}?({_ROLES})\b|^\s*,\s*(aged )?\d{{1,3}}\s*,", re.I)
 _SAYS_AFTER = re.compile(rf"^\s*(,[^,]{{1,60}},\s*)?(has\s+|had\s+|also\s+)?({'|'.join(SAY_VERBS)})\b", re.I)
 _SAYS_BEFORE = re.compile(r"\b(said|says|told|added|according to)\s*$", re.I)
 _LOCATIVE = re.compile(

@@ -100,6 +100,17 @@ ORG_NOUNS = frozenset({
 })
 TIME_NOUNS = frozenset({"year", "date", "day", "month", "time", "decade", "century", "season", "week", "hour"})
 
+# Roles that mark the name beside them as a person's: "foreign minister Ann Lee", "Ann Lee,
+# spokeswoman for ..." (facts.py, who a brief is about).
+ROLE_NOUNS = (
+    "spokesman", "spokeswoman", "spokesperson", "spokespeople", "minister", "president", "secretary", "captain",
+    "chair", "chairman", "chairwoman", "chairperson", "ceo", "founder", "co-founder", "engineer", "scientist",
+    "economist", "editor", "actor", "actress", "director", "singer", "player", "coach", "leader", "head", "chief",
+    "governor", "senator", "judge", "mother", "father", "wife", "husband", "son", "daughter", "owner", "analyst",
+    "professor", "author", "officer", "official", "mayor", "manager", "streamer", "star", "partner", "associate",
+    "winner", "teenager", "boss",
+)
+
 # Verbs of saying: a name right before one is a person or a body that speaks ("Mr Straw said").
 SAY_VERBS = (
     "said", "says", "told", "tells", "added", "wrote", "warned", "urged", "noted", "announced", "argued",

@@ -148,3 +148,23 @@ def test_a_word_that_is_also_a_town_is_not_a_place_without_a_locative():
             "weather helped. The count took place in Reading.")
     _, _, where = facts([(s.text, 0.0) for s in sentences(text)], [])
     assert where == ["Reading"]
+
+
+@pytest.mark.parametrize("context,is_role,why", [
+    # before a name: the role ends the text just before it
+    ("before:the club's foreign minister ", True, "a role right before the name"),
+    ("before:the company's co-founder ", True, "a hyphenated role"),
+    ("before:a crowd gathered near the ", False, "no role word"),
+    # after a name: a role within a few words after the comma, or an age
+    ("after:, spokeswoman for the ministry", True, "spokes- words, as the old pattern's spokes\\w+"),
+    ("after:, the former club chairwoman", True, "chair- words, as the old pattern's chair\\w*"),
+    ("after:, actor and director, said", True, "a role the before-list had and the after-list lacked"),
+    ("after:, 13, from Oklahoma", True, "an age"),
+    ("after:, a small town in Kent", False, "no role within three words"),
+])
+def test_one_role_list_marks_people_before_and_after_a_name(context, is_role, why):
+    from assistant.facts import _ROLE_AFTER, _ROLE_BEFORE
+
+    side, text = context.split(":", 1)
+    found = _ROLE_BEFORE.search(text) if side == "before" else _ROLE_AFTER.match(text)
+    assert bool(found) == is_role, why
