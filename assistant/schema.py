@@ -4,6 +4,8 @@ that has shipped."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text
 
 # The catalog's write lock on PostgreSQL (transaction-scoped advisory lock): any constant
@@ -11,6 +13,12 @@ from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text
 WRITE_LOCK = 0x4E657773
 
 metadata = MetaData()
+
+
+def _key_value(name: str, key: tuple[str, Any], value: tuple[str, Any]) -> Table:
+    """A table of one primary key column and one required value column."""
+    return Table(name, metadata, Column(key[0], key[1], primary_key=True), Column(value[0], value[1], nullable=False))
+
 
 documents = Table(
     "na_documents", metadata,
@@ -49,11 +57,7 @@ postings = Table(
     sqlite_with_rowid=False,
 )
 
-term_stats = Table(
-    "na_terms", metadata,
-    Column("term", String(64), primary_key=True),
-    Column("df", Integer, nullable=False),
-)
+term_stats = _key_value("na_terms", ("term", String(64)), ("df", Integer))  # document frequency per term
 
 # Intent journal: vector-store ids being written or deleted. Rows left behind by a crash
 # are rolled back by ``NewsIndex.recover``.
@@ -66,23 +70,15 @@ pending = Table(
 )
 
 # Corpus statistics for BM25, kept in the same transactions as the chunk rows.
-corpus_stats = Table(
-    "na_stats", metadata,
-    Column("key", String(32), primary_key=True),
-    Column("value", Integer, nullable=False),
-)
-
-kv = Table(
-    "na_meta", metadata,
-    Column("key", String(64), primary_key=True),
-    Column("value", Text, nullable=False),
-)
+corpus_stats = _key_value("na_stats", ("key", String(32)), ("value", Integer))
+kv = _key_value("na_meta", ("key", String(64)), ("value", Text))
 
 
 # ---- followed sources: feeds and watched folders (issue 17) ----------------------------------
 # Kept apart from the index tables above: they say what to fetch and what was seen, never
 # what is searchable, so they sit in their own MetaData and their own migration step.
 sources_metadata = MetaData()
+
 
 sources = Table(
     "na_sources", sources_metadata,
