@@ -16,8 +16,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from assistant.cache import default_cache_dir
 from assistant.components import shared_model
-from assistant.embeddings import AsyncEmbeddings, EmbeddingModelError
+from assistant.embeddings import (
+    AsyncEmbeddings,
+    EmbeddingModelError,
+    Int8OnnxEmbeddings,
+    OnnxEmbeddings,
+    SentenceTransformerEmbeddings,
+)
 from assistant.errors import ModelError
 from assistant.resources import bundled_embedding_model
 from assistant.settings import EmbeddingSettings
@@ -89,14 +96,6 @@ class CachedEmbeddings(AsyncEmbeddings):
 
 def _build_local_embeddings(s: EmbeddingSettings) -> CachedEmbeddings:
     """all-MiniLM-L6-v2 (or ``s.model``) on the runtime ``s.runtime`` names (assistant/embeddings.py)."""
-    from assistant.cache import default_cache_dir
-    from assistant.embeddings import (
-        EmbeddingModelError,
-        Int8OnnxEmbeddings,
-        OnnxEmbeddings,
-        SentenceTransformerEmbeddings,
-    )
-
     path = bundled_embedding_model() if s.bundled else Path(s.model)
     name = "all-MiniLM-L6-v2" if s.bundled else path.name
     if not path.is_dir():

@@ -578,7 +578,7 @@ class AsyncEmbeddings:
         return await asyncio.to_thread(self.embed_query, text)
 
 
-class _Runtime(AsyncEmbeddings):
+class LocalRuntime(AsyncEmbeddings):
     """Shared by both runtimes: LangChain's ``Embeddings`` methods (registered as one in
     langchain_adapters.py; not subclassed, which costs 0.3 s of import on every question),
     with a model that loads on first use (so ``assistant docs``/``info`` never pay for it) or
@@ -635,7 +635,7 @@ class _Runtime(AsyncEmbeddings):
         raise NotImplementedError
 
 
-class OnnxEmbeddings(_Runtime):
+class OnnxEmbeddings(LocalRuntime):
     runtime = "onnx"
 
     def __init__(self, model_dir: Path, name: str, cache_dir: Path, batch_size: int, threads: int | None):
@@ -670,7 +670,7 @@ class Int8OnnxEmbeddings(OnnxEmbeddings):
         self.identity = f"local:{name}@onnx-int8:{recipe}"
 
 
-class SentenceTransformerEmbeddings(_Runtime):
+class SentenceTransformerEmbeddings(LocalRuntime):
     """The reference runtime: sentence-transformers on torch (slow to import, see above)."""
 
     runtime = "sentence-transformers"

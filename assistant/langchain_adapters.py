@@ -26,7 +26,7 @@ from langchain_core.vectorstores import VectorStore
 from pydantic import ConfigDict
 
 from assistant.embedders import CachedEmbeddings
-from assistant.embeddings import _Runtime
+from assistant.embeddings import LocalRuntime
 from assistant.index import NewsIndex
 from assistant.retrieval import HybridRetriever
 from assistant.types import Filters
@@ -34,7 +34,7 @@ from assistant.types import Filters
 # They have Embeddings' methods (embed_documents, embed_query and their async forms), so
 # isinstance checks agree once this module is imported.
 Embeddings.register(CachedEmbeddings)
-Embeddings.register(_Runtime)
+Embeddings.register(LocalRuntime)
 
 
 class NewsVectorStore(VectorStore):
