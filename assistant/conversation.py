@@ -21,8 +21,11 @@ distractors): share of follow-ups whose key fact is in the top-2 evidence senten
 whole evidence list, the previous heuristic (append the previous question) -> this one:
 dev (followups_dev.yaml, 41 pairs, 12 articles)   0.78 -> 0.78 / 0.878 -> 0.927 (run at f32a9c3);
 samples (followups.yaml, 12 pairs, held out)      0.75 -> 0.75 / 0.833 -> 0.917 (run at 9bfe794).
-(bench/results/followups_evidence.json. The dev run predates two fixes: "Who is X's lawyer?" is
-not about X; a possessor ("IBM's Blue Gene") is not the thing asked about.)
+Re-run at f72a932 (bench/results/followups_evidence.json), after later changes to evidence and
+the judge: dev 0.756 -> 0.732 / 0.829 -> 0.878, samples 0.75 -> 0.833 / 0.917 -> 1.0. Both
+resolvers lost on dev since f32a9c3 (evidence and judge changes); among this one's misses, "he"
+became a named thing of the first answer ("Guantanamo Bay") and "that campaigner" a nickname
+("Robocop"): a person check on the referent is the next step.
 The Tianjin pair ("the delegation assured China ..." shares no word with "What did the
 Taliban promise?") is found by assistant/acts.py: "assured" reports the promise asked about.
 "llm": the chat model rewrites it (prompts/condense.txt); the rewrite is accepted only if
