@@ -624,10 +624,15 @@ class ModelError(RuntimeError):
     pass
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=4)
+def _model_file(path: Path) -> dict:
+    """The model file, read and parsed once per process (both variants and the check share it)."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
 def has_variant(variant: str, path: Path = MODEL_PATH) -> bool:
     try:
-        return variant in json.loads(Path(path).read_text(encoding="utf-8"))
+        return variant in _model_file(path)
     except (OSError, ValueError):
         return False
 
@@ -636,7 +641,7 @@ def has_variant(variant: str, path: Path = MODEL_PATH) -> bool:
 def load_model(variant: str = "lexical", path: Path = MODEL_PATH) -> Model:
     """``variant``: "lexical" (no embeddings) or "embedding" (two similarity features more)."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))[variant]
+        data = _model_file(path)[variant]
         return Model(list(data["features"]), np.asarray(data["coef"], dtype=float), float(data["intercept"]),
                      float(data.get("min_score", 0.0)))
     except (OSError, ValueError, KeyError, TypeError) as exc:
