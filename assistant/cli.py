@@ -264,6 +264,7 @@ def ask(
     timing: Annotated[bool, typer.Option("--timing", help="Show where the time went.")] = False,
 ) -> None:
     """Answer a question from the library, citing the passages it comes from."""
+    _state["reads_only"] = True
     from assistant.api import make_filters
 
     bot = _assistant()
@@ -317,6 +318,7 @@ def brief(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Also write the Markdown here.")] = None,
 ) -> None:
     """Brief one article, a set (ids, a folder, a date range, a source) or a topic, with citations."""
+    _state["reads_only"] = True
     from assistant.api import make_filters
 
     bot = _assistant()
@@ -361,6 +363,7 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
 ) -> None:
     """Is each claim supported by the passages? A calibrated score (0-1) and a yes/no per claim."""
+    _state["reads_only"] = True
     passages = [p for p in passages if p.strip()]
     if not passages:
         _fail("give at least one non-empty --passage")
@@ -521,6 +524,7 @@ def docs(
     Examples: `assistant docs`, `assistant docs --search Taliban`, `assistant docs -n 0`,
     `assistant docs --json | jq length`.
     """
+    _state["reads_only"] = True
     rows = _guard(lambda: _assistant().documents(search=search))  # the catalog alone: no Chroma, no model
     shown = rows if not (limit := (limit if limit is not None else (0 if as_json else 50))) else rows[:limit]
     if as_json:
@@ -561,6 +565,7 @@ def reindex() -> None:
 @app.command()
 def info() -> None:
     """Show which models and backends answer, and the library size."""
+    _state["reads_only"] = True
     from rich.table import Table
 
     bot = _assistant()
@@ -714,7 +719,33 @@ def watch(
 
 
 def run() -> None:
-    app()
+    """The console script. After a command that only reads the library (ask, brief, check,
+    docs, info) has flushed its output and run the atexit hooks, the process ends with
+    ``os._exit``: the interpreter's teardown of the modules a question loads (chromadb,
+    onnxruntime, SQLAlchemy, pydantic) took 0.20 s of a 2.2 s cold ``ask --json`` (2-core
+    machine, two runs each way; chromadb alone 0.1 s). Commands that write (ingest, delete,
+    reindex, feeds, watch, serve, eval's reports) end the ordinary way. Tests that call ``app``
+    directly are unaffected; tests/test_cli_exit.py runs the script."""
+    try:
+        app()
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
+    if _state.get("reads_only") and (code is None or isinstance(code, int)):
+        _exit_quickly(code or 0)
+    raise SystemExit(code)
+
+
+def _exit_quickly(code: int) -> None:
+    import atexit
+
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, OSError):
+        return  # the ordinary exit reports nothing more for a closed pipe than this would
+    atexit._run_exitfuncs()  # logging.shutdown and any library's hooks, as at a normal exit
+    os._exit(code)
 
 
 if __name__ == "__main__":
