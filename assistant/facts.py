@@ -234,6 +234,18 @@ def _person_signs(name: str, ms: Sequence[_Mention], surname_alone: int) -> bool
     return False
 
 
+def people(text: str) -> set[str]:
+    """The names in ``text`` that it shows to be people's: a title or role beside them ("mayor
+    Ray Mallon", "Willis Gibson, 13,"), a verb of saying ("Mr Straw said", "said Vince
+    Clemente"), or, for a full name, its surname used on its own later. A nickname, a place or a
+    body named without such a sign is not in it ("Robocop", "Guantanamo Bay")."""
+    by_name: dict[str, list[_Mention]] = {}
+    for m in mentions(text):
+        by_name.setdefault(m.text, []).append(m)
+    return {name for name, ms in by_name.items()
+            if _person_signs(name, ms, _surname_alone(name, text) if " " in name else 0)}
+
+
 def _surname_alone(name: str, joined: str) -> int:
     """Times a surname stands on its own after the full name was first used ("Gibson ..."
     after "Willis Gibson"), not inside a longer name and not opening a sentence. A word used

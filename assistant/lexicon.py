@@ -109,6 +109,10 @@ ROLE_NOUNS = (
     "governor", "senator", "judge", "mother", "father", "wife", "husband", "son", "daughter", "owner", "analyst",
     "professor", "author", "officer", "official", "mayor", "manager", "streamer", "star", "partner", "associate",
     "winner", "teenager", "boss",
+    # the person nouns a follow-up uses for someone already named (conversation._PERSON_NOUN):
+    # "campaigner Neil Herron", "Arsenal striker Thierry Henry" (conversation.referents)
+    "striker", "campaigner", "lawyer", "executive", "suspect", "witness", "politician", "prince", "princess",
+    "king", "queen",
 )
 
 # Verbs of saying: a name right before one is a person or a body that speaks ("Mr Straw said").

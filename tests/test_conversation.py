@@ -58,6 +58,18 @@ REWRITES = [
     ("Who is Martin Mubanga's lawyer?", "His lawyer Louise Christian said so [1].",
      "What proceedings is she hoping to issue?", "is Louise Christian hoping", " she ",
      "'she' after a who-question is the answer's person, not the one asked about"),
+    ("Who did Ray Mallon clash with on Thursday?",
+     "Mr Mallon, known as Robocop for his zero tolerance policing, clashed with campaigner Neil Herron [1].",
+     "What did that campaigner gain fame as?", "did Neil Herron gain", "Robocop",
+     "within a sentence, a name shown to be a person's (a role before it) comes before a nickname"),
+    ("Who has made another apology to the Egyptian people?",
+     "Striker Ahmed Hossam has apologised again [1]. Egypt FA spokesman Methat Shalaby welcomed the apology [2].",
+     "Which coach axed him?", "axed Ahmed Hossam", "Shalaby",
+     "the answer's first sentence answers; a spokesman quoted after it is not whom 'him' means"),
+    ("Which British terror suspect held at Guantanamo plans to sue the government?",
+     "A British terror suspect held in Guantanamo Bay for 33 months plans to sue the government [1].",
+     "Where was he arrested?", "Where was he arrested", "Guantanamo",
+     "'he' needs a person: a place the gazetteer does not know is not one, so the pronoun stays"),
 ]
 
 
