@@ -142,10 +142,11 @@ def referents(previous: str, answer: str, reciprocal: bool = False) -> Referents
     # "Who is Jose Barrionuevo?" is about the name asked; "Who is Mubanga's lawyer?" is not.
     who_is = re.match(r"^\s*(?i:who) (is|was|are|were) ([A-Z][^?]*?)\?*\s*$", previous)
     who_is = who_is if who_is and who_is.group(2).strip() in in_question else None
-    # A person's pronoun ("he", "that campaigner") goes to a name the turn shows to be a
-    # person's before another name of the same sentence: not to the nickname "Robocop" beside
-    # "campaigner Neil Herron". An earlier sentence's name still comes first (the answer's
-    # first sentence answers; a spokesman quoted after it is not whom "he" means).
+    # Names in the order a person's pronoun ("he", "that campaigner") takes them: the answer's
+    # earlier sentence first (it answers; a spokesman quoted after it is not whom "he" means),
+    # and within a sentence a name the turn shows to be a person's (facts.people) before others,
+    # such as the nickname "Robocop" beside "campaigner Neil Herron". After a who-question only
+    # such a name is taken: "Guantanamo Bay" is not a person, and "he" then stays.
     persons = people(f"{previous} {answer}")
     sentences = re.split(r"(?<=[.!?])\s+", answer)
 
