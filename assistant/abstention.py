@@ -12,16 +12,18 @@ from assistant.types import Answer
 NOT_FOUND = "The articles in the library don't cover this."
 
 
-def abstain_reason(selection: Selection, s: AnswerSettings) -> str | None:
+def abstain_reason(selection: Selection, s: AnswerSettings, followup: bool = False) -> str | None:
     """Why the library cannot answer, or None: the judge's probability that the best
-    passages answer the question is below ``answer.abstain_below``, or the question names
-    someone no article mentions and the probability is below ``abstain_unknown_name_below``
-    (operating points chosen on the dev weeks, see settings)."""
+    passages answer the question is below ``answer.abstain_below`` (``followup_abstain_below``
+    for a follow-up read against the conversation), or the question names someone no article
+    mentions and the probability is below ``abstain_unknown_name_below`` (operating points
+    chosen on dev, see settings)."""
     if not selection.evidence:
         return "nothing relevant was retrieved"
     p = selection.p_answerable
-    if p is not None and p < s.abstain_below:
-        return f"the closest passages do not answer it (confidence {p:.0%}, below {s.abstain_below:.0%})"
+    below = s.followup_abstain_below if followup else s.abstain_below
+    if p is not None and p < below:
+        return f"the closest passages do not answer it (confidence {p:.0%}, below {below:.0%})"
     if p is not None and selection.unknown_names and p < s.abstain_unknown_name_below:
         return f"no article in the library mentions {', '.join(selection.unknown_names)}"
     return None

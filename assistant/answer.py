@@ -86,7 +86,7 @@ class QAChain:
                                   citations=row.citations)
             yield AnswerEvent(type="answer", answer=answer)
 
-        reason = self.abstain_reason(selection)
+        reason = self.abstain_reason(selection, followup=bool(resolved.context))
         if reason:
             yield from finish(abstained(question, evidence, reason, self.settings.answer.related_passages))
             return
@@ -139,8 +139,8 @@ class QAChain:
         timings["evidence_ms"] = (time.perf_counter() - t) * 1000
         return resolved, retrieved, selection, timings
 
-    def abstain_reason(self, selection: Selection) -> str | None:
-        return abstain_reason(selection, self.settings.answer)
+    def abstain_reason(self, selection: Selection, followup: bool = False) -> str | None:
+        return abstain_reason(selection, self.settings.answer, followup)
 
     def short_answer(self, question: str, answer: Answer, evidence: list[Evidence]) -> ShortAnswer | None:
         """The shortest span that answers, verbatim from a sentence the answer cites (so it is

@@ -43,6 +43,11 @@ import corpus  # noqa: E402
 import record  # noqa: E402
 
 SETS = {"dev": ROOT / "evals" / "sets" / "followups_dev.yaml", "samples": ROOT / "evals" / "sets" / "followups.yaml"}
+# Follow-ups the library cannot answer (near misses), for --abstention: dev chooses the
+# operating point, the samples' set is held out.
+UNANSWERABLE = {"dev": ROOT / "evals" / "sets" / "followups_unanswerable_dev.yaml",
+                "samples": ROOT / "evals" / "sets" / "followups_unanswerable.yaml"}
+THRESHOLDS = [round(0.02 * k, 2) for k in range(16)]  # 0.00 .. 0.30
 LIBRARY = ROOT / "evals" / "library"
 SAMPLES = ROOT / "samples" / "articles"
 
@@ -149,12 +154,49 @@ def score_set(bot, name: str) -> dict:
             "abstained": sum(r["abstained"] for r in rows), "rows": rows}
 
 
+def abstention_set(bot, never, name: str) -> dict:
+    """Each follow-up (answerable and not) answered once with the follow-up operating point at 0
+    (``never``: the same library, abstaining only for the other reasons), keeping the judge's
+    P(answerable); every operating point is then scored from those answers: an answerable pair
+    counts when it is answered with its key facts, an unanswerable one when it is declined."""
+    from assistant.evals import has_fact
+
+    rows = []
+    for kind, path in (("answerable", SETS[name]), ("unanswerable", UNANSWERABLE[name])):
+        for item in yaml.safe_load(path.read_text(encoding="utf-8")):
+            first = bot.ask(item["first"])
+            follow = never.ask(item["followup"], history=[(item["first"], first.answer)])
+            facts = item.get("key_facts") or []
+            # Read against the conversation (the follow-up operating point applies) or on its own.
+            rows.append({"id": item["id"], "kind": kind, "p": follow.answerable_score,
+                         "followup_read": follow.standalone_question is not None,
+                         "other_abstention": follow.abstained, "followup": item["followup"],
+                         "standalone": follow.standalone_question,
+                         "key_facts": (sum(has_fact(follow.answer, f) for f in facts) / len(facts)) if facts else 0.0})
+            print(f"{item['id']}: {kind} p={follow.answerable_score} facts={rows[-1]['key_facts']:.2f} | "
+                  f"{follow.standalone_question or item['followup']}", flush=True)
+    answerable = [r for r in rows if r["kind"] == "answerable"]
+    unanswerable = [r for r in rows if r["kind"] == "unanswerable"]
+    curve = []
+    for t in THRESHOLDS:
+        def answered(r: dict, t: float = t) -> bool:
+            return not r["other_abstention"] and (not r["followup_read"] or r["p"] is None or r["p"] >= t)
+        recall = sum(r["key_facts"] for r in answerable if answered(r)) / len(answerable)
+        curve.append({"threshold": t, "key_fact_recall": round(recall, 3),
+                      "false_abstention": round(sum(not answered(r) for r in answerable) / len(answerable), 3),
+                      "unanswerable_declined": round(sum(not answered(r) for r in unanswerable) / len(unanswerable),
+                                                     3)})
+    return {"answerable": len(answerable), "unanswerable": len(unanswerable), "curve": curve, "rows": rows}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", nargs="+", default=["dev", "samples"], choices=sorted(SETS))
     parser.add_argument("--distractors", type=int, default=100)
     parser.add_argument("--end-to-end", action="store_true", help="full answers (runs the model; slow)")
     parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--abstention", action="store_true",
+                        help="the follow-up abstention curve: answerable and unanswerable follow-ups (runs the model)")
     args = parser.parse_args()
 
     from assistant.api import Assistant
@@ -166,11 +208,20 @@ def main() -> None:
     if fresh:
         build(bot, args.distractors)
     commit = record.commit()
-    mode = "end_to_end" if args.end_to_end else "evidence"
+    mode = "abstention" if args.abstention else "end_to_end" if args.end_to_end else "evidence"
     result = {"mode": mode, "commit": commit, "library_documents": len(bot.documents()),
-              "resolver": bot.settings.answer.condense}
+              "resolver": bot.settings.answer.condense,
+              "followup_abstain_below": bot.settings.answer.followup_abstain_below}
+    never = Assistant(Settings(data_dir=data_dir, answer={"followup_abstain_below": 0.0})) if args.abstention else None
     for name in args.sets:
-        if args.end_to_end:
+        if args.abstention:
+            result[name] = abstention_set(bot, never, name)
+            print(f"{name}: {result[name]['answerable']} answerable, {result[name]['unanswerable']} unanswerable")
+            print("threshold  key-fact recall  false abstention  unanswerable declined")
+            for row in result[name]["curve"]:
+                print(f"{row['threshold']:9.2f}  {row['key_fact_recall']:15.3f}  {row['false_abstention']:16.3f}  "
+                      f"{row['unanswerable_declined']:21.3f}", flush=True)
+        elif args.end_to_end:
             result[name] = score_set(bot, name)
             print(f"{name}: key-fact recall {result[name]['key_fact_recall']} over {result[name]['pairs']} pairs, "
                   f"support cited {result[name]['support_cited']}, abstained {result[name]['abstained']}", flush=True)

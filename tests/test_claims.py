@@ -143,6 +143,18 @@ def test_abstain_reason(selection, expected, why):
     assert (got is None) if expected is None else (got is not None and expected in got), (got, why)
 
 
+@pytest.mark.parametrize("p, followup, expected, why", [
+    (0.15, False, "below 20%", "a question on its own: answer.abstain_below (0.2)"),
+    (0.15, True, None, "a follow-up: answer.followup_abstain_below (0.1 in this table)"),
+    (0.05, True, "below 10%", "a follow-up under its own operating point, which the message names"),
+    (0.25, False, None, "above both"),
+])
+def test_a_follow_up_has_its_own_operating_point(p, followup, expected, why):
+    s = AnswerSettings(abstain_below=0.2, followup_abstain_below=0.1)
+    got = abstain_reason(_selection(p), s, followup=followup)
+    assert (got is None) if expected is None else (got is not None and expected in got), (got, why)
+
+
 def _chunks(*ids, doc="d"):
     return [Document(page_content=f"text {i} " + " ".join(f"w{i}{j}" for j in range(5)), id=i,
                      metadata={"doc_id": doc}) for i in ids]

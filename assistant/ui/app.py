@@ -196,8 +196,8 @@ def example_questions(bot: Assistant, n: int = 3) -> list[dict[str, str]]:
 def _excluded_by_filters(bot: Assistant, question: str, history: list, described: str) -> str | None:
     """When the filters hid the answer: a message naming an article outside them, else None."""
     qa = bot.qa
-    _, _, selection, _ = qa.prepare(question, history or None, None)
-    if qa.abstain_reason(selection) is not None:
+    resolved, _, selection, _ = qa.prepare(question, history or None, None)
+    if qa.abstain_reason(selection, followup=bool(resolved.context)) is not None:
         return None
     meta = selection.evidence[0].chunk.metadata
     return (f"Your filters ({described}) leave out the articles that answer this, for example "
