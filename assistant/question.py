@@ -154,7 +154,8 @@ def _expected(clause: str, wh: str, coarse: str | None, head: str) -> str:
 
 
 # ---- names in a text (antecedents for follow-ups) ------------------------------------------
-_NAME_WORD = re.compile(r"[A-Z][\w’'.&-]*|[a-z]+")
+# Words, and the punctuation that ends a name ("Altria Group, RJ Reynolds Tobacco" are two).
+_NAME_WORD = re.compile(r"[A-Z][\w’'.&-]*|[a-z]+|[,;:()]")
 _JOINERS = {"of", "de", "van", "von", "der", "al", "bin", "&"}
 _CALENDAR = frozenset(MONTHS) | frozenset(WEEKDAYS)
 
@@ -169,10 +170,12 @@ def _everyday(word: str) -> bool:
 
 def names(text: str) -> list[str]:
     """Capitalised names in reading order, without sentence starters, titles or a possessive:
-    "What did Wang Yi ask of the Taliban?" -> ["Wang Yi", "Taliban"]; "WorldCom's" -> "WorldCom"."""
+    "What did Wang Yi ask of the Taliban?" -> ["Wang Yi", "Taliban"]; "WorldCom's" -> "WorldCom";
+    a comma ends a name ("Altria Group, RJ Reynolds Tobacco" are two)."""
     out: list[str] = []
     for sentence in re.split(r"(?<=[.!?])\s+", text):
-        tokens = _NAME_WORD.findall(sentence)
+        # A closing quote is not part of the word: "Ahmed 'Mido' Hossam" -> "Ahmed Mido Hossam".
+        tokens = [t if t.endswith(("'s", "’s")) else t.rstrip("'’") for t in _NAME_WORD.findall(sentence)]
         run: list[str] = []
         for k, token in enumerate([*tokens, "."]):
             capital = token[:1].isupper()

@@ -92,3 +92,16 @@ def test_names_skip_starters_titles_and_possessives():
     assert names("How much did shareholders lose in WorldCom's collapse?") == ["WorldCom"]
     assert names("What did Mr Mallon say on Wednesday?") == ["Mallon"]
     assert names("Tighter restrictions came in May.") == []
+
+
+@pytest.mark.parametrize("text, expected, why", [
+    ("Among the accused were Altria Group, RJ Reynolds Tobacco, Lorillard Tobacco and Liggett Group.",
+     ["Altria Group", "RJ Reynolds Tobacco", "Lorillard Tobacco", "Liggett Group"],
+     "a comma ends a name: a list of companies is not one name ('it' became all four at once)"),
+    ("Ahmed 'Mido' Hossam has apologised.", ["Ahmed Mido Hossam"], "a closing quote is not part of the word"),
+    ("Mr Smith, Ms Jones and Acme Corp were named.", ["Smith", "Jones", "Acme Corp"],
+     "after a comma a title opens the next name again and is dropped"),
+    ("WorldCom's books and the Joneses' house.", ["WorldCom", "Joneses"], "possessives, singular and plural"),
+])
+def test_names_split_at_commas_and_quotes(text, expected, why):
+    assert names(text) == expected, why
