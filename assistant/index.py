@@ -109,9 +109,12 @@ class NewsIndex:
         return chunk.page_content
 
     def add_documents(self, documents: list[Document], ids: list[str] | None = None,
-                      sources: dict[str, Document] | None = None) -> list[str]:
+                      sources: dict[str, Document] | None = None,
+                      vectors: dict[str, list[float]] | None = None) -> list[str]:
         """Write chunks to Chroma and the catalog. ``sources`` maps doc_id -> whole Document
-        (its text is kept so citations can show the passage in context)."""
+        (its text is kept so citations can show the passage in context); ``vectors`` holds
+        vectors already computed by this index's embedder, by embedded text (ingest.py
+        embeds a batch while the one before is written); the rest are embedded here."""
         ids = ids or [d.id for d in documents]
         if any(i is None for i in ids):
             raise ValueError("NewsIndex needs chunk ids (LangChain's index() provides them)")
@@ -119,9 +122,13 @@ class NewsIndex:
             committed = self.catalog.committed(ids)
             todo = [(i, d) for i, d in zip(ids, documents, strict=True) if i not in committed]
             if todo:
-                vectors = self.embedder.embed_documents([self.embed_text(d) for _, d in todo])
+                texts = [self.embed_text(d) for _, d in todo]
+                given = vectors or {}
+                missing = [t for t in dict.fromkeys(texts) if t not in given]
+                fresh = dict(zip(missing, self.embedder.embed_documents(missing), strict=True)) if missing else {}
+                embedded = [given[t] if t in given else fresh[t] for t in texts]
                 self.catalog.journal([i for i, _ in todo], "add")
-                self.vectors.upsert([i for i, _ in todo], vectors, [d.metadata for _, d in todo],
+                self.vectors.upsert([i for i, _ in todo], embedded, [d.metadata for _, d in todo],
                                     [d.page_content for _, d in todo])
             docs = {k: {**v.metadata, "text": v.page_content} for k, v in (sources or {}).items()}
             self.catalog.commit_chunks(

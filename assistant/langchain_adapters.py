@@ -49,7 +49,8 @@ class NewsVectorStore(VectorStore):
         return self.index.embedder
 
     def add_documents(self, documents: list[Document], ids: list[str] | None = None, **kwargs: Any) -> list[str]:
-        return self.index.add_documents(documents, ids=ids, sources=kwargs.get("sources"))
+        return self.index.add_documents(documents, ids=ids, sources=kwargs.get("sources"),
+                                        vectors=kwargs.get("vectors"))
 
     def add_texts(self, texts, metadatas=None, *, ids=None, **kwargs: Any) -> list[str]:  # type: ignore[override]
         raise NotImplementedError("add whole articles with Assistant.ingest: chunks need their document")

@@ -163,3 +163,42 @@ def test_catalog_from_an_older_version_is_migrated(tmp_path, state):
     assert "na_postings_old" not in names
     assert {"na_migrations", "na_sources", "na_source_items"} <= names
     assert [d.author for d in catalog.list_documents()] == [None]
+
+
+def test_batches_are_embedded_ahead_with_the_vectors_written_and_unchanged_files_never_embedded(tmp_path):
+    """ingest.py embeds batch n+1 on its own thread while batch n is written: every vector is
+    computed there (none at write time), each stored vector is the embedder's own for its text,
+    and re-ingesting the unchanged files embeds nothing."""
+    import threading
+
+    import numpy as np
+
+    from assistant.settings import Settings
+
+    bot = Assistant(Settings(data_dir=tmp_path / "data", ingest={"batch_files": 2}))
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for k in range(5):  # three batches of at most two files
+        write_article(folder / f"{k}.txt", f"Story {k}", f"Event number {k} happened in town {k} on Friday. " * 4)
+    embedder = bot.index.embedder
+    calls: list[tuple[str, int]] = []
+    inner = embedder.embed_documents
+
+    def recorded(texts):
+        calls.append((threading.current_thread().name, len(texts)))
+        return inner(texts)
+
+    embedder.embed_documents = recorded
+    report = bot.ingest([folder])
+    assert report.documents_added == 5 and report.chunks_added >= 5
+    assert calls and all(name.startswith("ingest-embed") for name, _ in calls), calls
+    assert sum(n for _, n in calls) == report.chunks_added  # each chunk embedded once
+    stored = bot.index.collection.get(include=["embeddings", "documents", "metadatas"])
+    for chunk_id, vector in zip(stored["ids"], stored["embeddings"], strict=True):
+        chunk = bot.index.chunks([chunk_id])[0]
+        expected = inner([bot.index.embed_text(chunk)])[0]
+        assert float(np.dot(vector, expected)) > 0.9999, chunk_id
+    calls.clear()
+    again = bot.ingest([folder])
+    assert again.chunks_added == 0 and not calls, calls
+    consistent(bot)
