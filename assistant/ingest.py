@@ -140,19 +140,74 @@ class _Failed:
     error: BaseException
 
 
+class Reader:
+    """Stage 1 (the reader thread): files or documents -> batches of whole files' documents
+    with their chunks."""
+
+    def __init__(self, chunker: Chunker, max_bytes: int, batch_files: int):
+        self.chunker = chunker
+        self.max_bytes = max_bytes
+        self.batch_files = max(1, batch_files)
+
+    def files(self, files: Sequence[Path]) -> Iterator[Batch]:
+        for lo in range(0, len(files), self.batch_files):
+            part = files[lo : lo + self.batch_files]
+            docs: list[Document] = []
+            errors: list[DocumentError] = []
+            notes: list[DocumentError] = []
+            for path in part:
+                loaded = load_file(path, self.max_bytes)
+                errors.extend(loaded.errors)
+                notes.extend(loaded.notes)
+                docs.extend(loaded.documents)
+            batch = self._chunked(docs, errors, lo + len(part), str(part[-1]))
+            batch.notes = notes
+            yield batch
+
+    def documents(self, docs: Iterable[Document], batch_docs: int) -> Iterator[Batch]:
+        part: list[Document] = []
+        done = 0
+        for doc in docs:
+            part.append(doc)
+            if len(part) >= batch_docs:
+                done += len(part)
+                yield self._chunked(part, [], done, str(part[-1].metadata.get("path", "")))
+                part = []
+        if part:
+            yield self._chunked(part, [], done + len(part), str(part[-1].metadata.get("path", "")))
+
+    def _chunked(self, docs: list[Document], errors: list[DocumentError], done: int, label: str) -> Batch:
+        return Batch(docs, [self.chunker.split(d) for d in docs], errors, done, label)
+
+
+def known_documents(index: NewsIndex, docs: list[Document]) -> dict[str, str | None]:
+    """doc_id -> path of the documents already in the library."""
+    ids = [x.metadata["doc_id"] for x in docs]
+    return {d.doc_id: d.path for d in index.catalog.list_documents(doc_ids=ids)} if ids else {}
+
+
+def embed_new(index: NewsIndex, batch: Batch, known: dict[str, str | None]) -> dict[str, list[float]]:
+    """Stage 2 (the encoder thread): vectors of the chunks of documents not in the library yet,
+    by embedded text. An unchanged document's chunks are skipped by index() and never embedded;
+    what is missing here (a document another batch added meanwhile) is embedded at write time."""
+    texts = list(dict.fromkeys(
+        index.embed_text(chunk)
+        for doc, chunks in zip(batch.documents, batch.chunks, strict=True)
+        if doc.metadata["doc_id"] not in known for chunk in chunks))
+    return dict(zip(texts, index.embedder.embed_documents(texts), strict=True)) if texts else {}
+
+
 class Ingestor:
     def __init__(self, index: NewsIndex, chunker: Chunker, max_file_mb: int, batch_files: int):
         self.index = index
-        self.chunker = chunker
-        self.max_bytes = max_file_mb * 2**20
-        self.batch_files = max(1, batch_files)
+        self.reader = Reader(chunker, max_file_mb * 2**20, batch_files)
 
     # ---- entry points ---------------------------------------------------------------------
     def ingest_paths(self, paths: Iterable[str | Path], progress: Progress | None = None) -> IngestReport:
         started = time.perf_counter()
         files, errors = find_files(paths)
         report = IngestReport(files=len(files), errors=list(errors))
-        self._run(self._read_files(files), len(files), report, progress)
+        self._run(self.reader.files(files), len(files), report, progress)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -172,7 +227,7 @@ class Ingestor:
                 paths.add(doc.metadata.get("path"))
                 yield doc
 
-        self._run(self._read_documents(counted(docs), batch_docs), total or 0, report, progress)
+        self._run(self.reader.documents(counted(docs), batch_docs), total or 0, report, progress)
         report.files = len(paths)
         report.seconds = time.perf_counter() - started
         return report
@@ -204,38 +259,7 @@ class Ingestor:
         self.index.reset()
         return self.ingest_documents(docs, progress)
 
-    # ---- stage 1: read and chunk (background thread) -------------------------------------
-    def _read_files(self, files: Sequence[Path]) -> Iterator[Batch]:
-        for lo in range(0, len(files), self.batch_files):
-            part = files[lo : lo + self.batch_files]
-            docs: list[Document] = []
-            errors: list[DocumentError] = []
-            notes: list[DocumentError] = []
-            for path in part:
-                loaded = load_file(path, self.max_bytes)
-                errors.extend(loaded.errors)
-                notes.extend(loaded.notes)
-                docs.extend(loaded.documents)
-            batch = self._chunked(docs, errors, lo + len(part), str(part[-1]))
-            batch.notes = notes
-            yield batch
-
-    def _read_documents(self, docs: Iterable[Document], batch_docs: int) -> Iterator[Batch]:
-        part: list[Document] = []
-        done = 0
-        for doc in docs:
-            part.append(doc)
-            if len(part) >= batch_docs:
-                done += len(part)
-                yield self._chunked(part, [], done, str(part[-1].metadata.get("path", "")))
-                part = []
-        if part:
-            yield self._chunked(part, [], done + len(part), str(part[-1].metadata.get("path", "")))
-
-    def _chunked(self, docs: list[Document], errors: list[DocumentError], done: int, label: str) -> Batch:
-        return Batch(docs, [self.chunker.split(d) for d in docs], errors, done, label)
-
-    # ---- stage 2: embed the next batch (a second thread) while this one writes -------------
+    # ---- stages 2 and 3: embed the next batch (a second thread) while this one writes ------
     def _run(self, batches: Iterator[Batch], total: int, report: IngestReport, progress: Progress | None) -> None:
         """Batch n+1's new chunks are embedded while batch n is written to Chroma and the
         catalog, so the writes (about 12% of an int8 ingest: 4.9 of 40.5 s for 600 BBC
@@ -248,7 +272,7 @@ class Ingestor:
             ahead: tuple[Batch, Future] | None = None
             try:
                 for batch in stream:
-                    embedding = pool.submit(self._embed_new, batch, self._known(batch.documents))
+                    embedding = pool.submit(embed_new, self.index, batch, known_documents(self.index, batch.documents))
                     if ahead is not None:
                         self._finish(*ahead, report, total, progress)
                     ahead = (batch, embedding)
@@ -264,21 +288,6 @@ class Ingestor:
         self._write(batch, report, embedding.result())
         if progress:
             progress(min(batch.done, total) if total else batch.done, total, batch.label)
-
-    def _known(self, docs: list[Document]) -> dict[str, str | None]:
-        """doc_id -> path of the batch's documents already in the library."""
-        ids = [x.metadata["doc_id"] for x in docs]
-        return {d.doc_id: d.path for d in self.index.catalog.list_documents(doc_ids=ids)} if ids else {}
-
-    def _embed_new(self, batch: Batch, known: dict[str, str | None]) -> dict[str, list[float]]:
-        """Vectors of the chunks of documents not in the library yet, by embedded text. An
-        unchanged document's chunks are skipped by index() and never embedded; what is missing
-        here (a document another batch added meanwhile) is embedded at write time."""
-        texts = list(dict.fromkeys(
-            self.index.embed_text(chunk)
-            for doc, chunks in zip(batch.documents, batch.chunks, strict=True)
-            if doc.metadata["doc_id"] not in known for chunk in chunks))
-        return dict(zip(texts, self.index.embedder.embed_documents(texts), strict=True)) if texts else {}
 
     def _write(self, batch: Batch, report: IngestReport, vectors: dict[str, list[float]] | None = None) -> None:
         catalog = self.index.catalog
