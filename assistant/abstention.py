@@ -21,7 +21,7 @@ def abstain_reason(selection: Selection, s: AnswerSettings, followup: bool = Fal
     if not selection.evidence:
         return "nothing relevant was retrieved"
     p = selection.p_answerable
-    below = s.followup_abstain_below if followup else s.abstain_below
+    below = s.followup_abstain_below if followup and s.followup_abstain_below is not None else s.abstain_below
     if p is not None and p < below:
         return f"the closest passages do not answer it (confidence {p:.0%}, below {below:.0%})"
     if p is not None and selection.unknown_names and p < s.abstain_unknown_name_below:

@@ -86,7 +86,7 @@ class QAChain:
                                   citations=row.citations)
             yield AnswerEvent(type="answer", answer=answer)
 
-        reason = self.abstain_reason(selection, followup=bool(resolved.context))
+        reason = self.abstain_reason(selection, followup=resolved.followup)
         if reason:
             yield from finish(abstained(question, evidence, reason, self.settings.answer.related_passages))
             return

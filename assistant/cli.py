@@ -318,7 +318,6 @@ def brief(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Also write the Markdown here.")] = None,
 ) -> None:
     """Brief one article, a set (ids, a folder, a date range, a source) or a topic, with citations."""
-    _state["reads_only"] = True
     from assistant.api import make_filters
 
     bot = _assistant()
@@ -719,8 +718,9 @@ def watch(
 
 
 def run() -> None:
-    """The console script. After a command that only reads the library (ask, brief, check,
-    docs, info) has flushed its output and run the atexit hooks, the process ends with
+    """The console script. After a command that only reads the library (ask, check, docs,
+    info; not brief, which ingests the paths it is given) has run the atexit hooks and flushed
+    its output, the process ends with
     ``os._exit``: the interpreter's teardown of the modules a question loads (chromadb,
     onnxruntime, SQLAlchemy, pydantic) took 0.20 s of a 2.2 s cold ``ask --json`` (2-core
     machine, two runs each way; chromadb alone 0.1 s). Commands that write (ingest, delete,
@@ -739,12 +739,12 @@ def run() -> None:
 def _exit_quickly(code: int) -> None:
     import atexit
 
+    atexit._run_exitfuncs()  # logging.shutdown and any library's hooks, as at a normal exit
     try:
         sys.stdout.flush()
         sys.stderr.flush()
     except (BrokenPipeError, OSError):
         return  # the ordinary exit reports nothing more for a closed pipe than this would
-    atexit._run_exitfuncs()  # logging.shutdown and any library's hooks, as at a normal exit
     os._exit(code)
 
 

@@ -106,6 +106,13 @@ class Resolved:
 
     focus: str
     context: str = ""
+    # Read against the conversation (the heuristic kept context, or the model rewrote it):
+    # abstention uses answer.followup_abstain_below for it.
+    rewritten: bool = False
+
+    @property
+    def followup(self) -> bool:
+        return self.rewritten or bool(self.context)
 
     @property
     def query(self) -> str:
@@ -142,27 +149,35 @@ def referents(previous: str, answer: str, reciprocal: bool = False) -> Referents
     # "Who is Jose Barrionuevo?" is about the name asked; "Who is Mubanga's lawyer?" is not.
     who_is = re.match(r"^\s*(?i:who) (is|was|are|were) ([A-Z][^?]*?)\?*\s*$", previous)
     who_is = who_is if who_is and who_is.group(2).strip() in in_question else None
-    # Names in the order a person's pronoun ("he", "that campaigner") takes them: the answer's
-    # earlier sentence first (it answers; a spokesman quoted after it is not whom "he" means),
-    # and within a sentence a name the turn shows to be a person's (facts.people) before others,
-    # such as the nickname "Robocop" beside "campaigner Neil Herron". After a who-question only
-    # such a name is taken: "Guantanamo Bay" is not a person, and "he" then stays.
+    # A person's pronoun ("he", "that campaigner") takes a name the turn shows to be a
+    # person's (facts.people: a role or title beside it, a verb of saying, its surname alone
+    # later), as that person's name ("Chinese Foreign Minister Wang Yi" -> "Wang Yi"), from
+    # the answer's earliest sentence that has one (it answers; a spokesman quoted after it is
+    # not whom "he" means), not the nickname "Robocop" beside "campaigner Neil Herron".
+    # After a who-question only such a name is taken: "Guantanamo Bay" is not a person, and
+    # "he" then stays.
     persons = people(f"{previous} {answer}")
     sentences = re.split(r"(?<=[.!?])\s+", answer)
 
-    def people_first(found: list[str]) -> list[str]:
-        def key(name: str) -> tuple[int, bool]:
-            at = next((k for k, s in enumerate(sentences) if name in s), len(sentences))
-            return at, name not in persons
-        return sorted(found, key=key)
+    def as_person(name: str) -> str | None:
+        if name in persons:
+            return name
+        around = [p for p in persons if _spelled(p).search(name) or _spelled(name).search(p)]
+        return max(around, key=len) if around else None
+
+    def first_sentence(name: str) -> int:
+        return next((k for k, s in enumerate(sentences) if _spelled(name).search(s)), len(sentences))
+
     if reciprocal and in_question:
         # "What did Wang Yi ask of the Taliban?" -> "in return": the other party answers; "the
-        # striker" in "what did the striker say in return?" is the other party who is a person.
+        # striker" in "what did the striker say in return?" is the first other party that is a
+        # person, if one is.
         other = in_question[1:] or in_question
-        return Referents(person=people_first(other)[0], thing=other[0], place=places[0] if places else None)
+        party = next((p for p in map(as_person, other) if p), other[0])
+        return Referents(person=party, thing=other[0], place=places[0] if places else None)
     person = thing = None
     if asked.expected == "person":
-        shown = [n for n in people_first(given) if n in persons]
+        shown = [p for p in (as_person(n) for n in sorted(given, key=first_sentence)) if p]
         person = in_question[0] if who_is and in_question else (shown[0] if shown else None)
     elif in_question:
         person = in_question[0]
@@ -174,6 +189,12 @@ def referents(previous: str, answer: str, reciprocal: bool = False) -> Referents
     if asked.expected == "place" and not place:
         place = next((n for n in names(answer) if is_place(n)), None)
     return Referents(person, thing, place)
+
+
+def _spelled(name: str) -> re.Pattern:
+    """A name as whole words, whatever stands between them ("Ahmed Mido Hossam" finds "Ahmed
+    'Mido' Hossam"; "Li" does not find "Libya")."""
+    return re.compile(r"\b" + r"\W+".join(map(re.escape, name.split())) + r"\b")
 
 
 def _possessive(name: str) -> str:
@@ -251,4 +272,4 @@ def standalone_question(question: str, history: History, llm: BaseChatModel | No
     fewest = max(1, int(len(own) * settings.condense_min_kept_share))
     if not rewritten or len(rewritten) > longest or len(kept) < fewest:
         return fallback
-    return Resolved(rewritten)
+    return Resolved(rewritten, rewritten=True)

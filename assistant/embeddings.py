@@ -593,6 +593,10 @@ class LocalRuntime(AsyncEmbeddings):
         self._error: BaseException | None = None
         self._lock = threading.Lock()
         self._loader: threading.Thread | None = None
+        # One encode at a time: the tokenizers are not safe to share between threads (HF
+        # tokenizers raises "Already borrowed"), and ingest's encoder thread may meet a write
+        # that embeds what it did not; the encoder uses every core anyway.
+        self._encoding = threading.Lock()
 
     def _load(self) -> Any:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -626,10 +630,12 @@ class LocalRuntime(AsyncEmbeddings):
             return self._model
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self._encode(texts).tolist()
+        with self._encoding:
+            return self._encode(texts).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return self._encode([text])[0].tolist()
+        with self._encoding:
+            return self._encode([text])[0].tolist()
 
     def _encode(self, texts: Sequence[str]):  # pragma: no cover - overridden
         raise NotImplementedError

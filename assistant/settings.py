@@ -202,10 +202,11 @@ class AnswerSettings(Section):
     # 41 answerable pairs and 14 unanswerable near misses (evals/sets/followups_unanswerable_dev
     # .yaml), key-fact recall / share of unanswerable declined: 0.10 -> 0.732 / 0.071, 0.14 ->
     # 0.683 / 0.214, 0.20 -> 0.634 / 0.357, 0.28 -> 0.512 / 0.714. Lowering it buys answers one
-    # for one with wrong answers to near misses, so it stays at abstain_below's 0.2 (the rule
-    # that chose that, false abstention <= 4%, would give 0.10 here, where 4.9% is the floor).
+    # for one with wrong answers to near misses, so it is left empty, which means abstain_below
+    # (0.2; the rule that chose that, false abstention <= 4%, would give 0.10 here, where 4.9% is
+    # the floor).
     # Held out (samples, 12 answerable, 8 unanswerable; run once after the choice): 0.833 / 0.500.
-    followup_abstain_below: float = Field(0.2, ge=0, le=1)
+    followup_abstain_below: float | None = Field(None, ge=0, le=1)
     # ... and below this when the question names someone or something no article in the library
     # mentions ("What did Wang Yi tell the Pope?"). Measured on the dev weeks with the shipped
     # judge (in-sample for its coefficients): quiz questions whose news is missing declined

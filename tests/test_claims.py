@@ -155,6 +155,19 @@ def test_a_follow_up_has_its_own_operating_point(p, followup, expected, why):
     assert (got is None) if expected is None else (got is not None and expected in got), (got, why)
 
 
+def test_a_follow_up_without_its_own_operating_point_uses_abstain_below():
+    s = AnswerSettings(abstain_below=0.3)  # followup_abstain_below left empty, as shipped
+    assert "below 30%" in abstain_reason(_selection(0.25), s, followup=True)
+
+
+def test_a_model_rewrite_counts_as_a_follow_up():
+    from assistant.conversation import Resolved
+
+    assert Resolved("What did Wang Yi say?", rewritten=True).followup
+    assert Resolved("What did Wang Yi say?", "Who met the Taliban?").followup
+    assert not Resolved("What did Wang Yi say?").followup
+
+
 def _chunks(*ids, doc="d"):
     return [Document(page_content=f"text {i} " + " ".join(f"w{i}{j}" for j in range(5)), id=i,
                      metadata={"doc_id": doc}) for i in ids]

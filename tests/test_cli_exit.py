@@ -3,6 +3,7 @@ running the atexit hooks (cli.run: the interpreter's module teardown was 0.2 s o
 question). Output through a pipe must arrive whole, exit codes must carry, and commands that
 write must end the ordinary way."""
 
+import atexit
 import json
 import os
 import subprocess
@@ -34,6 +35,7 @@ def endings(monkeypatch, tmp_path):
         raise Ended("os._exit", code)
 
     monkeypatch.setattr(os, "_exit", quick)
+    monkeypatch.setattr(atexit, "_run_exitfuncs", lambda: None)  # pytest's own hooks must stay
     monkeypatch.setattr(cli, "_state", {})
     monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "data"))
 

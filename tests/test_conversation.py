@@ -70,6 +70,9 @@ REWRITES = [
      "A British terror suspect held in Guantanamo Bay for 33 months plans to sue the government [1].",
      "Where was he arrested?", "Where was he arrested", "Guantanamo",
      "'he' needs a person: a place the gazetteer does not know is not one, so the pronoun stays"),
+    ("Who is China's foreign minister?", "Chinese Foreign Minister Wang Yi met the delegation, the ministry said [1].",
+     "What did he ask of the Taliban?", "What did Wang Yi ask", "Chinese Foreign",
+     "a titled name is the person inside it: the title does not hide the person, and is dropped"),
 ]
 
 

@@ -197,7 +197,7 @@ def _excluded_by_filters(bot: Assistant, question: str, history: list, described
     """When the filters hid the answer: a message naming an article outside them, else None."""
     qa = bot.qa
     resolved, _, selection, _ = qa.prepare(question, history or None, None)
-    if qa.abstain_reason(selection, followup=bool(resolved.context)) is not None:
+    if qa.abstain_reason(selection, followup=resolved.followup) is not None:
         return None
     meta = selection.evidence[0].chunk.metadata
     return (f"Your filters ({described}) leave out the articles that answer this, for example "
