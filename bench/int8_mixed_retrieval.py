@@ -1,0 +1,71 @@
+"""Retrieval with int8 chunk vectors and fp32 queries: the measurement behind the next step
+for ingest speed (issue 19). An index built with the int8 runtime (`onnx-int8`, recipe
+`matmul-pc`: 1.5x sentence-transformers at ingest) is queried with its own int8 query vectors
+and with the shipped fp32 ONNX query vectors (what the judge and the short-answer ranker were
+fitted with), beside the fp32-built index on the same code. RealTime QA 2024 dev split, the 500
+answerable questions, hit@1/5/10 of the answering excerpt, dense and hybrid. Each index is
+built once into bench/.cache (the qa_benchmark cache; about 3-4 minutes each on 2 cores).
+
+    python bench/int8_mixed_retrieval.py      # writes bench/results/int8_mixed_retrieval.json
+
+Nothing in the product uses a mixed index yet: it needs an identity rule in index.py (an
+index of int8 chunk vectors that fp32 queries may search) and the answers measured end to end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import corpus  # noqa: E402
+import qa_benchmark  # noqa: E402
+import record  # noqa: E402
+
+from assistant.documents import doc_id_for  # noqa: E402
+from assistant.embedders import build_embeddings  # noqa: E402
+from assistant.settings import EmbeddingSettings  # noqa: E402
+
+INT8 = {"embeddings": {"runtime": "onnx-int8", "int8_recipe": "matmul-pc"}}
+
+
+def hits(bot, questions, gold) -> dict:
+    out = {}
+    for mode in ("dense", "hybrid"):
+        found = {1: 0, 5: 0, 10: 0}
+        for q in questions:
+            docs = [c.metadata["doc_id"] for c in bot.retriever.retrieve(q.question, k=10, mode=mode).chunks]
+            rank = docs.index(gold[q.qid]) + 1 if gold[q.qid] in docs else None
+            for k in found:
+                found[k] += bool(rank and rank <= k)
+        out[mode] = {f"hit@{k}": round(v / len(questions), 3) for k, v in found.items()}
+    return out
+
+
+def main() -> None:
+    questions = [q for q in corpus.split(corpus.questions(), "dev") if q.evidence]
+    gold = {q.qid: doc_id_for(f"{q.source} news excerpt", q.evidence) for q in questions}
+    result: dict = {"commit": record.commit(), "split": "dev", "n_answerable": len(questions)}
+    fp32 = qa_benchmark.open_library({})
+    result["fp32 index, fp32 queries"] = hits(fp32, questions, gold)
+    int8 = qa_benchmark.open_library(INT8)
+    result["int8 index, int8 queries"] = hits(int8, questions, gold)
+    int8.index.embedder = build_embeddings(EmbeddingSettings())  # the shipped fp32 ONNX queries
+    result["int8 index, fp32 queries"] = hits(int8, questions, gold)
+    result["library"] = int8.stats()
+    for label, row in result.items():
+        if isinstance(row, dict) and "dense" in row:
+            print(f"{label:28} dense {row['dense']}  hybrid {row['hybrid']}")
+    out = ROOT / "bench" / "results" / "int8_mixed_retrieval.json"
+    out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
