@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assistant.facts import is_place, people
+from assistant.lexicon import PERSON_REFERENCES
 from assistant.prompts import load_prompt
 from assistant.question import analyse, names
 from assistant.settings import AnswerSettings
@@ -70,9 +71,7 @@ _REPLY_VERB = re.compile(r"\b(respond|responded|reply|replied|react|reacted|answ
 # into the previous turn's name.
 _ORG_NOUN = ("company|firm|studio|group|club|court|bank|think-tank|government|agency|team|party|business|"
              "organisation|organization|carrier|airline|maker|retailer|report|movement|union|ministry|department")
-_PERSON_NOUN = ("man|woman|player|striker|campaigner|official|minister|spokesman|spokeswoman|lawyer|actor|singer|"
-                "chief|boss|executive|leader|president|suspect|witness|coach|manager|captain|star|teenager|senator|"
-                "governor|mayor|judge|politician|prince|princess|king|queen")
+_PERSON_NOUN = "|".join(PERSON_REFERENCES)
 _ORG_REF = re.compile(rf"\b(the|that|this) ({_ORG_NOUN})\b", re.I)
 _PERSON_REF = re.compile(rf"\b(that|this|the) ({_PERSON_NOUN})\b", re.I)
 _MARKERS = re.compile(r"\s*\[\d+\]")

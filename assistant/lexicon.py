@@ -100,20 +100,29 @@ ORG_NOUNS = frozenset({
 })
 TIME_NOUNS = frozenset({"year", "date", "day", "month", "time", "decade", "century", "season", "week", "hour"})
 
+# Nouns a follow-up uses for a person already named ("that campaigner", "the striker";
+# conversation.py). Deliberately shorter than PERSON_NOUNS (the nouns a question's answer may
+# be): with those, "the host" in a new question was rewritten into the previous turn's name.
+PERSON_REFERENCES = (
+    "man", "woman", "player", "striker", "campaigner", "official", "minister", "spokesman", "spokeswoman", "lawyer",
+    "actor", "singer", "chief", "boss", "executive", "leader", "president", "suspect", "witness", "coach", "manager",
+    "captain", "star", "teenager", "senator", "governor", "mayor", "judge", "politician", "prince", "princess",
+    "king", "queen",
+)
+
 # Roles that mark the name beside them as a person's: "foreign minister Ann Lee", "Ann Lee,
-# spokeswoman for ..." (facts.py, who a brief is about).
-ROLE_NOUNS = (
+# spokeswoman for ..." (facts.py, who a brief is about; conversation.py, who "he" may be).
+_ROLES = (
     "spokesman", "spokeswoman", "spokesperson", "spokespeople", "minister", "president", "secretary", "captain",
     "chair", "chairman", "chairwoman", "chairperson", "ceo", "founder", "co-founder", "engineer", "scientist",
     "economist", "editor", "actor", "actress", "director", "singer", "player", "coach", "leader", "head", "chief",
     "governor", "senator", "judge", "mother", "father", "wife", "husband", "son", "daughter", "owner", "analyst",
     "professor", "author", "officer", "official", "mayor", "manager", "streamer", "star", "partner", "associate",
     "winner", "teenager", "boss",
-    # the person nouns a follow-up uses for someone already named (conversation._PERSON_NOUN):
-    # "campaigner Neil Herron", "Arsenal striker Thierry Henry" (conversation.referents)
-    "striker", "campaigner", "lawyer", "executive", "suspect", "witness", "politician", "prince", "princess",
-    "king", "queen",
 )
+# ... and the follow-up's person nouns but "man"/"woman": "campaigner Neil Herron", "Arsenal
+# striker Thierry Henry".
+ROLE_NOUNS = tuple(dict.fromkeys(_ROLES + tuple(n for n in PERSON_REFERENCES if n not in {"man", "woman"})))
 
 # Verbs of saying: a name right before one is a person or a body that speaks ("Mr Straw said").
 SAY_VERBS = (

@@ -5,7 +5,6 @@ committed (see index.py's write protocol)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
@@ -13,8 +12,6 @@ from assistant.embedders import CachedEmbeddings
 from assistant.errors import IndexMismatchError, StoreUnavailableError
 from assistant.settings import Settings
 from assistant.types import Filters
-
-_IMPORT_LOCK = threading.Lock()
 
 
 def _import_chromadb():
@@ -31,22 +28,21 @@ def _import_chromadb():
 
     if "chromadb" in sys.modules:
         return sys.modules["chromadb"]
-    with _IMPORT_LOCK:
-        import overrides
+    import overrides  # this runs once, while vectors.py is imported (under the import lock)
 
-        saved = overrides.override, overrides.overrides
+    saved = overrides.override, overrides.overrides
 
-        def mark(method=None, **_options):
-            if method is None:
-                return mark
-            method.__override__ = True
-            return method
+    def mark(method=None, **_options):
+        if method is None:
+            return mark
+        method.__override__ = True
+        return method
 
-        overrides.override = overrides.overrides = mark
-        try:
-            import chromadb
-        finally:
-            overrides.override, overrides.overrides = saved
+    overrides.override = overrides.overrides = mark
+    try:
+        import chromadb
+    finally:
+        overrides.override, overrides.overrides = saved
     return chromadb
 
 

@@ -36,16 +36,8 @@ INT8 = {"embeddings": {"runtime": "onnx-int8", "int8_recipe": "matmul-pc"}}
 
 
 def hits(bot, questions, gold) -> dict:
-    out = {}
-    for mode in ("dense", "hybrid"):
-        found = {1: 0, 5: 0, 10: 0}
-        for q in questions:
-            docs = [c.metadata["doc_id"] for c in bot.retriever.retrieve(q.question, k=10, mode=mode).chunks]
-            rank = docs.index(gold[q.qid]) + 1 if gold[q.qid] in docs else None
-            for k in found:
-                found[k] += bool(rank and rank <= k)
-        out[mode] = {f"hit@{k}": round(v / len(questions), 3) for k, v in found.items()}
-    return out
+    return {mode: {k: round(v, 3) for k, v in qa_benchmark.retrieval_metrics(bot, questions, gold, mode).items()
+                   if k.startswith("hit@")} for mode in ("dense", "hybrid")}
 
 
 def main() -> None:

@@ -92,6 +92,27 @@ def open_library(overrides: dict, rebuild: bool = False) -> Assistant:
     return bot
 
 
+def retrieval_metrics(bot: Assistant, questions: list, gold: dict[str, str], mode: str) -> dict:
+    """hit@1/5/10, MRR@10 and median latency of the answering excerpt's document among the top 10
+    chunks retrieved in ``mode``; also printed (bench/int8_mixed_retrieval.py uses it too)."""
+    hits = {1: 0, 5: 0, 10: 0}
+    rr, lat = [], []
+    for q in questions:
+        t = time.perf_counter()
+        chunks = bot.retriever.retrieve(q.question, k=10, mode=mode).chunks
+        lat.append((time.perf_counter() - t) * 1000)
+        docs = [c.metadata["doc_id"] for c in chunks]
+        rank = docs.index(gold[q.qid]) + 1 if gold[q.qid] in docs else None
+        for k in hits:
+            hits[k] += bool(rank and rank <= k)
+        rr.append(1 / rank if rank else 0.0)
+    n = len(questions) or 1
+    print(f"{mode:8} hit@1 {hits[1] / n:.3f}  hit@5 {hits[5] / n:.3f}  hit@10 {hits[10] / n:.3f}  "
+          f"mrr {sum(rr) / n:.3f}", file=sys.stderr)
+    return {"hit@1": hits[1] / n, "hit@5": hits[5] / n, "hit@10": hits[10] / n,
+            "mrr@10": sum(rr) / n, "latency_ms_p50": statistics.median(lat) if lat else 0}
+
+
 def curve(answerable: list[float | None], unanswerable: dict[str, list[float | None]]) -> list[dict]:
     """Abstention vs false abstention as the operating point (answer.abstain_below) moves.
     A question with no score (nothing retrieved) is declined at every threshold."""
@@ -129,24 +150,7 @@ def main() -> None:
     gold = {q.qid: doc_id_for(f"{q.source} news excerpt", q.evidence) for q in answerable}
 
     # ---- retrieval: modes side by side ---------------------------------------------------
-    retrieval: dict[str, dict] = {}
-    for mode in args.modes.split(","):
-        hits = {1: 0, 5: 0, 10: 0}
-        rr, lat = [], []
-        for q in answerable:
-            t = time.perf_counter()
-            chunks = bot.retriever.retrieve(q.question, k=10, mode=mode).chunks
-            lat.append((time.perf_counter() - t) * 1000)
-            docs = [c.metadata["doc_id"] for c in chunks]
-            rank = docs.index(gold[q.qid]) + 1 if gold[q.qid] in docs else None
-            for k in hits:
-                hits[k] += bool(rank and rank <= k)
-            rr.append(1 / rank if rank else 0.0)
-        n = len(answerable) or 1
-        retrieval[mode] = {"hit@1": hits[1] / n, "hit@5": hits[5] / n, "hit@10": hits[10] / n,
-                           "mrr@10": sum(rr) / n, "latency_ms_p50": statistics.median(lat) if lat else 0}
-        print(f"{mode:8} hit@1 {hits[1] / n:.3f}  hit@5 {hits[5] / n:.3f}  hit@10 {hits[10] / n:.3f}  "
-              f"mrr {sum(rr) / n:.3f}", file=sys.stderr)
+    retrieval = {mode: retrieval_metrics(bot, answerable, gold, mode) for mode in args.modes.split(",")}
 
     result = {"split": args.split, "overrides": overrides, "n_answerable": len(answerable),
               "retrieval": retrieval, "library": bot.stats()}
