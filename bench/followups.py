@@ -199,10 +199,13 @@ def main() -> None:
                         help="the follow-up abstention curve: answerable and unanswerable follow-ups (runs the model)")
     args = parser.parse_args()
 
+    from qa_benchmark import index_key
+
     from assistant.api import Assistant
     from assistant.settings import Settings
 
-    data_dir = args.data_dir or corpus.CACHE / f"followups-library-{args.distractors}"
+    # Keyed by what fills the index too (chunking, embedding runtimes), like qa_benchmark's cache.
+    data_dir = args.data_dir or corpus.CACHE / f"followups-library-{args.distractors}-{index_key(Settings())}"
     fresh = not data_dir.exists()
     bot = Assistant(Settings(data_dir=data_dir))
     if fresh:

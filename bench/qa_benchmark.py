@@ -45,8 +45,15 @@ from assistant.short_answer import exact_match, token_f1  # noqa: E402
 from assistant.text import words  # noqa: E402
 
 # The index depends on the chunking and on what computed its vectors (runtimes whose vectors
-# match share a vector space, but an index built by one is not evidence about the other).
-INDEX_KEYS = ("chunking", "embeddings")
+# match share a vector space, but an index built by one is not evidence about the other). The
+# key is taken from the resolved settings, so a changed default builds a new index too.
+VECTOR_KEYS = ("backend", "model", "runtime", "int8_recipe", "chunk_runtime", "base_url")
+
+
+def index_key(settings: Settings) -> str:
+    part = {"chunking": settings.chunking.model_dump(mode="json"),
+            "embeddings": settings.embeddings.model_dump(mode="json", include=set(VECTOR_KEYS))}
+    return hashlib.sha1(json.dumps(part, sort_keys=True).encode()).hexdigest()[:10]
 
 
 def norm(text: str) -> str:
@@ -78,9 +85,7 @@ def apply_overrides(overrides: list[str]) -> dict:
 
 def open_library(overrides: dict, rebuild: bool = False) -> Assistant:
     """The benchmark index, cached per chunking configuration (the slow part is embedding)."""
-    index_part = {k: overrides.get(k, {}) for k in INDEX_KEYS}
-    key = hashlib.sha1(json.dumps(index_part, sort_keys=True).encode()).hexdigest()[:10]
-    data_dir = corpus.CACHE / f"qa-index-{key}"
+    data_dir = corpus.CACHE / f"qa-index-{index_key(Settings(**overrides))}"
     bot = Assistant(Settings(data_dir=data_dir, **overrides))
     if rebuild or not (data_dir / "ready").exists():
         t = time.perf_counter()
