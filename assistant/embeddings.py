@@ -416,6 +416,10 @@ QUANT_RECIPES: dict[str, QuantRecipe] = {
     "matmul-u8": QuantRecipe(op_types=("MatMul",), weight_type="QUInt8"),
     "matmul-pc-ends": QuantRecipe(op_types=("MatMul",), per_channel=True, keep_layers=(0, -1)),
 }
+# Recipes whose vectors may stand in for fp32 ones in one index (embeddings.chunk_runtime): mean
+# cosine to fp32 on 300 BBC chunks (`python bench/int8_variants.py`). The others move vectors
+# more (matmul-u8 0.981, per-tensor 0.955) and may only fill an index of their own.
+SAME_SPACE_RECIPES = {"matmul-pc": 0.995, "matmul-pc-ends": 0.997, "all-pc": 0.994}
 
 
 def int8_folder(fp32: OnnxModel, cache_dir: Path, name: str, recipe: str) -> Path:

@@ -87,27 +87,37 @@ class EmbeddingSettings(Section):
     # for sentence-transformers on the same code; "matmul-pc-ends" 24.9 ms, 0.856/0.864 (README).
     int8_recipe: Literal["all", "all-pc", "matmul", "matmul-pc", "matmul-u8", "matmul-pc-ends"] = "matmul-pc"
     # With runtime "onnx": what computes the chunk vectors stored in the index (ingest, reindex).
-    # "onnx-int8": the same export quantised (int8_recipe), an approximation of the fp32 space
-    # (cosine to fp32 mean 0.995, min 0.987); questions and evidence sentences stay fp32, so the
-    # judge and the span ranker see the vectors they were fitted on, and existing indexes need no
-    # re-index. RealTime QA dev hit@5 dense/hybrid: int8 chunks + fp32 queries 0.852/0.862 vs
-    # all-fp32 0.854/0.868 (`python bench/int8_mixed_retrieval.py`); ingest about 1.3x faster
-    # (README "Performance"). "same": chunks on `runtime` too. Other runtimes always use "same".
+    # "onnx-int8": the same export quantised (int8_recipe; only recipes measured close to fp32,
+    # SAME_SPACE_RECIPES in embeddings.py), an approximation of the fp32 space (matmul-pc: cosine
+    # mean 0.995, min 0.987), so existing indexes need no re-index. Questions and evidence sentences
+    # stay fp32; the judge's question-chunk cosine now meets int8 chunk vectors (measured below).
+    # RealTime QA dev hit@5 dense/hybrid: int8 chunks + fp32 questions 0.848/0.858 vs fp32 chunks
+    # 0.854/0.868 (`python bench/int8_mixed_retrieval.py`); dev250 answer hit 0.404 vs 0.396;
+    # ingest 1.64x/1.61x raw sentence-transformers vs 1.19x (README "Performance"). "same": chunks
+    # on `runtime` too. Other runtimes always use "same".
     chunk_runtime: Literal["onnx-int8", "same"] = "onnx-int8"
     # Where the ONNX export is kept; empty means $XDG_CACHE_HOME/news-assistant (~/.cache/...).
     cache_dir: Path | None = None
-    # onnxruntime intra-op threads; empty means one per core.
+    # onnxruntime intra-op threads for questions and sentences; empty means one per core. The
+    # int8 chunk model at ingest runs this many single-threaded sessions instead (empty: one per
+    # usable core, at most 4: each session holds its own activations, about 180 MB at batch 16).
     threads: int | None = Field(None, ge=1)
     # Texts are sorted by length before batching, so small batches pad little. Raw encoder on
     # 800 BBC chunks, 2 threads (`python bench/ingest_throughput.py --batch-sizes 16,32,64`):
     # fp32 53.4 / 50.9 / 47.4 chunks/s at 16 / 32 / 64; int8 71-73 / 70-72 / 67-70 (two runs of
     # a one-off script). A whole int8-chunk ingest of 600 BBC articles, two interleaved rounds:
-    # 65.0 and 64.9 chunks/s at 16 against 62.1 and 64.2 at 32 (2026-11-30).
-    batch_size: int = Field(16, ge=1)
+    # 65.0 and 64.9 chunks/s at 16 against 62.1 and 64.2 at 32 (2026-11-30). Empty means 16 for
+    # local runtimes and 32 texts per request for a server (not measured here; fewer round trips).
+    batch_size: int | None = Field(None, ge=1)
     base_url: str | None = None
     api_key: SecretStr | None = None
     timeout_s: float = Field(60.0, gt=0)
     max_retries: int = Field(2, ge=0)
+
+    @property
+    def batch(self) -> int:
+        """Texts per batch (``batch_size``, or the default for the backend)."""
+        return self.batch_size or (16 if self.backend == "local" else 32)
 
     @property
     def bundled(self) -> bool:

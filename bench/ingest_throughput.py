@@ -103,7 +103,7 @@ def main() -> None:
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version(),
                     "loadavg_1m_at_start": load_at_start, "loadavg_1m_at_end": os.getloadavg()[0]},
         "runtime": runtime, "chunk_runtime": chunk_runtime, "embedding_identity": embedder.identity,
-        "batch_size": bot.settings.embeddings.batch_size,
+        "batch_size": bot.settings.embeddings.batch,
         "batch_files": bot.settings.ingest.batch_files,
         "articles": len(files), "documents": stats["documents"], "chunks": stats["chunks"],
         "duplicates_skipped": len(report.duplicates), "errors": len(report.errors),

@@ -89,7 +89,7 @@ def main() -> None:
     ap.add_argument("--chunks", type=int, default=300)
     ap.add_argument("--recipes", default=",".join(QUANT_RECIPES))
     ap.add_argument("--repeat", type=int, default=2)
-    ap.add_argument("--batch-size", type=int, default=Settings().embeddings.batch_size)
+    ap.add_argument("--batch-size", type=int, default=Settings().embeddings.batch)
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "int8_variants.json"))
     args = ap.parse_args()
 

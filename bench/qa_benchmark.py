@@ -51,8 +51,12 @@ VECTOR_KEYS = ("backend", "model", "runtime", "int8_recipe", "chunk_runtime", "b
 
 
 def index_key(settings: Settings) -> str:
+    e = settings.embeddings
     part = {"chunking": settings.chunking.model_dump(mode="json"),
-            "embeddings": settings.embeddings.model_dump(mode="json", include=set(VECTOR_KEYS))}
+            "embeddings": e.model_dump(mode="json", include=set(VECTOR_KEYS))}
+    if e.runtime == "onnx-int8" or (e.runtime == "onnx" and e.chunk_runtime == "onnx-int8"):
+        # int8 activations are quantised per batch, so the batch size moves its vectors a little.
+        part["embeddings"]["batch"] = e.batch
     return hashlib.sha1(json.dumps(part, sort_keys=True).encode()).hexdigest()[:10]
 
 

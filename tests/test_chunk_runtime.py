@@ -62,12 +62,12 @@ def test_without_a_chunk_model_chunks_use_the_runtime_itself():
 
 
 def test_a_chunk_model_that_cannot_be_made_is_a_model_error_naming_the_setting():
-    def broken():
-        raise EmbeddingModelError("cannot quantise /cache/model.onnx (ASSISTANT_EMBEDDINGS__CHUNK_RUNTIME)")
+    def broken():  # as ensure_int8_model words it: its own way out is another runtime
+        raise EmbeddingModelError("quantising /cache/model.onnx failed; set ASSISTANT_EMBEDDINGS__RUNTIME=onnx")
 
     emb = CachedEmbeddings(Recorder("fp32", []), identity=f"local:{MODEL}", runtime="onnx", chunks=broken,
                            chunk_runtime="onnx-int8:matmul-pc")
-    with pytest.raises(ModelError, match="CHUNK_RUNTIME") as caught:
+    with pytest.raises(ModelError, match=r"model.onnx failed.*ASSISTANT_EMBEDDINGS__CHUNK_RUNTIME=same") as caught:
         emb.embed_chunks(["a chunk"])
     assert not isinstance(caught.value, EmbeddingModelError)
     assert emb.embed_query("still answers") == list(np.eye(4)[len("still answers") % 4])
@@ -80,19 +80,61 @@ def test_a_chunk_model_that_cannot_be_made_is_a_model_error_naming_the_setting()
     ("onnx-int8", "onnx-int8", "onnx-int8", "already int8 everywhere (its own space)"),
 ])
 def test_which_runtime_computes_chunk_vectors(monkeypatch, runtime, chunk_runtime, expected, why):
-    class Fake:
-        def __init__(self, *args, **kwargs):
-            self.runtime = {"FakeOnnx": "onnx", "FakeInt8": "onnx-int8", "FakeST": "sentence-transformers"}[
-                type(self).__name__]
-            self.identity = f"local:{MODEL}"
-
-    monkeypatch.setattr(embedders, "OnnxEmbeddings", type("FakeOnnx", (Fake,), {}))
-    monkeypatch.setattr(embedders, "Int8OnnxEmbeddings", type("FakeInt8", (Fake,), {}))
-    monkeypatch.setattr(embedders, "SentenceTransformerEmbeddings", type("FakeST", (Fake,), {}))
+    monkeypatch.setattr(embedders, "OnnxEmbeddings", _fake("FakeOnnx", "onnx"))
+    monkeypatch.setattr(embedders, "Int8OnnxEmbeddings", _fake("FakeInt8", "onnx-int8"))
+    monkeypatch.setattr(embedders, "SentenceTransformerEmbeddings", _fake("FakeST", "sentence-transformers"))
     emb = embedders._build_local_embeddings(EmbeddingSettings(runtime=runtime, chunk_runtime=chunk_runtime))
     assert emb.runtime == runtime, why
     assert emb.chunk_runtime == expected, why
     assert (emb._chunks_factory is not None) == expected.startswith("onnx-int8:"), why
+    assert emb.inner.args[2 if runtime == "sentence-transformers" else 3] == 16, "local runtimes batch 16"
+    if emb._chunks_factory is not None:
+        assert emb.chunk_model().sessions == min(embedders.usable_cores(), embedders.MAX_CHUNK_SESSIONS)
+
+
+@pytest.mark.parametrize("threads, expected, why", [
+    (None, None, "one single-threaded session per usable core, at most MAX_CHUNK_SESSIONS"),
+    (1, 1, "the threads setting caps ingest too"),
+    (6, 6, "asked for explicitly"),
+])
+def test_chunk_sessions(monkeypatch, threads, expected, why):
+    monkeypatch.setattr(embedders, "OnnxEmbeddings", _fake("FakeOnnx", "onnx"))
+    monkeypatch.setattr(embedders, "Int8OnnxEmbeddings", _fake("FakeInt8", "onnx-int8"))
+    monkeypatch.setattr(embedders, "usable_cores", lambda: 64)
+    emb = embedders._build_local_embeddings(EmbeddingSettings(threads=threads))
+    assert emb.chunk_model().sessions == (expected or embedders.MAX_CHUNK_SESSIONS), why
+
+
+@pytest.mark.parametrize("recipe, allowed, why", [
+    ("matmul-pc", True, "the default: mean cosine 0.995 to fp32"),
+    ("matmul-pc-ends", True, "0.997"),
+    ("matmul-u8", False, "0.981: too far to share an index with fp32 vectors"),
+    ("all", False, "per-tensor weights, 0.955"),
+])
+def test_only_recipes_measured_close_to_fp32_may_fill_an_fp32_index(monkeypatch, recipe, allowed, why):
+    monkeypatch.setattr(embedders, "OnnxEmbeddings", _fake("FakeOnnx", "onnx"))
+    settings = EmbeddingSettings(int8_recipe=recipe)
+    if allowed:
+        assert embedders._build_local_embeddings(settings).chunk_runtime == f"onnx-int8:{recipe}", why
+    else:
+        with pytest.raises(ModelError, match=r"INT8_RECIPE.*CHUNK_RUNTIME=same"):
+            embedders._build_local_embeddings(settings)
+    # As the whole runtime (its own index identity) every recipe stays allowed.
+    monkeypatch.setattr(embedders, "Int8OnnxEmbeddings", _fake("FakeInt8", "onnx-int8"))
+    assert embedders._build_local_embeddings(EmbeddingSettings(runtime="onnx-int8", int8_recipe=recipe))
+
+
+def test_server_embeddings_batch_32_by_default():
+    assert EmbeddingSettings(backend="openai").batch == 32
+    assert EmbeddingSettings().batch == 16
+    assert EmbeddingSettings(backend="openai", batch_size=8).batch == 8
+
+
+def _fake(name: str, runtime: str):
+    def init(self, *args, **kwargs):
+        self.args, self.runtime, self.identity = args, runtime, f"local:{MODEL}"
+
+    return type(name, (), {"__init__": init})
 
 
 def test_an_index_lists_every_runtime_that_filled_it(settings):
@@ -145,3 +187,23 @@ def test_several_single_threaded_sessions_give_the_same_vectors():
     parallel = many.encode(texts, batch_size=4)
     assert parallel.shape == one.shape
     assert (parallel * one).sum(axis=1).min() > 0.9999
+
+
+@pytest.mark.slow
+def test_the_default_ingest_stores_int8_chunk_vectors_and_answers_with_fp32_questions(sample_bot):
+    """The bundled samples, ingested with the default settings: every stored vector is the int8
+    model's for its text (nearer to it than to the fp32 one), the record says so, and the
+    questions run on fp32."""
+    emb = sample_bot.embeddings
+    assert emb.runtime == "onnx" and emb.chunk_runtime == f"onnx-int8:{EmbeddingSettings().int8_recipe}"
+    assert sample_bot.index.built_with["embedding_runtime"] == emb.chunk_runtime
+    stored = sample_bot.index.collection.get(include=["embeddings"], limit=40)
+    chunks = sample_bot.index.chunks(stored["ids"])
+    texts = [sample_bot.index.embed_text(c) for c in chunks]
+    int8 = np.asarray(emb.chunk_model().embed_documents(texts))
+    fp32 = np.asarray(emb.inner.embed_documents(texts))
+    vectors = np.asarray(stored["embeddings"])
+    to_int8, to_fp32 = (vectors * int8).sum(axis=1), (vectors * fp32).sum(axis=1)
+    assert to_int8.min() > 0.999 and (to_int8 > to_fp32).all()
+    answer = sample_bot.ask("What did Wang Yi ask of the Taliban?")
+    assert "East Turkestan" in answer.answer

@@ -175,20 +175,23 @@ def test_batches_are_embedded_ahead_with_the_vectors_written_and_unchanged_files
 
     from assistant.settings import Settings
 
-    bot = Assistant(Settings(data_dir=tmp_path / "data", ingest={"batch_files": 2}))
+    # fp32 chunk vectors, so "the embedder's own" can be checked exactly (int8 activations are
+    # quantised per batch; tests/test_chunk_runtime.py covers the int8 default).
+    bot = Assistant(Settings(data_dir=tmp_path / "data", ingest={"batch_files": 2},
+                             embeddings={"chunk_runtime": "same"}))
     folder = tmp_path / "news"
     folder.mkdir()
     for k in range(5):  # three batches of at most two files
         write_article(folder / f"{k}.txt", f"Story {k}", f"Event number {k} happened in town {k} on Friday. " * 4)
     embedder = bot.index.embedder
     calls: list[tuple[str, int]] = []
-    inner = embedder.embed_documents
+    inner = embedder.embed_chunks
 
     def recorded(texts):
         calls.append((threading.current_thread().name, len(texts)))
         return inner(texts)
 
-    embedder.embed_documents = recorded
+    embedder.embed_chunks = recorded
     report = bot.ingest([folder])
     assert report.documents_added == 5 and report.chunks_added >= 5
     assert calls and all(name.startswith("ingest-embed") for name, _ in calls), calls
