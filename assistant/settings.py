@@ -91,10 +91,10 @@ class EmbeddingSettings(Section):
     # SAME_SPACE_RECIPES in embeddings.py), an approximation of the fp32 space (matmul-pc: cosine
     # mean 0.995, min 0.987), so existing indexes need no re-index. Questions and evidence sentences
     # stay fp32; the judge's question-chunk cosine now meets int8 chunk vectors (measured below).
-    # RealTime QA dev hit@5 dense/hybrid: int8 chunks + fp32 questions 0.848/0.858 vs fp32 chunks
-    # 0.854/0.868 (`python bench/int8_mixed_retrieval.py`); dev250 answer hit 0.404 vs 0.396;
-    # ingest 1.64x/1.61x raw sentence-transformers vs 1.19x (README "Performance"). "same": chunks
-    # on `runtime` too. Other runtimes always use "same".
+    # RealTime QA dev hit@5 dense/hybrid: int8 chunks + fp32 questions 0.850/0.860 vs fp32 chunks
+    # 0.854/0.868 (`python bench/int8_mixed_retrieval.py`); ingest 1.65x/1.63x raw
+    # sentence-transformers vs 1.19x (README "Performance"). "same": chunks on `runtime` too.
+    # Other runtimes always use "same".
     chunk_runtime: Literal["onnx-int8", "same"] = "onnx-int8"
     # Where the ONNX export is kept; empty means $XDG_CACHE_HOME/news-assistant (~/.cache/...).
     cache_dir: Path | None = None
@@ -108,6 +108,7 @@ class EmbeddingSettings(Section):
     # a one-off script). A whole int8-chunk ingest of 600 BBC articles, two interleaved rounds:
     # 65.0 and 64.9 chunks/s at 16 against 62.1 and 64.2 at 32 (2026-11-30). Empty means 16 for
     # local runtimes and 32 texts per request for a server (not measured here; fewer round trips).
+    # The int8 chunk model always takes one text per batch (embedders.CHUNK_BATCH says why).
     batch_size: int | None = Field(None, ge=1)
     base_url: str | None = None
     api_key: SecretStr | None = None

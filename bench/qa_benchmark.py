@@ -39,6 +39,7 @@ import corpus  # noqa: E402
 from assistant.answer import span_candidates  # noqa: E402
 from assistant.api import Assistant  # noqa: E402
 from assistant.documents import doc_id_for  # noqa: E402
+from assistant.embedders import CHUNK_BATCH  # noqa: E402
 from assistant.evals import citation_containment  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from assistant.short_answer import exact_match, token_f1  # noqa: E402
@@ -54,9 +55,11 @@ def index_key(settings: Settings) -> str:
     e = settings.embeddings
     part = {"chunking": settings.chunking.model_dump(mode="json"),
             "embeddings": e.model_dump(mode="json", include=set(VECTOR_KEYS))}
-    if e.runtime == "onnx-int8" or (e.runtime == "onnx" and e.chunk_runtime == "onnx-int8"):
-        # int8 activations are quantised per batch, so the batch size moves its vectors a little.
+    # int8 activations are quantised per batch, so the batch size moves int8 vectors a little.
+    if e.runtime == "onnx-int8":
         part["embeddings"]["batch"] = e.batch
+    elif e.runtime == "onnx" and e.chunk_runtime == "onnx-int8":
+        part["embeddings"]["chunk_batch"] = CHUNK_BATCH
     return hashlib.sha1(json.dumps(part, sort_keys=True).encode()).hexdigest()[:10]
 
 

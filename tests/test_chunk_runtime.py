@@ -192,18 +192,18 @@ def test_several_single_threaded_sessions_give_the_same_vectors():
 @pytest.mark.slow
 def test_the_default_ingest_stores_int8_chunk_vectors_and_answers_with_fp32_questions(sample_bot):
     """The bundled samples, ingested with the default settings: every stored vector is the int8
-    model's for its text (nearer to it than to the fp32 one), the record says so, and the
-    questions run on fp32."""
+    model's for its text, whatever its batch mates were (one text per batch), nearer to it than
+    to the fp32 one; the record says so, and the questions run on fp32."""
     emb = sample_bot.embeddings
     assert emb.runtime == "onnx" and emb.chunk_runtime == f"onnx-int8:{EmbeddingSettings().int8_recipe}"
     assert sample_bot.index.built_with["embedding_runtime"] == emb.chunk_runtime
     stored = sample_bot.index.collection.get(include=["embeddings"], limit=40)
     chunks = sample_bot.index.chunks(stored["ids"])
     texts = [sample_bot.index.embed_text(c) for c in chunks]
-    int8 = np.asarray(emb.chunk_model().embed_documents(texts))
+    int8 = np.asarray(emb.chunk_model().embed_documents(texts[::-1]))[::-1]  # other neighbours
     fp32 = np.asarray(emb.inner.embed_documents(texts))
     vectors = np.asarray(stored["embeddings"])
     to_int8, to_fp32 = (vectors * int8).sum(axis=1), (vectors * fp32).sum(axis=1)
-    assert to_int8.min() > 0.999 and (to_int8 > to_fp32).all()
+    assert to_int8.min() > 0.99999 and (to_int8 > to_fp32).all()
     answer = sample_bot.ask("What did Wang Yi ask of the Taliban?")
     assert "East Turkestan" in answer.answer

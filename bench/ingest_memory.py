@@ -1,0 +1,82 @@
+"""Ingest memory: resident memory after every batch of a large ingest, to tell what grows
+with the library from what the pipeline holds (issue 19: memory bounded for a 100,000-article
+ingest).
+
+The pipeline itself holds the file list and at most a few batches (``ingest.PREFETCH_BATCHES``
+read ahead, one batch embedded ahead, one written), so its share should stay flat. Chroma keeps
+its HNSW index in memory (a 384-float vector plus graph links per chunk), which grows with the
+library whatever the pipeline does; the slope per chunk is reported so a 100,000-article
+library (about 450,000 chunks at BBC length) can be estimated.
+
+    python bench/ingest_memory.py [--limit N]     # writes bench/results/ingest_memory.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import corpus  # noqa: E402
+import record  # noqa: E402
+
+from assistant.api import Assistant  # noqa: E402
+from assistant.documents import find_files  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--limit", type=int, default=0, help="only the first N articles (0 = all 2,225)")
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "ingest_memory.json"))
+    args = ap.parse_args()
+    files, _ = find_files(corpus.bbc_folders())
+    files = files[: args.limit] if args.limit else files
+    bot = Assistant(Settings(data_dir=Path(tempfile.mkdtemp(prefix="bench-memory-"))))
+    bot.embeddings.embed_documents(["warm up"])
+    bot.embeddings.embed_chunks(["warm up"])
+    bot.ingestor  # noqa: B018  (imported before the baseline, like the models)
+    samples = [{"files": 0, "chunks": 0, "rss_mb": rss_mb(), "s": 0.0}]
+    started = time.perf_counter()
+
+    def progress(done: int, total: int, label: str) -> None:
+        samples.append({"files": done, "chunks": bot.index.vectors.count(), "rss_mb": rss_mb(),
+                        "s": time.perf_counter() - started})
+        print(f"\r  {done}/{total} files, {samples[-1]['chunks']} chunks, {samples[-1]['rss_mb']:.0f} MB",
+              end="", file=sys.stderr)
+
+    bot.ingest(files, progress=progress)
+    print(file=sys.stderr)
+    # Slope of resident memory per stored chunk over the second half (after warm-up allocations).
+    half = samples[len(samples) // 2 :]
+    slope = ((half[-1]["rss_mb"] - half[0]["rss_mb"]) / max(1, half[-1]["chunks"] - half[0]["chunks"]) * 1024
+             if len(half) > 1 else 0.0)
+    result = {"commit": record.commit(), "articles": len(files), "batch_files": bot.settings.ingest.batch_files,
+              "samples": samples, "kb_per_chunk_second_half": slope,
+              "estimate_450k_chunks_mb": samples[-1]["rss_mb"] + slope * (450_000 - samples[-1]["chunks"]) / 1024}
+    Path(args.out).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    print(f"{len(files)} articles, {samples[-1]['chunks']} chunks: RSS {samples[0]['rss_mb']:.0f} MB before, "
+          f"{max(s['rss_mb'] for s in samples):.0f} MB peak, {samples[-1]['rss_mb']:.0f} MB at the end; "
+          f"{slope:.1f} KB per chunk over the second half -> about {result['estimate_450k_chunks_mb']:.0f} MB "
+          f"at 450,000 chunks (100,000 BBC-length articles)")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
