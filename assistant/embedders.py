@@ -129,7 +129,8 @@ class CachedEmbeddings(AsyncEmbeddings):
 
 # Ingest's int8 chunk model runs one single-threaded session per usable core, at most this many
 # (settings embeddings.threads overrides): each holds its own activations (peak memory of a
-# 600-article ingest 814 MB with two sessions vs 632 MB with one).
+# 600-article ingest 814 MB with two sessions vs 632 MB with one, both at batch 16; 587 MB with
+# two at one text per batch).
 MAX_CHUNK_SESSIONS = 4
 CHUNK_BATCH = 1
 
@@ -168,7 +169,8 @@ def _build_local_embeddings(s: EmbeddingSettings) -> CachedEmbeddings:
         # One text per batch: int8 activations are quantised with one scale per batch, so in a
         # batch a chunk's vector moved with its batch mates (cosine 0.994-0.998 to the same text in
         # another batch); alone it is the same wherever it is ingested. No padding makes up for
-        # the smaller batches: 76.3 chunks/s vs 73.4 at batch 16 (600 BBC chunks, two sessions).
+        # the smaller batches: raw encoder 78.4 / 77.6 chunks/s vs 73.7 / 73.4 at batch 16 (first 800
+        # BBC chunks, two sessions, two runs of bench/ingest_throughput.py --batch-sizes 1,16).
         def chunks() -> Int8OnnxEmbeddings:
             model = Int8OnnxEmbeddings(path, name, s.cache_dir or default_cache_dir(), CHUNK_BATCH, s.threads,
                                        s.int8_recipe)

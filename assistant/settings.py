@@ -100,7 +100,7 @@ class EmbeddingSettings(Section):
     cache_dir: Path | None = None
     # onnxruntime intra-op threads for questions and sentences; empty means one per core. The
     # int8 chunk model at ingest runs this many single-threaded sessions instead (empty: one per
-    # usable core, at most 4: each session holds its own activations, about 180 MB at batch 16).
+    # usable core, at most 4: each session holds its own model copy and activations).
     threads: int | None = Field(None, ge=1)
     # Texts are sorted by length before batching, so small batches pad little. Raw encoder on
     # 800 BBC chunks, 2 threads (`python bench/ingest_throughput.py --batch-sizes 16,32,64`):

@@ -1,12 +1,13 @@
-"""Ingest memory: resident memory after every batch of a large ingest, to tell what grows
-with the library from what the pipeline holds (issue 19: memory bounded for a 100,000-article
-ingest).
+"""Ingest memory: resident memory after every batch of a large ingest and the process's
+high-water mark (issue 19: memory bounded for a 100,000-article ingest).
 
 The pipeline itself holds the file list and at most a few batches (``ingest.PREFETCH_BATCHES``
-read ahead, one batch embedded ahead, one written), so its share should stay flat. Chroma keeps
-its HNSW index in memory (a 384-float vector plus graph links per chunk), which grows with the
-library whatever the pipeline does; the slope per chunk is reported so a 100,000-article
-library (about 450,000 chunks at BBC length) can be estimated.
+read ahead, one batch embedded ahead, one written). Chroma keeps its HNSW index in memory (a
+384-float vector plus graph links per chunk), which grows with the library whatever the
+pipeline does. This script measures total resident memory only; telling the two apart needs
+another tool (README: a tracemalloc comparison). The least-squares slope per stored chunk over
+the second half is reported, with a linear extrapolation to a 100,000-article library (about
+450,000 chunks at BBC length).
 
     python bench/ingest_memory.py [--limit N]     # writes bench/results/ingest_memory.json
 """
@@ -34,11 +35,27 @@ from assistant.documents import find_files  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
 
-def rss_mb() -> float:
+def status_mb(field: str) -> float:
+    """VmRSS (resident now) or VmHWM (the most ever resident) from /proc/self/status, in MB."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def rss_mb() -> float:
+    return status_mb("VmRSS")
+
+
+def slope_kb(points: list[dict]) -> float:
+    """Least-squares KB of resident memory per stored chunk."""
+    n = len(points)
+    if n < 2:
+        return 0.0
+    mx = sum(p["chunks"] for p in points) / n
+    my = sum(p["rss_mb"] for p in points) / n
+    sxx = sum((p["chunks"] - mx) ** 2 for p in points)
+    return sum((p["chunks"] - mx) * (p["rss_mb"] - my) for p in points) / sxx * 1024 if sxx else 0.0
 
 
 def main() -> None:
@@ -56,7 +73,7 @@ def main() -> None:
     started = time.perf_counter()
 
     def progress(done: int, total: int, label: str) -> None:
-        samples.append({"files": done, "chunks": bot.index.vectors.count(), "rss_mb": rss_mb(),
+        samples.append({"files": done, "chunks": bot.stats()["chunks"], "rss_mb": rss_mb(),
                         "s": time.perf_counter() - started})
         print(f"\r  {done}/{total} files, {samples[-1]['chunks']} chunks, {samples[-1]['rss_mb']:.0f} MB",
               end="", file=sys.stderr)
@@ -64,17 +81,15 @@ def main() -> None:
     bot.ingest(files, progress=progress)
     print(file=sys.stderr)
     # Slope of resident memory per stored chunk over the second half (after warm-up allocations).
-    half = samples[len(samples) // 2 :]
-    slope = ((half[-1]["rss_mb"] - half[0]["rss_mb"]) / max(1, half[-1]["chunks"] - half[0]["chunks"]) * 1024
-             if len(half) > 1 else 0.0)
+    slope = slope_kb(samples[len(samples) // 2 :])
     result = {"commit": record.commit(), "articles": len(files), "batch_files": bot.settings.ingest.batch_files,
-              "samples": samples, "kb_per_chunk_second_half": slope,
+              "samples": samples, "peak_mb": status_mb("VmHWM"), "kb_per_chunk_second_half": slope,
               "estimate_450k_chunks_mb": samples[-1]["rss_mb"] + slope * (450_000 - samples[-1]["chunks"]) / 1024}
     Path(args.out).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(f"{len(files)} articles, {samples[-1]['chunks']} chunks: RSS {samples[0]['rss_mb']:.0f} MB before, "
-          f"{max(s['rss_mb'] for s in samples):.0f} MB peak, {samples[-1]['rss_mb']:.0f} MB at the end; "
-          f"{slope:.1f} KB per chunk over the second half -> about {result['estimate_450k_chunks_mb']:.0f} MB "
-          f"at 450,000 chunks (100,000 BBC-length articles)")
+          f"{samples[-1]['rss_mb']:.0f} MB at the end, high-water mark {result['peak_mb']:.0f} MB; "
+          f"{slope:.1f} KB per chunk over the second half (least squares) -> about "
+          f"{result['estimate_450k_chunks_mb']:.0f} MB at 450,000 chunks if it stayed linear")
     print(f"wrote {args.out}")
 
 

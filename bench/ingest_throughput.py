@@ -33,6 +33,7 @@ import corpus  # noqa: E402
 from assistant.api import Assistant  # noqa: E402
 from assistant.chunking import Chunker  # noqa: E402
 from assistant.documents import find_files, load_file  # noqa: E402
+from assistant.embedders import CHUNK_BATCH  # noqa: E402
 from assistant.resources import bundled_embedding_model  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
@@ -104,6 +105,7 @@ def main() -> None:
                     "loadavg_1m_at_start": load_at_start, "loadavg_1m_at_end": os.getloadavg()[0]},
         "runtime": runtime, "chunk_runtime": chunk_runtime, "embedding_identity": embedder.identity,
         "batch_size": bot.settings.embeddings.batch,
+        "chunk_batch": CHUNK_BATCH if chunk_runtime.startswith("onnx-int8") else bot.settings.embeddings.batch,
         "batch_files": bot.settings.ingest.batch_files,
         "articles": len(files), "documents": stats["documents"], "chunks": stats["chunks"],
         "duplicates_skipped": len(report.duplicates), "errors": len(report.errors),

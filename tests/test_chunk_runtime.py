@@ -90,6 +90,7 @@ def test_which_runtime_computes_chunk_vectors(monkeypatch, runtime, chunk_runtim
     assert emb.inner.args[2 if runtime == "sentence-transformers" else 3] == 16, "local runtimes batch 16"
     if emb._chunks_factory is not None:
         assert emb.chunk_model().sessions == min(embedders.usable_cores(), embedders.MAX_CHUNK_SESSIONS)
+        assert emb.chunk_model().args[3] == embedders.CHUNK_BATCH == 1, "int8 chunks: one text per batch"
 
 
 @pytest.mark.parametrize("threads, expected, why", [
@@ -181,12 +182,16 @@ def test_several_single_threaded_sessions_give_the_same_vectors():
     int8 = ensure_int8_model(fp32, model_dir, default_cache_dir(), MODEL, EmbeddingSettings().int8_recipe)
     config = SentenceConfig.read(model_dir)
     texts = [f"{i}: {t}" for i, t in enumerate(CHECK_TEXTS * 4)]
-    one = OnnxEncoder(int8.path, model_dir, config, threads=2).encode(texts, batch_size=4)
     many = OnnxEncoder(int8.path, model_dir, config, threads=None, sessions=3)
     assert len(many.sessions) == 3
-    parallel = many.encode(texts, batch_size=4)
-    assert parallel.shape == one.shape
-    assert (parallel * one).sum(axis=1).min() > 0.9999
+    for batch in (4, 1):
+        one = OnnxEncoder(int8.path, model_dir, config, threads=2).encode(texts, batch_size=batch)
+        parallel = many.encode(texts, batch_size=batch)
+        assert parallel.shape == one.shape
+        assert (parallel * one).sum(axis=1).min() > 0.9999
+    assert many.encode([], batch_size=1).shape == (0, 384)
+    alone = many.encode([texts[3]], batch_size=1)[0]
+    assert float(alone @ many.encode(texts, batch_size=1)[3]) > 0.99999  # one text per batch: no batch mates
 
 
 @pytest.mark.slow
