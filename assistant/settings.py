@@ -102,12 +102,10 @@ class EmbeddingSettings(Section):
     # int8 chunk model at ingest runs this many single-threaded sessions instead (empty: one per
     # usable core, at most 4: each session holds its own model copy and activations).
     threads: int | None = Field(None, ge=1)
-    # Texts are sorted by length before batching, so small batches pad little. Raw encoder on
-    # 800 BBC chunks, 2 threads (`python bench/ingest_throughput.py --batch-sizes 16,32,64`):
-    # fp32 53.4 / 50.9 / 47.4 chunks/s at 16 / 32 / 64; int8 71-73 / 70-72 / 67-70 (two runs of
-    # a one-off script). A whole int8-chunk ingest of 600 BBC articles, two interleaved rounds:
-    # 65.0 and 64.9 chunks/s at 16 against 62.1 and 64.2 at 32 (2026-11-30). Empty means 16 for
-    # local runtimes and 32 texts per request for a server (not measured here; fewer round trips).
+    # Texts are sorted by length before batching, so small batches pad little. Raw fp32 encoder
+    # on 800 BBC chunks, 2 threads (`python bench/ingest_throughput.py --batch-sizes 16,32,64`):
+    # 53.4 / 50.9 / 47.4 chunks/s at 16 / 32 / 64 (2026-11-30). Empty means 16 for local
+    # runtimes and 32 texts per request for a server (not measured here; fewer round trips).
     # The int8 chunk model always takes one text per batch (embedders.CHUNK_BATCH says why).
     batch_size: int | None = Field(None, ge=1)
     base_url: str | None = None
