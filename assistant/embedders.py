@@ -172,10 +172,8 @@ def _build_local_embeddings(s: EmbeddingSettings) -> CachedEmbeddings:
         # the smaller batches: raw encoder 78.4 / 77.6 chunks/s vs 73.7 / 73.4 at batch 16 (first 800
         # BBC chunks, two sessions, two runs of bench/ingest_throughput.py --batch-sizes 1,16).
         def chunks() -> Int8OnnxEmbeddings:
-            model = Int8OnnxEmbeddings(path, name, s.cache_dir or default_cache_dir(), CHUNK_BATCH, s.threads,
-                                       s.int8_recipe)
-            model.sessions = s.threads or min(usable_cores(), MAX_CHUNK_SESSIONS)
-            return model
+            return Int8OnnxEmbeddings(path, name, s.cache_dir or default_cache_dir(), CHUNK_BATCH, s.threads,
+                                      s.int8_recipe, sessions=s.threads or min(usable_cores(), MAX_CHUNK_SESSIONS))
 
         return CachedEmbeddings(inner, identity=inner.identity, runtime=inner.runtime, chunks=chunks,
                                 chunk_runtime=f"onnx-int8:{s.int8_recipe}")

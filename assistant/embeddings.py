@@ -688,13 +688,14 @@ class LocalRuntime(AsyncEmbeddings):
 class OnnxEmbeddings(LocalRuntime):
     runtime = "onnx"
 
-    def __init__(self, model_dir: Path, name: str, cache_dir: Path, batch_size: int, threads: int | None):
+    def __init__(self, model_dir: Path, name: str, cache_dir: Path, batch_size: int, threads: int | None,
+                 sessions: int = 1):
         super().__init__(batch_size)
         self.model_dir = model_dir
         self.config = SentenceConfig.read(model_dir)
         self.exported = ensure_onnx_model(model_dir, cache_dir, name)
         self.threads = threads
-        self.sessions = 1  # ingest's chunk model runs one single-threaded session per core
+        self.sessions = sessions  # ingest's chunk model: one single-threaded session per core
         # A checked export shares sentence-transformers' vector space; anything else does not.
         self.identity = f"local:{name}" if self.exported.matches_sentence_transformers else f"local:{name}@onnx"
 
@@ -713,8 +714,8 @@ class Int8OnnxEmbeddings(OnnxEmbeddings):
     runtime = "onnx-int8"
 
     def __init__(self, model_dir: Path, name: str, cache_dir: Path, batch_size: int, threads: int | None,
-                 recipe: str):
-        super().__init__(model_dir, name, cache_dir, batch_size, threads)
+                 recipe: str, sessions: int = 1):
+        super().__init__(model_dir, name, cache_dir, batch_size, threads, sessions)
         self.fp32 = self.exported
         self.recipe = recipe
         self.exported = ensure_int8_model(self.fp32, model_dir, cache_dir, name, recipe)

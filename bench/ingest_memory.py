@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import corpus  # noqa: E402
+import numpy as np  # noqa: E402
 import record  # noqa: E402
 
 from assistant.api import Assistant  # noqa: E402
@@ -49,13 +50,9 @@ def rss_mb() -> float:
 
 def slope_kb(points: list[dict]) -> float:
     """Least-squares KB of resident memory per stored chunk."""
-    n = len(points)
-    if n < 2:
+    if len({p["chunks"] for p in points}) < 2:
         return 0.0
-    mx = sum(p["chunks"] for p in points) / n
-    my = sum(p["rss_mb"] for p in points) / n
-    sxx = sum((p["chunks"] - mx) ** 2 for p in points)
-    return sum((p["chunks"] - mx) * (p["rss_mb"] - my) for p in points) / sxx * 1024 if sxx else 0.0
+    return float(np.polyfit([p["chunks"] for p in points], [p["rss_mb"] for p in points], 1)[0]) * 1024
 
 
 def main() -> None:

@@ -132,8 +132,8 @@ def test_server_embeddings_batch_32_by_default():
 
 
 def _fake(name: str, runtime: str):
-    def init(self, *args, **kwargs):
-        self.args, self.runtime, self.identity = args, runtime, f"local:{MODEL}"
+    def init(self, *args, sessions: int = 1, **kwargs):
+        self.args, self.sessions, self.runtime, self.identity = args, sessions, runtime, f"local:{MODEL}"
 
     return type(name, (), {"__init__": init})
 
