@@ -10,6 +10,7 @@ the story:
 - it / its / "the company" / "the studio" ... -> the organisation or thing: the answer's name
   when it asked "which company", else a name of the previous question;
 - "there" -> the place the previous turn named (a gazetteer check);
+- they / them / their -> the previous question's plural noun phrase;
 - reciprocal follow-ups ("And what did the Taliban promise in return?", "in response", "in
   reply"): the marker is dropped (its "return" matched "hope to return to power") and a
   subject like "the striker" refers to the party the previous question was asked about, not
@@ -31,6 +32,17 @@ command (bench/results/followups_evidence.json): dev 0.732 -> 0.780 / 0.878 -> 0
 the rule was chosen on these pairs, against people-first-anywhere, 0.756 / 0.878, and
 people-first-per-sentence with a fallback to any name, 0.780 / 0.902 with a wrong referent for
 "he" in fdev-12), samples 0.833 / 1.0 unchanged (held out, run once).
+Noun phrases (2026-12-01): "it" takes the whole phrase a name only qualifies ("the ID card
+bill", not "ID"); "they" / "them" / "their" the previous question's plural phrase ("the Billboard
+awards"); a name introduced as someone's relation ("His lawyer Louise Christian") is not "he"
+unless that relation was asked; after "Who has made ...?" the name the answer puts before "has
+made" is the person; a question with a definite phrase and no name ("How was the film
+received?") leans on the conversation. bench/followups.py --end-to-end (full answers, default
+settings): dev 0.659 -> 0.732 key-fact recall, abstained 8 -> 5 (in-sample: chosen by reading the
+dev misses); samples 0.833 -> 0.833 (held out, run once after; its "he" -> "Macron" for the
+prime minister Gabriel Attal, whom no role marks as a person, is an error of the older rule,
+left as found). --abstention at the shipped operating point (0.2): dev recall 0.659 -> 0.732,
+near misses declined 0.286 -> 0.286; samples 0.833 / 0.500 unchanged.
 The Tianjin pair ("the delegation assured China ..." shares no word with "What did the
 Taliban promise?") is found by assistant/acts.py: "assured" reports the promise asked about.
 "llm": the chat model rewrites it (prompts/condense.txt); the rewrite is accepted only if
@@ -47,9 +59,10 @@ from typing import TYPE_CHECKING
 from assistant.facts import is_place, people
 from assistant.lexicon import PERSON_REFERENCES
 from assistant.prompts import load_prompt
+from assistant.question import AUXILIARIES as _AUXILIARIES
 from assistant.question import analyse, names
 from assistant.settings import AnswerSettings
-from assistant.text import terms, words
+from assistant.text import STOPWORDS, terms, words
 
 if TYPE_CHECKING:
     from langchain_core.language_models.chat_models import BaseChatModel
@@ -96,7 +109,8 @@ def needs_context(question: str, min_terms: int = _DEFAULT.followup_min_terms) -
     ("And ..."), a reciprocal ("in return"), or fewer than ``min_terms`` content words?"""
     tokens = set(words(question))
     return (bool(tokens & _DEPENDENT) or bool(_OPENERS.match(question)) or len(terms(question)) < min_terms
-            or bool(_RECIPROCAL.search(question)) or bool(_ORG_REF.search(question) or _PERSON_REF.search(question)))
+            or bool(_RECIPROCAL.search(question)) or bool(_ORG_REF.search(question) or _PERSON_REF.search(question))
+            or (bool(definite_phrases(question)) and not names(question)))
 
 
 @dataclass(frozen=True)
@@ -125,6 +139,7 @@ class Referents:
     person: str | None = None
     thing: str | None = None
     place: str | None = None
+    group: str | None = None  # what "they" / "them" / "their" stand for: a plural noun phrase
 
 
 def _last_turn(history: list[tuple[str, str]]) -> tuple[str, str]:
@@ -135,6 +150,33 @@ def _last_turn(history: list[tuple[str, str]]) -> tuple[str, str]:
         elif question:
             answer = text
     return question, _MARKERS.sub("", answer)
+
+
+# Words that end a noun phrase after "the": function words, and "-ed" verbs ("the Lib Dems
+# *pledged*"): without a tagger, a participle is more often the verb than an adjective.
+_PHRASE_END = re.compile(r"^([a-z]+ed|[a-z]+ly)$")
+_NOT_PLURAL = re.compile(r"(ss|us|is|ics|news|series)$", re.I)
+
+
+def definite_phrases(text: str) -> list[tuple[str, bool]]:
+    """Noun phrases opened by "the" in reading order, each with whether it is plural: "Where
+    will the Billboard awards be held?" -> [("the Billboard awards", True)]. A phrase runs to
+    the next function word, "-ed"/"-ly" word or punctuation, at most four words; one that is
+    only a name, or ends in one ("the Taliban", "the Tears of the Sun"), is a name, not listed."""
+    out = []
+    for m in re.finditer(r"\bthe\s+(?=([\w'’-]+(?: [\w'’-]+){0,3}))", text, re.I):
+        kept: list[str] = []
+        for token in m.group(1).split():
+            bare = token.rstrip("'’")
+            if bare.lower() in STOPWORDS or bare.lower() in _AUXILIARIES or _PHRASE_END.match(bare):
+                break
+            kept.append(bare)
+            if bare != token:  # a closing quote or possessive ends the phrase
+                break
+        if kept and not kept[-1][:1].isupper():
+            head = kept[-1]
+            out.append((f"the {' '.join(kept)}", head.endswith("s") and not _NOT_PLURAL.search(head)))
+    return out
 
 
 def referents(previous: str, answer: str, reciprocal: bool = False) -> Referents:
@@ -167,27 +209,56 @@ def referents(previous: str, answer: str, reciprocal: bool = False) -> Referents
     def first_sentence(name: str) -> int:
         return next((k for k, s in enumerate(sentences) if _spelled(name).search(s)), len(sentences))
 
+    phrases = definite_phrases(previous)
+    # "they" / "them": the last plural noun phrase of the question ("the Billboard awards").
+    group = next((p for p, plural in reversed(phrases) if plural), None)
     if reciprocal and in_question:
         # "What did Wang Yi ask of the Taliban?" -> "in return": the other party answers; "the
         # striker" in "what did the striker say in return?" is the first other party that is a
         # person, if one is.
         other = in_question[1:] or in_question
         party = next((p for p in map(as_person, other) if p), other[0])
-        return Referents(person=party, thing=other[0], place=places[0] if places else None)
+        return Referents(person=party, thing=other[0], place=places[0] if places else None, group=group)
     person = thing = None
     if asked.expected == "person":
-        shown = [p for p in (as_person(n) for n in sorted(given, key=first_sentence)) if p]
-        person = in_question[0] if who_is and in_question else (shown[0] if shown else None)
+        shown = [p for p in (as_person(n) for n in sorted(given, key=first_sentence)) if p and not _possessed(p, answer, own)]
+        mirrored = _subject_of(previous, given, answer) if asked.wh == "who" and not who_is else None
+        person = in_question[0] if who_is and in_question else (mirrored or (shown[0] if shown else None))
     elif in_question:
         person = in_question[0]
     if asked.expected in {"org", "thing", "name"} and given:
         thing = given[0]
     elif in_question:
         thing = next((n for n in in_question if n != person), in_question[0])
+        # A name that only qualifies a noun is the noun's: "the ID card bill", not "ID".
+        thing = next((p for p, plural in phrases if not plural and _spelled(thing).search(p)), thing)
     place = given[0] if asked.expected == "place" and given else (places[0] if places else None)
     if asked.expected == "place" and not place:
         place = next((n for n in names(answer) if is_place(n)), None)
-    return Referents(person, thing, place)
+    return Referents(person, thing, place, group)
+
+
+# "His lawyer Louise Christian": a person named as someone's relation is not that someone.
+_POSSESSED = re.compile(r"\b(his|her|their)\s+([\w-]+\s+){0,2}$", re.I)
+
+
+def _possessed(name: str, answer: str, asked: set[str]) -> bool:
+    """Is the name introduced as someone's relation ("His lawyer Louise Christian"), unless
+    that relation is what was asked ("Who is Martin Mubanga's lawyer?")?"""
+    found = _spelled(name).search(answer)
+    relation = found and _POSSESSED.search(answer[:found.start()])
+    return bool(relation) and not {w.lower() for w in words(relation.group(0))} & (asked - STOPWORDS)
+
+
+def _subject_of(question: str, given: list[str], answer: str) -> str | None:
+    """After "Who has made another apology ...?", the name the answer puts right before the
+    question's own predicate ("Ahmed 'Mido' Hossam has made another apology"): the answer to
+    "who", whether or not a role marks it as a person's name."""
+    predicate = re.match(r"^\s*(?i:who)\s+((?:[\w'’-]+\s+){1,2})", question)
+    if not predicate:
+        return None
+    said = r"\s+".join(map(re.escape, predicate.group(1).split()))
+    return next((n for n in given if re.search(rf"{_spelled(n).pattern}\W*\s+{said}\b", answer, re.I)), None)
 
 
 def _spelled(name: str) -> re.Pattern:
@@ -226,6 +297,10 @@ def rewrite(question: str, refs: Referents) -> str:
         out = re.sub(r"\bit (say|said|says|do|does|did|make|makes|made)\b", rf"{refs.thing} \1", out)
         out = re.sub(r"\b(commissioned|wrote|made|bought|owns|runs|sued|fined|launched|started) it\b",
                      rf"\1 {refs.thing}", out)
+    if fresh(refs.group):
+        g = refs.group
+        out = re.sub(r"\b(they|them)\b", g, out, flags=re.I)
+        out = re.sub(r"\btheir\b", _possessive(g), out, flags=re.I)
     if fresh(refs.place):
         out = re.sub(r"\b(visit|go|travel|return|move|come|fly) there\b", rf"\1 {refs.place}", out, flags=re.I)
         out = re.sub(r"\bthere\b(?=\s*[?.!]?\s*$|\s+(now|today|then|yet)\b)", f"in {refs.place}", out)

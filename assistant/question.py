@@ -36,7 +36,8 @@ _CLAUSE_VERB = re.compile(
 # "... an aid package worth how much?": the money word comes before "how much".
 _MONEY_BEFORE = re.compile(r"\b(worth|cost|costs|costing|priced|valued|fined|paid|pay|raised|sold for|bought for|"
                            r"spend|spent|earn|earned)\b[\w\s,'’-]{0,30}\bhow much\b", re.I)
-_AUXILIARIES = {"did", "does", "do", "is", "was", "are", "were", "has", "have", "had", "will", "would", "can", "could"}
+AUXILIARIES = frozenset({"did", "does", "do", "is", "was", "are", "were", "has", "have", "had", "will", "would", "can",
+                         "could"})
 # Adjectives and determiners between "which" and the head noun ("which *Chinese* city").
 _SKIP_FOCUS = {"of", "the", "following", "these", "those", "two", "three", "four", "one", "kind", "type", "sort"}
 
@@ -81,7 +82,7 @@ def _focus(clause: str, wh_end: int) -> tuple[str, str]:
         low = token.lower()
         if low in _SKIP_FOCUS and not phrase:
             continue
-        if (low in STOPWORDS and not token.isupper()) or low in _AUXILIARIES:
+        if (low in STOPWORDS and not token.isupper()) or low in AUXILIARIES:
             break
         if phrase and re.search(r"[a-z](ed|ing)$", low) and not _known(low):
             break  # "which prestigious tournament *kicked* off"

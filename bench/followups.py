@@ -141,8 +141,9 @@ def score_set(bot, name: str) -> dict:
         found = [has_fact(follow.answer, f) for f in item["key_facts"]]
         quotes = [s["quote"] for s in item.get("support", [])]
         cited = any(q in c.quote or c.quote in q for q in quotes for c in follow.citations)
-        rows.append({"id": item["id"], "first": item["first"], "followup": item["followup"],
-                     "standalone": follow.standalone_question, "answer": follow.answer,
+        rows.append({"id": item["id"], "first": item["first"], "first_answer": first.answer,
+                     "followup": item["followup"], "standalone": follow.standalone_question,
+                     "answer": follow.answer, "p_answerable": follow.answerable_score,
                      "abstained": follow.abstained, "key_facts": sum(found) / len(found), "support_cited": cited,
                      "ms": round(ms)})
         print(f"{item['id']}: {rows[-1]['key_facts']:.0f} | {follow.standalone_question or item['followup']} -> "

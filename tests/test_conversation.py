@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.conversation import needs_context, normalize_history, standalone_question
+from assistant.conversation import definite_phrases, needs_context, normalize_history, standalone_question
 from assistant.question import names
 
 
@@ -19,6 +19,23 @@ def test_dependent_questions_detected():
     assert needs_context("What did he say?")
     assert needs_context("Why?")
     assert not needs_context("What did Wang Yi ask of the Taliban?")
+    # A definite noun phrase with no name leans on the conversation ("the film" = the one discussed).
+    assert needs_context("How was the film received?")
+    assert not needs_context("How was the film Tears of the Sun received?")
+
+
+@pytest.mark.parametrize("text, expected, why", [
+    ("Where will the Billboard awards be held?", [("the Billboard awards", True)], "a name inside the phrase"),
+    ("What have the Lib Dems pledged to do about the ID card bill?", [("the ID card bill", False)],
+     "'the Lib Dems' is a name, not a phrase; '-ed' verbs end a phrase"),
+    ("Which companies were among the accused in the tobacco case?", [("the tobacco case", False)],
+     "'the accused' is cut at its '-ed' word; overlapping 'the' matches are all read"),
+    ("What did Wang Yi ask of the Taliban?", [], "a phrase that is only a name is not listed"),
+    ("Who directed Tears of the Sun?", [], "a phrase ending in a name is part of that name"),
+    ("What is the series about?", [("the series", False)], "'-s' words that are not plural"),
+])
+def test_definite_phrases(text, expected, why):
+    assert definite_phrases(text) == expected, why
 
 
 def test_followup_gets_previous_question_as_context():
@@ -73,6 +90,24 @@ REWRITES = [
     ("Who is China's foreign minister?", "Chinese Foreign Minister Wang Yi met the delegation, the ministry said [1].",
      "What did he ask of the Taliban?", "What did Wang Yi ask", "Chinese Foreign",
      "a titled name is the person inside it: the title does not hide the person, and is dropped"),
+    ("What have the Lib Dems pledged to do about the ID card bill?", "They pledged to oppose it [1].",
+     "When will it be debated?", "When will the ID card bill be debated", " ID be",
+     "a name that only qualifies a noun ('the ID card bill') gives 'it' the whole noun phrase"),
+    ("Where will the Billboard awards be held?", "At the MGM Grand in Las Vegas [1].",
+     "Who will host them?", "host the Billboard awards", "them",
+     "'them' is the previous question's plural noun phrase"),
+    ("What did the government claim the tobacco firms had done?", "Deceived the public [1].",
+     "What did they spend on their defence?", "did the tobacco firms spend on the tobacco firms' defence", "they",
+     "'they' / 'their': the plural phrase, as a possessive for 'their'"),
+    ("Which British terror suspect held at Guantanamo plans to sue the government?",
+     "A British terror suspect plans to sue the government [1]. His lawyer Louise Christian said so [2].",
+     "Where was he arrested?", "Where was he arrested", "Louise",
+     "'his lawyer Louise Christian' is the suspect's relation, not the suspect: 'he' stays"),
+    ("Who has made another apology to the Egyptian people?",
+     "Ahmed 'Mido' Hossam has made another apology to the Egyptian people [1]. Egypt FA spokesman "
+     "Methat Shalaby welcomed the apology [2].",
+     "Which coach axed him?", "axed Ahmed Mido Hossam", "Shalaby",
+     "the name the answer puts before the question's own predicate answers 'who', role or not"),
 ]
 
 
