@@ -221,7 +221,8 @@ def referents(previous: str, answer: str, reciprocal: bool = False) -> Referents
         return Referents(person=party, thing=other[0], place=places[0] if places else None, group=group)
     person = thing = None
     if asked.expected == "person":
-        shown = [p for p in (as_person(n) for n in sorted(given, key=first_sentence)) if p and not _possessed(p, answer, own)]
+        shown = [p for p in (as_person(n) for n in sorted(given, key=first_sentence))
+                 if p and not _possessed(p, answer, own)]
         mirrored = _subject_of(previous, given, answer) if asked.wh == "who" and not who_is else None
         person = in_question[0] if who_is and in_question else (mirrored or (shown[0] if shown else None))
     elif in_question:

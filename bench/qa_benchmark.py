@@ -247,7 +247,8 @@ def main() -> None:
               f"citation precision {a['citation_precision']:.3f}", file=sys.stderr)
         g = result["gold_in_excerpt"]
         print(f"gold in excerpt ({g['questions']} of {n}): answer hit {g['answer_hit']:.3f}, evidence hit "
-              f"{g['evidence_hit']:.3f}, short EM {g['short_exact_match']:.3f}, F1 {g['short_f1']:.3f}", file=sys.stderr)
+              f"{g['evidence_hit']:.3f}, short EM {g['short_exact_match']:.3f}, F1 {g['short_f1']:.3f}",
+              file=sys.stderr)
         print(f"abstention: written {a['abstention_written']:.3f}, no-excerpt {a['abstention_no_excerpt']:.3f}, "
               f"false abstention {a['false_abstention']:.3f}; modes {a['modes']}; p50 {a['latency_ms_p50']:.0f} ms",
               file=sys.stderr)
