@@ -32,7 +32,7 @@ command (bench/results/followups_evidence.json): dev 0.732 -> 0.780 / 0.878 -> 0
 the rule was chosen on these pairs, against people-first-anywhere, 0.756 / 0.878, and
 people-first-per-sentence with a fallback to any name, 0.780 / 0.902 with a wrong referent for
 "he" in fdev-12), samples 0.833 / 1.0 unchanged (held out, run once).
-Noun phrases (2026-12-01): "it" takes the whole phrase a name only qualifies ("the ID card
+Noun phrases (2026-11-30): "it" takes the whole phrase a name only qualifies ("the ID card
 bill", not "ID"); "they" / "them" / "their" the previous question's plural phrase ("the Billboard
 awards"); a name introduced as someone's relation ("His lawyer Louise Christian") is not "he"
 unless that relation was asked; after "Who has made ...?" the name the answer puts before "has
