@@ -1,6 +1,9 @@
 """The support check against human factuality judgements (frank-dev), by 5-fold cross-validation.
 
     PYTHONPATH=$PWD python bench/support_check.py        # writes bench/results/support_check.json
+    PYTHONPATH=$PWD python bench/support_check.py --dump # + every claim's out-of-fold score
+                                                         # (bench/.cache/support_oof.npz, read by
+                                                         # bench/support_likelihood.py)
 
 Folds are by article: a fold's articles (and every summary of them) are unseen by the model
 trained for it (bench/train_support.py's recipe on the other folds plus synthetic pairs) and
@@ -49,6 +52,7 @@ FOLDS = 5
 MAX_FLAGGED = 0.10
 SWEEP = (0.1, 0.15, 0.2, 0.25, 0.3, 0.5)
 RESULTS = ROOT / "bench" / "results" / "support_check.json"
+DUMP = ROOT / "bench" / ".cache" / "support_oof.npz"
 
 
 def legacy_scores(claim: str, texts: list[str], cos: np.ndarray) -> tuple[float, bool]:
@@ -138,6 +142,8 @@ class _Vectors:
 
 
 def main() -> None:
+    dump = "--dump" in sys.argv[1:]
+    weights = [float(a) for a in sys.argv[1:] if a != "--dump"]
     corpus, bbc, feat, quiz = prepare()
     rng = random.Random(SEED)
     fold_of: dict[str, int] = {}
@@ -256,17 +262,26 @@ def main() -> None:
                                                              s_fact[cnn] == 1.0), 4)
         report["shipped_threshold_rule"] = (f"highest balanced accuracy on out-of-fold CNN/DM scores with at most "
                                             f"{MAX_FLAGGED:.0%} of fully factual summaries flagged")
+        report["_oof"] = {"probs": probs, "veto": c_veto}
         return report
 
     # The shipped recipe (no quiz pairs), then the quiz-pair experiment (issue 14) in the same
     # run: QUIZ_WEIGHT and any weights given on the command line.
     is_quiz = np.asarray([e.kind.startswith("quiz") for e in examples])
     report = evaluate(~is_quiz)
+    oof = report.pop("_oof")
+    if dump:  # the shipped recipe's out-of-fold score of every claim, with its summary and fold
+        DUMP.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(DUMP, probs=oof["probs"], veto=oof["veto"], c_summary=c_summary, s_fact=s_fact, s_fold=s_fold,
+                 s_data=s_data, ids=np.asarray([s.id for s in corpus.summaries]),
+                 articles=np.asarray([" ".join(corpus.articles[s.article]) for s in corpus.summaries]),
+                 claims=np.asarray([c for s in corpus.summaries for c in s.claims]))
     experiment = {"questions": len({e.article for e in examples if e.kind.startswith("quiz")}),
                   "right": int((is_quiz & (y_all == 1)).sum()), "wrong": int((is_quiz & (y_all == 0)).sum()),
                   "weights": {}}
-    for weight in dict.fromkeys([QUIZ_WEIGHT, *(float(a) for a in sys.argv[1:])]):
+    for weight in dict.fromkeys([QUIZ_WEIGHT, *weights]):
         r = evaluate(np.ones(len(examples), bool), np.where(is_quiz, w_all * weight / QUIZ_WEIGHT, w_all))
+        r.pop("_oof")
         experiment["weights"][str(weight)] = {"cnndm": r["datasets"]["cnndm"],
                                               "shipped_threshold": r["shipped_threshold"],
                                               "reliability_ece": r["reliability"]["ece"],
