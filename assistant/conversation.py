@@ -64,8 +64,7 @@ from typing import TYPE_CHECKING
 from assistant.facts import is_place, people
 from assistant.lexicon import PERSON_REFERENCES
 from assistant.prompts import load_prompt
-from assistant.question import AUXILIARIES as _AUXILIARIES
-from assistant.question import analyse, names
+from assistant.question import AUXILIARIES, analyse, names
 from assistant.settings import AnswerSettings
 from assistant.text import STOPWORDS, terms, words
 
@@ -174,7 +173,7 @@ def definite_phrases(text: str) -> list[tuple[str, bool]]:
         kept: list[str] = []
         for token in tokens:
             bare = token.rstrip("'’")
-            if bare.lower() in STOPWORDS or bare.lower() in _AUXILIARIES or _PHRASE_END.match(bare):
+            if bare.lower() in STOPWORDS or bare.lower() in AUXILIARIES or _PHRASE_END.match(bare):
                 break
             kept.append(token)
         after = text[m.start(1) + len(m.group(1)):].lstrip()
@@ -313,8 +312,8 @@ def rewrite(question: str, refs: Referents) -> str:
         out = re.sub(r"\bit (say|said|says|do|does|did|make|makes|made)\b", rf"{refs.thing} \1", out)
         out = re.sub(r"\b(commissioned|wrote|made|bought|owns|runs|sued|fined|launched|started) it\b",
                      rf"\1 {refs.thing}", out)
-    own_group = any(plural for _, plural in definite_phrases(question)) or names(question)
-    if fresh(refs.group) and not own_group:  # "Did the lawyers say they ...": theirs
+    if fresh(refs.group) and not (any(plural for _, plural in definite_phrases(question)) or names(question)):
+        # ... unless the follow-up has a plural or a name of its own ("Did the lawyers say they ...")
         g = refs.group
         out = re.sub(r"\b(they|them)\b", g, out, flags=re.I)
         out = re.sub(r"\btheir\b", _possessive(g), out, flags=re.I)

@@ -44,6 +44,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
+from scipy.special import logsumexp
 from scipy.stats import spearmanr
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,9 +99,7 @@ class ClaimLikelihood:
             llm.n_tokens = len(prefix)  # rewind: eval drops the cache past this point
             llm.eval(toks)
             rows = np.asarray(llm.scores[len(prefix) - 1: len(prefix) + len(toks) - 1], dtype=np.float64)
-            top = rows.max(1, keepdims=True)
-            log_z = (top + np.log(np.exp(rows - top).sum(1, keepdims=True)))[:, 0]
-            out.append(rows[np.arange(len(toks)), toks] - log_z)
+            out.append(rows[np.arange(len(toks)), toks] - logsumexp(rows, axis=1))
         return out
 
 
