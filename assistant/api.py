@@ -83,7 +83,9 @@ class Assistant(Components):
     # ---- support check ------------------------------------------------------------------
     def support(self, claims: list[str], passages: list[str]) -> list[ClaimSupport]:
         """Is each claim supported by the passages? One result per claim: ``score`` is the
-        calibrated probability, ``supported`` the decision at VerifySettings.threshold, and
+        calibrated probability (with ``verify.likelihood``, stacked with the bundled model's
+        likelihood of the claim after the passages; judge/likelihood.py), ``supported`` the decision
+        at ``verify.likelihood_threshold`` (``verify.threshold`` without it) with the hard rules, and
         ``passages`` the indices of the one or two passages that support it best. Passages
         are treated as one source; instruction-like passages never support anything."""
         from assistant.types import ClaimSupport

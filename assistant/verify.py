@@ -6,7 +6,10 @@ cosine, plain and IDF-weighted term coverage, word order, and the numbers, names
 negations the claim brings that the passages lack, combined by a logistic regression trained
 on human factuality judgements and synthetic swaps (bench/train_support.py). A claim is
 supported when that probability reaches ``VerifySettings.threshold`` (chosen on frank-dev,
-see settings.py) and no hard rule vetoes it:
+see settings.py) and no hard rule vetoes it. With ``verify.likelihood`` (the default) a claim
+its cited passage does not hold verbatim is also read by the bundled local model after its
+passages (assistant/judge/likelihood.py), and the probability stacked from both is compared
+with ``verify.likelihood_threshold`` instead. The hard rules:
 - every number and every URL in the claim must appear in the cited passages,
 - every term the claim takes from the question must be grounded there: "Clive Owen won best
   director", cited to "Clive Owen won best supporting actor", fails on "director",
@@ -26,11 +29,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.embedders import CachedEmbeddings
+from assistant.errors import ModelError
 from assistant.judge.features import analyse
 from assistant.judge.instructions import unquotable
+from assistant.judge.likelihood import context_for, shared_scorer, stack_model, stack_rows
 from assistant.judge.support import SupportModel, judge, shipped_model
 from assistant.settings import VerifySettings
 from assistant.text import terms
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
 
 _URL = re.compile(r"(https?://\S+|www\.\S+|\b[\w-]+\.(com|org|net|io|ru|cn)\b)", re.I)
 
@@ -71,17 +80,43 @@ class SupportChecker:
         ctexts = [analyse(c) for c in claims]
         groups = list(groups) if groups is not None else ["one source"] * len(passages)
         judged = judge(ctexts, ptexts, cos, groups, allowed, max(self.settings.max_citations, 1), self.model)
+        scored = self._scores(claims, passages, cos, groups, allowed, judged)
         given = set(terms(question))
         out = []
-        for claim, ct, j in zip(claims, ctexts, judged, strict=True):
+        for claim, ct, j, (score, threshold) in zip(claims, ctexts, judged, scored, strict=True):
             assert j is not None  # allowed is not empty
             pool = j.pool
             veto = self._veto(claim, ct, [passages[i] for i in pool], [ptexts[i] for i in pool], given)
-            supported = not veto and j.score >= self.settings.threshold
-            reason = veto or ("" if supported else
-                              f"support {j.score:.2f} below {self.settings.threshold:.2f}")
-            out.append(Support(j.score, j.features["cov_pool"], j.features["cos_pool"], pool, supported, reason))
+            supported = not veto and score >= threshold
+            reason = veto or ("" if supported else f"support {score:.2f} below {threshold:.2f}")
+            out.append(Support(score, j.features["cov_pool"], j.features["cos_pool"], pool, supported, reason))
         return out
+
+    def _scores(self, claims, passages, cos, groups, allowed, judged) -> list[tuple[float, float]]:
+        """(score, threshold) per claim: the support probability, or with verify.likelihood
+        the probability stacked with the local model's likelihood (judge/likelihood.py). A claim
+        its cited passage holds verbatim needs no model reading: it keeps the support
+        probability and its threshold."""
+        base = [(j.score, self.settings.threshold) for j in judged]
+        if not self.settings.likelihood:
+            return base
+        todo = [k for k, j in enumerate(judged) if not any(_flat(claims[k]) in _flat(passages[i]) for i in j.pool)]
+        if not todo:
+            return base
+        contexts = []
+        for k in todo:
+            article = groups[judged[k].pool[0]]
+            same = [i for i in allowed if groups[i] == article]
+            contexts.append(context_for(judged[k].pool, cos[k], same, passages, self.settings.likelihood_passages))
+        try:
+            lm = shared_scorer().features(contexts, [claims[k] for k in todo])
+            stacked = stack_model().proba(stack_rows([judged[k].score for k in todo], lm))
+        except (ImportError, OSError, ValueError, RuntimeError) as exc:
+            raise ModelError(f"the support check's likelihood model could not run ({exc}); set "
+                             "ASSISTANT_VERIFY__LIKELIHOOD=false to check with the support model alone") from None
+        for k, p in zip(todo, stacked, strict=True):
+            base[k] = (float(p), self.settings.likelihood_threshold)
+        return base
 
     def check(self, claim: str, passages: Sequence[str], question: str = "") -> Support:
         return self.check_many([claim], passages, question=question)[0]

@@ -9,7 +9,9 @@ Rows, all on the same held-out claims:
 - shipped: assistant/judge/support_model.json as committed (main's model when run before retraining);
 - without_quiz: bench/train_support.py's recipe without quiz pairs (frank-dev + synthetic), the
   recipe on main;
-- with_quiz: the same plus the quiz pairs of the other folds' weeks, weight QUIZ_WEIGHT.
+- with_quiz: the same plus the quiz pairs of the other folds' weeks, weight QUIZ_WEIGHT;
+- shipped_with_likelihood: the shipped model stacked with the local model's likelihood
+  (verify.likelihood, trained on frank-dev only), at verify.likelihood_threshold.
 Scores are the model's probability; product_*: the checker's decision, score >= threshold and
 no veto (a number or name missing from the cited passages). AUC: right-choice vs wrong-choice claims;
 accuracy at VerifySettings.threshold over all claims and per class; top1: share of questions
@@ -31,7 +33,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from train_support import POOL_SIZE, QUIZ_WEIGHT, fit, matrix, prepare, quiz_examples, training_set  # noqa: E402
 
+from support_check import lm_features  # noqa: E402
+
 from assistant.judge.features import analyse  # noqa: E402
+from assistant.judge.likelihood import context_for, stack_model, stack_rows  # noqa: E402
 from assistant.judge.support import SupportModel, judge_features  # noqa: E402
 from assistant.settings import VerifySettings  # noqa: E402
 from assistant.verify import SupportChecker  # noqa: E402
@@ -40,9 +45,10 @@ FOLDS = 4
 RESULTS = ROOT / "bench" / "results" / "paraphrase_check.json"
 
 
-def vetoes(quiz: list, feat) -> np.ndarray:
-    """The checker's rules (number, name not in the cited pool), as in bench/support_check.py."""
-    out = []
+def vetoes(quiz: list, feat) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    """The checker's rules (number, name not in the cited pool), as in bench/support_check.py,
+    and what the local model reads before each claim (judge/likelihood.py context_for)."""
+    out, contexts = [], []
     for q in quiz:
         texts = [analyse(s) for s in q.excerpt]
         cos = feat.embed(q.excerpt) @ feat.embed([q.claim])[0]
@@ -50,7 +56,9 @@ def vetoes(quiz: list, feat) -> np.ndarray:
         pool, _ = judge_features(ct, texts, cos, ["a"] * len(texts), list(range(len(texts))), POOL_SIZE)
         out.append(bool(SupportChecker._veto(q.claim, ct, [q.excerpt[i] for i in pool], [texts[i] for i in pool],
                                              set())))
-    return np.asarray(out)
+        contexts.append((context_for(pool, cos, range(len(texts)), q.excerpt, VerifySettings().likelihood_passages),
+                         q.claim))
+    return np.asarray(out), contexts
 
 
 def metrics(p: np.ndarray, y: np.ndarray, qids: list[str], threshold: float, veto: np.ndarray) -> dict:
@@ -82,9 +90,13 @@ def main(weights: tuple[float, ...] = (QUIZ_WEIGHT,)) -> None:
     q_fold = np.asarray([fold_of_week[p.week] for p in quiz])
     qids = [p.qid for p in quiz]
     threshold = VerifySettings().threshold
-    veto = vetoes(quiz, feat)
+    veto, contexts = vetoes(quiz, feat)
 
     scores = {"shipped": SupportModel.load().predict(qx)}
+    # The shipped check with verify.likelihood: the support probability stacked with the local
+    # model's likelihood (assistant/judge/likelihood.py, trained on frank-dev only, so every quiz
+    # claim is unseen by both levels), at its own threshold.
+    stacked = stack_model().proba(stack_rows(scores["shipped"], lm_features(contexts)))
     without = SupportModel.from_dict(fit(xb, yb, wb))
     scores["without_quiz"] = without.predict(qx)
     for weight in weights:
@@ -101,6 +113,9 @@ def main(weights: tuple[float, ...] = (QUIZ_WEIGHT,)) -> None:
                       "cross-validation by week", "command": "PYTHONPATH=$PWD python bench/paraphrase_check.py",
               "threshold": threshold, "weeks": len(weeks),
               "rows": {name: metrics(p, qy, qids, threshold, veto) for name, p in scores.items()}}
+    report["rows"]["shipped_with_likelihood"] = {
+        **metrics(stacked, qy, qids, VerifySettings().likelihood_threshold, veto),
+        "threshold": VerifySettings().likelihood_threshold}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=1) + "\n")
     print(json.dumps(report, indent=1))

@@ -128,18 +128,22 @@ PASSAGES = {
                    "remains closed indefinitely.",
 }
 
-_WEAK = pytest.mark.xfail(strict=True, reason="known weakness of the shipped model: it favours near-extractive "
+_WEAK = pytest.mark.xfail(strict=True, reason="known weakness of the shipped check: it favours near-extractive "
                           "wording (trained on CNN/DM summaries); see README, Support check")
+_STRICT = pytest.mark.xfail(strict=True, reason="known cost of the likelihood stage (verify.likelihood): at its "
+                            "threshold 0.8 it is stricter than the support model alone at 0.2 (this compression "
+                            "scores 0.69); see README, Support check")
 
 CASES = [
     # (claim, passage key, expected supported, why)
-    ("Dockworkers at Felixstowe ended their strike on Tuesday.", "harbour", True, "compression of the passage"),
+    pytest.param("Dockworkers at Felixstowe ended their strike on Tuesday.", "harbour", True,
+                 "compression of the passage", marks=_STRICT),
     pytest.param("The Felixstowe strike ended after workers accepted a 7% pay rise.", "harbour", True,
                  "light paraphrase", marks=_WEAK),
     ("Dockworkers at Felixstowe accepted a 9% pay rise.", "harbour", False, "number swapped"),
     ("Dockworkers at Southampton ended their eight-day strike on Tuesday.", "harbour", False, "place swapped"),
-    pytest.param("Dockworkers at Felixstowe rejected a 7% pay rise.", "harbour", False, "predicate contradicted",
-                 marks=_WEAK),
+    ("Dockworkers at Felixstowe rejected a 7% pay rise.", "harbour", False,
+     "predicate contradicted (accepted by the support model alone: 0.26 >= 0.2)"),
     ("Rachel Osei said the government would raise fuel duty this year.", "budget", False, "negation dropped"),
     pytest.param("The government will freeze the personal allowance until 2028, Rachel Osei said.", "budget", True,
      "reordered paraphrase",
