@@ -268,12 +268,19 @@ def _possessed(name: str, answer: str, asked: set[str]) -> bool:
 def _subject_of(question: str, given: list[str], answer: str) -> str | None:
     """After "Who has made another apology ...?", the name the answer puts right before the
     question's own predicate ("Ahmed 'Mido' Hossam has made another apology"): the answer to
-    "who", whether or not a role marks it as a person's name."""
-    predicate = re.match(r"^\s*(?i:who)\s+((?:[\w'’-]+\s+){1,2})", question)
+    "who", whether or not a role marks it as a person's name. The longest stretch of the
+    predicate decides: after "Who won best actor?", "Jamie Foxx won best actor" beats an earlier
+    "Cate Blanchett won best supporting actress" (both "won best")."""
+    predicate = re.match(r"^\s*(?i:who)\s+((?:[\w'’-]+\s+){1,4})", question)
     if not predicate:
         return None
-    said = r"\s+".join(map(re.escape, predicate.group(1).split()))
-    return next((n for n in given if re.search(rf"{_spelled(n).pattern}\W*\s+{said}\b", answer, re.I)), None)
+    words_ = predicate.group(1).split()
+    for n in range(len(words_), min(2, len(words_)) - 1, -1):  # two words at least, when there are two
+        said = r"\s+".join(map(re.escape, words_[:n]))
+        found = next((g for g in given if re.search(rf"{_spelled(g).pattern}\W*\s+{said}\b", answer, re.I)), None)
+        if found:
+            return found
+    return None
 
 
 def _spelled(name: str) -> re.Pattern:

@@ -119,6 +119,12 @@ REWRITES = [
      "Methat Shalaby welcomed the apology [2].",
      "Which coach axed him?", "axed Ahmed Mido Hossam", "Shalaby",
      "the name the answer puts before the question's own predicate answers 'who', role or not"),
+    ("Who won best actor at the 2005 Baftas?",
+     "The Aviator was declared best film, and its star Cate Blanchett won best supporting actress [1]. "
+     "Jamie Foxx won best actor for Ray, while British actor Clive Owen took best supporting actor [2].",
+     "Who read out his acceptance speech?", "read out Jamie Foxx's", "Blanchett",
+     "the longest stretch of the question's predicate ('won best actor') picks the person, not the "
+     "earlier 'won best supporting actress'"),
 ]
 
 
