@@ -271,7 +271,7 @@ def _subject_of(question: str, given: list[str], answer: str) -> str | None:
     "who", whether or not a role marks it as a person's name. The longest stretch of the
     predicate decides: after "Who won best actor?", "Jamie Foxx won best actor" beats an earlier
     "Cate Blanchett won best supporting actress" (both "won best")."""
-    predicate = re.match(r"^\s*(?i:who)\s+((?:[\w'’-]+\s+){1,4})", question)
+    predicate = re.match(r"^\s*(?i:who)\s+([\w'’-]+(?:\s+[\w'’-]+){0,3})", question)
     if not predicate:
         return None
     words_ = predicate.group(1).split()

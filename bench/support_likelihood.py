@@ -1,6 +1,8 @@
 """Does the local model's likelihood tell supported claims from unsupported ones? (issue 14)
 
-Experiment, not shipped. For each CNN/DailyMail summary sentence of frank-dev, the bundled
+The experiment that chose the design of assistant/judge/likelihood.py (shipped since; its
+numbers are bench/support_check.py's "with_likelihood" section, not this script's). For each
+CNN/DailyMail summary sentence of frank-dev, the bundled
 SmolLM2-135M-Instruct (llama-cpp-python, offline) reads the article, then "Summary:", then the
 claim, and gives the log-probability of every claim token (conditional), and again after
 "Summary:" alone (unconditional). Each claim is scored on its own (the model is rewound to the

@@ -5,7 +5,7 @@ A sentence the same model wrote from those passages is predictable to it by cons
 for the local model's drafts the stage could wave errors through. The bundled model does not
 write answers by default (answer.generate=auto), but it does when asked (generate=always).
 
-This script makes the local model write: the answerable questions of evals/sets/answerable.yaml
+This script makes the local model write: the first 40 answerable questions of evals/sets/answerable.yaml
 over samples/articles, answer.generate=always. Every draft sentence the answer policy checks
 is recorded with the evidence it was checked against, and scored twice, by the support model
 alone and with the likelihood stage. The drafts are then labelled by hand (supported by the
@@ -106,7 +106,7 @@ def score() -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--collect", action="store_true", help="make the drafts and score them (slow)")
-    ap.add_argument("--limit", type=int, default=80, help="questions from answerable.yaml")
+    ap.add_argument("--limit", type=int, default=40, help="the first N questions of answerable.yaml")
     args = ap.parse_args()
     if args.collect:
         collect(args.limit)

@@ -125,6 +125,10 @@ REWRITES = [
      "Who read out his acceptance speech?", "read out Jamie Foxx's", "Blanchett",
      "the longest stretch of the question's predicate ('won best actor') picks the person, not the "
      "earlier 'won best supporting actress'"),
+    ("Who won best actor?",
+     "Cate Blanchett won best supporting actress [1]. Jamie Foxx won best actor for Ray [2].",
+     "Did he attend?", "Did Jamie Foxx attend", "Blanchett",
+     "the predicate's last word before the question mark counts too"),
 ]
 
 

@@ -23,7 +23,8 @@ def checker():
 
 
 @pytest.mark.xfail(strict=True, reason="regression with the learned support score (frank-dev trained): the "
-                   "paraphrase scores 0.07 < 0.2; see README Support check")
+                   "paraphrase is rejected, by the support model alone (0.07 < 0.2) and with the likelihood stage "
+                   "(verify.likelihood_threshold 0.8); see README Support check")
 def test_paraphrase_of_passage_is_supported(checker):
     claim = "Wang Yi hoped the Taliban would crack down on the East Turkestan Islamic Movement."
     question = "What did Wang Yi ask of the Taliban?"

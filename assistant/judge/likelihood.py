@@ -111,6 +111,7 @@ class ClaimLikelihood:
     def _logprobs(self, prefix: list[int], claim: list[int]) -> np.ndarray:
         llm = self.llm
         if self._loaded != prefix:
+            self._loaded = []  # until the new prefix is read in full (a failure leaves no stale cache)
             llm.reset()
             llm._logits_all = False  # the passages need no logits; only their last token's row
             try:
@@ -145,7 +146,7 @@ _shared_lock = threading.Lock()
 
 
 def shared_scorer(threads: int | None = None) -> ClaimLikelihood:
-    """The process's one scorer, loaded on first use (``threads``: llm.threads)."""
+    """The process's one scorer, loaded on first use (``threads``: llama.cpp threads; None: one per core)."""
     global _shared
     with _shared_lock:
         if _shared is None:
