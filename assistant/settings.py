@@ -314,7 +314,8 @@ class VerifySettings(Section):
     # article, `python bench/support_check.py`, with vetoes): balanced accuracy 0.692 -> 0.740,
     # Spearman 0.419 -> 0.540, unfactual caught 0.611 -> 0.707 at the same 22.7% of fully factual
     # summaries flagged. Off: the support probability alone, against ``threshold``. Costs about
-    # 0.6 s per claim on 2 cores (claims their passage holds verbatim are not read).
+    # 0.6 s per claim on 2 cores (claims their passage holds verbatim, or a rule vetoes,
+    # are not read).
     likelihood: bool = True
     # With likelihood on, a claim is supported when the stacked probability reaches this and no
     # rule vetoes it. The best balanced accuracy of 0.3 / 0.4 / 0.5 / 0.6 / 0.7 / 0.75 / 0.8 /

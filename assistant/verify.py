@@ -80,27 +80,30 @@ class SupportChecker:
         ctexts = [analyse(c) for c in claims]
         groups = list(groups) if groups is not None else ["one source"] * len(passages)
         judged = judge(ctexts, ptexts, cos, groups, allowed, max(self.settings.max_citations, 1), self.model)
-        scored = self._scores(claims, passages, cos, groups, allowed, judged)
         given = set(terms(question))
+        vetoes = [self._veto(claim, ct, [passages[i] for i in j.pool], [ptexts[i] for i in j.pool], given)
+                  for claim, ct, j in zip(claims, ctexts, judged, strict=True)]
+        scored = self._scores(claims, passages, cos, groups, allowed, judged, vetoes)
         out = []
-        for claim, ct, j, (score, threshold) in zip(claims, ctexts, judged, scored, strict=True):
+        for j, veto, (score, threshold) in zip(judged, vetoes, scored, strict=True):
             assert j is not None  # allowed is not empty
             pool = j.pool
-            veto = self._veto(claim, ct, [passages[i] for i in pool], [ptexts[i] for i in pool], given)
             supported = not veto and score >= threshold
             reason = veto or ("" if supported else f"support {score:.2f} below {threshold:.2f}")
             out.append(Support(score, j.features["cov_pool"], j.features["cos_pool"], pool, supported, reason))
         return out
 
-    def _scores(self, claims, passages, cos, groups, allowed, judged) -> list[tuple[float, float]]:
+    def _scores(self, claims, passages, cos, groups, allowed, judged, vetoes) -> list[tuple[float, float]]:
         """(score, threshold) per claim: the support probability, or with verify.likelihood
         the probability stacked with the local model's likelihood (judge/likelihood.py). A claim
-        its cited passage holds verbatim needs no model reading: it keeps the support
-        probability and its threshold."""
+        its cited passage holds verbatim needs no model reading, nor does one a rule vetoes (it
+        is unsupported whatever the model says): both keep the support probability and its
+        threshold."""
         base = [(j.score, self.settings.threshold) for j in judged]
         if not self.settings.likelihood:
             return base
-        todo = [k for k, j in enumerate(judged) if not any(_flat(claims[k]) in _flat(passages[i]) for i in j.pool)]
+        todo = [k for k, j in enumerate(judged)
+                if not vetoes[k] and not any(_flat(claims[k]) in _flat(passages[i]) for i in j.pool)]
         if not todo:
             return base
         contexts = []
