@@ -37,6 +37,7 @@ from assistant.judge.support import SupportModel, judge, shipped_model
 from assistant.settings import VerifySettings
 from assistant.text import terms
 
+
 def _flat(text: str) -> str:
     return " ".join(text.split())
 

@@ -31,9 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from train_support import POOL_SIZE, QUIZ_WEIGHT, fit, matrix, prepare, quiz_examples, training_set  # noqa: E402
-
 from support_check import lm_features  # noqa: E402
+from train_support import POOL_SIZE, QUIZ_WEIGHT, fit, matrix, prepare, quiz_examples, training_set  # noqa: E402
 
 from assistant.judge.features import analyse  # noqa: E402
 from assistant.judge.likelihood import context_for, stack_model, stack_rows  # noqa: E402

@@ -356,7 +356,8 @@ def synthetic_rows(examples, ex_probs, corpus, feat, fold_of) -> dict:
         texts = [analyse(p) for p in sents]
         pool, _ = judge_features(analyse(e.claim), texts, cos, ["a"] * len(sents), list(range(len(sents))), POOL_SIZE)
         inputs.append((context_for(pool, cos, range(len(sents)), sents, _settings().likelihood_passages), e.claim))
-    return {"probs": ex_probs[chosen], "lm": lm_features(inputs), "label": np.asarray([examples[i].label for i in chosen]),
+    return {"probs": ex_probs[chosen], "lm": lm_features(inputs),
+            "label": np.asarray([examples[i].label for i in chosen]),
             "fold": np.asarray([fold_of[examples[i].article] for i in chosen]),
             "kind": np.asarray([examples[i].kind for i in chosen])}
 
@@ -442,7 +443,8 @@ def likelihood_report(probs, c_veto, c_lm, c_summary, s_fact, s_fold, s_data, sy
         out["datasets"][dataset] = res
     out["synthetic_pairs_accepted"] = {  # held-out folds, score alone at the settings threshold
         kind: {"n": int((syn["kind"] == kind).sum()),
-               "with_likelihood": round(float((syn_score[syn["kind"] == kind] >= settings.likelihood_threshold).mean()), 3),
+               "with_likelihood": round(float((syn_score[syn["kind"] == kind]
+                                               >= settings.likelihood_threshold).mean()), 3),
                "support_model": round(float((syn["probs"][syn["kind"] == kind] >= settings.threshold).mean()), 3)}
         for kind in sorted(set(syn["kind"].tolist()))}
     both = np.isin(c_fact, (0.0, 1.0)) & (c_data == "cnndm")

@@ -71,8 +71,8 @@ def collect(limit: int) -> None:
         ev = r["evidence"]
         args = dict(passages=[e["text"] for e in ev], passage_vectors=[e["vector"] for e in ev],
                     question=r["question"], groups=[e["doc"] for e in ev], contexts=[e["context"] for e in ev])
-        for claim, b, s in zip(r["claims"], base.check_many(r["claims"], **args), stacked.check_many(r["claims"], **args),
-                               strict=True):
+        plain, both = base.check_many(r["claims"], **args), stacked.check_many(r["claims"], **args)
+        for claim, b, s in zip(r["claims"], plain, both, strict=True):
             rows.append({"id": len(rows), "question": r["question"], "claim": claim,
                          "cited": [ev[i]["text"] for i in b.passages] or [ev[0]["text"]],
                          "base": {"score": round(b.score, 4), "supported": b.supported, "reason": b.reason},
