@@ -152,7 +152,11 @@ def test_model_server_dies_mid_session(servers, tmp_path):
     settings.llm.base_url = url
     bot = Assistant(settings)
     bot.ingest([SAMPLES])
-    assert bot.ask("Who led the Taliban delegation?").mode == "generated"
+    # The server model writes a draft (whether the support check keeps it is not this test's
+    # concern: "The Taliban delegation led by Mullah Abdul Ghani Baradar." is rejected, rightly,
+    # since the article says he was among the delegates, not that he led them).
+    first = bot.ask("Who led the Taliban delegation?")
+    assert first.usage.get("completion_tokens", 0) > 0 and "ASSISTANT_LLM__BASE_URL" not in (first.note or "")
     own.stop()
     started = time.monotonic()
     answer = bot.ask("What did Blinken warn about?")
