@@ -7,9 +7,9 @@ negations the claim brings that the passages lack, combined by a logistic regres
 on human factuality judgements and synthetic swaps (bench/train_support.py). A claim is
 supported when that probability reaches ``VerifySettings.threshold`` (chosen on frank-dev,
 see settings.py) and no hard rule vetoes it. With ``verify.likelihood`` (the default) a claim
-its cited passage does not hold verbatim is also read by the bundled local model after its
-passages (assistant/judge/likelihood.py), and the probability stacked from both is compared
-with ``verify.likelihood_threshold`` instead. The hard rules:
+its cited passage does not hold verbatim, and no rule vetoes, is also read by the bundled
+local model after its passages (assistant/judge/likelihood.py), and the probability stacked
+from both is compared with ``verify.likelihood_threshold`` instead. The hard rules:
 - every number and every URL in the claim must appear in the cited passages,
 - every term the claim takes from the question must be grounded there: "Clive Owen won best
   director", cited to "Clive Owen won best supporting actor", fails on "director",
