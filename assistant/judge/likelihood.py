@@ -28,9 +28,10 @@ choice ranks first among its question's choices 0.747 -> 0.853 of the time (AUC 
 The passages read are the claim's cited pool plus the closest other passages of the same
 article, up to ``verify.likelihood_passages`` and ``CONTEXT_TOKENS``: what the answer cites,
 not the whole article (the experiment: 3 closest sentences 0.688 / 0.486, whole article
-0.686 / 0.490, at a third of the cost). The model is the bundled GGUF whatever the answering
-backend is: the stacked coefficients are this model's. It is loaded once per process (0.3 s,
-about 250 MB by arithmetic: the weights and two 86 MB logit buffers; not measured) and scores a claim in about 0.6 s on 2 cores (4,286
+0.686 / 0.490, reading about 100 tokens before a claim instead of up to 1,800). The model is
+the bundled GGUF whatever the answering backend is: the stacked coefficients are this
+model's. It is loaded once per process (0.3 s; about 250 MB by arithmetic, the weights and
+two 86 MB logit buffers, not measured) and scores a claim in about 0.6 s on 2 cores (4,286
 frank-dev claims in 41 minutes in the bench); only the claim's tokens need logits, so the
 passages are read without them.
 
