@@ -55,6 +55,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from support_check import DUMP, FOLDS, choose_threshold, summary_metrics  # noqa: E402
 
+from assistant.judge.likelihood import LM_FEATURES, token_features  # noqa: E402
+
 
 def _context() -> str:
     import argparse
@@ -70,7 +72,6 @@ CACHE = ROOT / "bench" / ".cache" / f"frank_lm_features{_SUFFIX}.json"
 RESULTS = ROOT / "bench" / "results" / f"support_likelihood{_SUFFIX}.json"
 N_CTX = 2048
 CLAIM_TOKENS = 100  # a claim is cut to this many tokens
-LM_FEATURES = ("cond_mean", "pmi_mean", "cond_low", "low_pmi")
 
 
 class ClaimLikelihood:
@@ -103,13 +104,6 @@ class ClaimLikelihood:
             rows = np.asarray(llm.scores[len(prefix) - 1: len(prefix) + len(toks) - 1], dtype=np.float64)
             out.append(rows[np.arange(len(toks)), toks] - logsumexp(rows, axis=1))
         return out
-
-
-def lm_features(cond: np.ndarray, unc: np.ndarray) -> list[float]:
-    if not len(cond):
-        return [0.0, 0.0, 0.0, 0.0]
-    pmi = cond - unc
-    return [float(cond.mean()), float(pmi.mean()), float((cond < -5).mean()), float((pmi < 1).mean())]
 
 
 def closest(sentences: list[str], claim: str, k: int = 3) -> str:
@@ -145,7 +139,7 @@ def compute(dump) -> dict[str, list[list[float]]]:
             cond = {si: model.score(prefix, claims_of[si]) for si in summaries}
         for si in summaries:
             unc = model.score(bare, claims_of[si])
-            out[str(dump["ids"][si])] = [lm_features(c, u) for c, u in zip(cond[si], unc, strict=True)]
+            out[str(dump["ids"][si])] = [token_features(c, u) for c, u in zip(cond[si], unc, strict=True)]
         if k % 10 == 0:
             print(f"  {k}/{len(by_article)} articles, {time.time() - t0:.0f} s", file=sys.stderr, flush=True)
     CACHE.parent.mkdir(parents=True, exist_ok=True)
