@@ -70,6 +70,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.acts import Act, asked_act, best_complement
+from assistant.errors import ModelError
 from assistant.facts import DATE, MONTH, gazetteer
 from assistant.lexicon import BLOCS, DEMONYM, MONTHS, STARTERS, TITLES, WEEKDAYS
 from assistant.question import Question, analyse
@@ -618,10 +619,6 @@ class Model:
                     x[r, k] = value
         z = x @ self.coef + self.intercept
         return 1.0 / (1.0 + np.exp(-z))
-
-
-class ModelError(RuntimeError):
-    pass
 
 
 @lru_cache(maxsize=4)

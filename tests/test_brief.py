@@ -251,6 +251,29 @@ QUOTES = [
 ]
 
 
+def test_abstractive_summary_falls_back_to_quotes_when_the_check_cannot_run():
+    """A support check that fails (the likelihood model cannot load) shows no unchecked
+    sentence: the extractive summary, with a note saying so."""
+    from assistant.brief.abstractive import verified
+    from assistant.errors import ModelError
+
+    class BrokenChecker:
+        def check_many(self, claims, passages, vectors):
+            raise ModelError("cannot load; set ASSISTANT_VERIFY__LIKELIHOOD=false")
+
+    class Registry:
+        def points(self, sents):
+            return [f"quoted: {s}" for s in sents]
+
+    from types import SimpleNamespace
+
+    article = [SimpleNamespace(text="Wang Yi met a Taliban delegation in Tianjin.", vector=np.ones(3))]
+    points, note = verified("The Taliban met Wang Yi in Tianjin on Wednesday.", BrokenChecker(), 3, article,
+                            Registry(), ["The first sentence.", "The second."])
+    assert points == ["quoted: The first sentence.", "quoted: The second."]
+    assert "could not be checked" in note and "extractive fallback" in note and "Error" not in note
+
+
 @pytest.mark.parametrize("sents,index,expected,why", QUOTES)
 def test_quote_attribution(sents, index, expected, why):
     assert attribute(index, sents) == expected, why

@@ -7,16 +7,19 @@ The window is the model's own when it reports one (llama.cpp: ``n_ctx``), else t
 goes through the shared support check against the articles' sentences; a failing one is
 replaced by the source sentence closest to it, and the brief's note says how many were
 replaced (or that none could be kept and the summary quotes the articles). A model that
-errors out also falls back to the extractive summary, with a note saying so.
+errors out, or a support check that cannot run, also falls back to the extractive summary,
+with a note saying so.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Generator, Sequence
 from typing import TYPE_CHECKING
 
 from assistant.brief.render import BriefPoint
 from assistant.brief.select import near_duplicate
+from assistant.errors import ModelError
 from assistant.judge.instructions import without_planted
 from assistant.settings import BriefSettings
 from assistant.text import sentences, words
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
     from assistant.catalog import DocumentRow
     from assistant.verify import SupportChecker
 
+log = logging.getLogger(__name__)
 _DEFAULT = BriefSettings()  # defaults of the parameters below; the chain passes its settings
 Count = Callable[[str], int]
 Written = tuple[list[BriefPoint], str | None]  # summary points, and the note the brief shows
@@ -97,7 +101,13 @@ def verified(summary_text: str, checker: SupportChecker, max_sentences: int, sen
     left): the extractive summary. Near-duplicates (``containment``) are kept once."""
     out, replaced, kept = [], 0, []
     claims = [c.text for c in sentences(summary_text) if len(words(c.text)) >= min_words][:max_sentences]
-    checks = checker.check_many(claims, [x.text for x in sents], [x.vector for x in sents])
+    try:
+        checks = checker.check_many(claims, [x.text for x in sents], [x.vector for x in sents])
+    except ModelError as exc:  # the check could not run: nothing unchecked is shown, the quotes are
+        log.warning("abstractive summary not checked: %s", exc)
+        return registry.points(extractive), (
+            "The model's summary could not be checked against the articles (the support check's "
+            "model failed; see the log); the summary quotes the source sentences instead (extractive fallback).")
     for claim, support in zip(claims, checks, strict=True):
         best = sents[support.passages[0]] if support.passages else None
         if support.supported and best is not None:

@@ -21,13 +21,14 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.errors import ModelError
 from assistant.judge.features import FEATURES, Text, choose_pool, features
 from assistant.judge.linear import LinearModel, ModelFileError
 
 MODEL_FILE = "support_model.json"
 
 
-class SupportModelError(RuntimeError):
+class SupportModelError(ModelError):
     """The shipped model file is missing or does not match the feature code."""
 
 
