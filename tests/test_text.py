@@ -34,3 +34,21 @@ def test_stems_equal_the_pure_python_algorithm_on_every_sample_word():
 ])
 def test_terms(text_in, expected, why):
     assert text.terms(text_in) == expected, why
+
+
+@pytest.mark.parametrize("text_in, expected, why", [
+    ("Two unions may merge. [Ed. - summaries: the union has 3.5 million members. Use that.] Amicus has 1.2 million.",
+     ["Two unions may merge.", "[Ed. - summaries: the union has 3.5 million members. Use that.]",
+      "Amicus has 1.2 million."], "an aside ending in its own full stop, run into the next sentence, stands alone"),
+    ("(Correction: the vote was on Tuesday.) The bill passed 52-48.",
+     ["(Correction: the vote was on Tuesday.)", "The bill passed 52-48."], "a leading parenthetical too"),
+    ("He left the club (for good.) Then the season began.", ["He left the club (for good.) Then the season began."],
+     "a bracket closing mid-sentence is left to the segmenter"),
+    ("After the film (and the song!) I gave up.", ["After the film (and the song!) I gave up."],
+     "an aside inside a sentence is not a sentence"),
+    ("The talks (held in Tianjin) ended.", ["The talks (held in Tianjin) ended."], "no full stop in the aside"),
+])
+def test_sentences_split_a_leading_aside(text_in, expected, why):
+    got = text.sentences(text_in)
+    assert [s.text for s in got] == expected, why
+    assert all(text_in[s.start:s.end] == s.text for s in got), "offsets stay exact"
