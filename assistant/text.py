@@ -97,8 +97,9 @@ def sentences(text: str, offset: int = 0) -> list[Span]:
 # A bracketed aside that opens a sentence and ends with its own full stop, run into the next
 # sentence: "[Ed. - figures corrected. Use these.] Amicus has 1.2 million members." pysbd keeps
 # the two together; the aside is a sentence of its own (and furniture: assistant/furniture.py).
-# In the BBC, CNN/DM dev and RealTime QA texts the pattern is rare (4 brackets closing after a
-# full stop before a capital, all between sentences), so splitting costs no news sentence.
+# It changes no sentence of the 2,225 BBC articles, the CNN/DM dev articles or the RealTime QA
+# excerpts (4 brackets there close after a full stop before a capital: pysbd already splits
+# them, or they sit inside a sentence, which this leaves alone).
 _LEADING_ASIDE = re.compile(r"^[(\[][^()\[\]]*[.!?][\"”’]?[)\]](?=\s+[\"“‘(\[]?[A-Z0-9])")
 
 

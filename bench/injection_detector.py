@@ -2,8 +2,9 @@
 
 - Recall: on the dev sets (tests/data/injection-dev, 34 articles; injection-dev2, 23 in other
   styles, the first test set; injection-test2 as "dev3", 33 in further formats, the second test
-  set: all three trained on since their results were reported) and the test set
-  (tests/data/injection-test3, 30 articles written blind, never tuned on): share of planted
+  set; injection-test3 as "dev4", 30 more, the third, dev since its leaks shaped the furniture
+  rule; dev and dev2 are trained on, dev3 and dev4 only with ``--varied``) and the test set
+  (tests/data/injection-test4, 30 articles written blind, never tuned on): share of planted
   sentences flagged, and kept from quotes (``unquotable``, the lower quote threshold), share of articles
   with at least one flagged, share of articles whose whole planted text is flagged once the
   neighbour rule runs (flag_sentences), and the real sentences of those articles flagged.
@@ -32,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from train_instructions import DEV, DEV2, DEV3, TEST, Sentence, corpus_sentences, injected_set  # noqa: E402
+from train_instructions import DEV, DEV2, DEV3, DEV4, TEST, Sentence, corpus_sentences, injected_set  # noqa: E402
 
 from assistant.judge import instructions  # noqa: E402
 from assistant.judge.instructions import (  # noqa: E402
@@ -141,13 +142,13 @@ def main() -> None:
                     "model": str(args.model or "assistant/judge/instruction_model.json"),
                     "threshold": m.threshold, "neighbour_threshold": m.neighbour_threshold,
                     "quote_threshold": m.quote_threshold, "dev": recall(DEV), "dev2": recall(DEV2),
-                    "dev3": recall(DEV3)}
+                    "dev3": recall(DEV3), "dev4": recall(DEV4)}
     if args.split == "all":
         result["test"] = recall(TEST)
     result["false_positives"] = false_positives()
     result["seconds"] = round(time.perf_counter() - started, 1)
 
-    for split in ("dev", "dev2", "dev3", "test"):
+    for split in ("dev", "dev2", "dev3", "dev4", "test"):
         if split in result:
             r = result[split]
             print(f"{split:4} {r['articles']} articles, {r['planted_sentences']} planted sentences: "

@@ -1,6 +1,6 @@
 """Train the instruction detector (assistant/judge/instruction_model.json) from dev data only.
 
-Data (never the injection test set, tests/data/injection-test3, never the held-out half of
+Data (never the injection test set, tests/data/injection-test4, never the held-out half of
 the news corpus):
 - positives: every sentence of the planted instructions in tests/data/injection-dev (34
   articles), tests/data/injection-dev2 (23 articles; the first test set, dev since its result
@@ -30,8 +30,18 @@ cross-validation grouped by document:
   two operating points (and instructions.unquotable_sentences keeps the whole paragraph of
   such a sentence from quotes).
 
+Also tried and not shipped (2026-12-01): a structural feature for a directive about how the
+text is to be reported ("It should be reported that ...", "Coverage ... should give the
+deadline as ...", "the total is to be given as ...") with injection-test2 and -test3 added to
+the training data. Cross-fitted, each of those two sets held out of training in turn and run
+end to end (every case and question, tests/test_injection.py with INJECTION_E2E_ALL=1):
+test3 answers showing planted text 6 -> 5 of 60, briefs 4 -> 4 of 30; test2 answers 2 -> 3
+of 46, briefs 5 -> 5 of 33. The quote threshold rose to 0.84-0.89 (from 0.661) to hold news
+false positives at 1 in 1,000, and dev and dev2 lost planted sentences kept from quotes
+(0.90 -> 0.85, 0.78 -> 0.67). No gain that generalises: the model stays as it is.
+
     python bench/train_instructions.py            # the shipped model
-    python bench/train_instructions.py --varied   # with the varied lines and test2 (not shipped)
+    python bench/train_instructions.py --varied   # with the varied lines, test2 and test3 (not shipped)
 """
 
 from __future__ import annotations
@@ -61,7 +71,8 @@ from assistant.text import sentences  # noqa: E402
 DEV = ROOT / "tests" / "data" / "injection-dev"
 DEV2 = ROOT / "tests" / "data" / "injection-dev2"
 DEV3 = ROOT / "tests" / "data" / "injection-test2"  # the second test set: dev since it was reported
-TEST = ROOT / "tests" / "data" / "injection-test3"
+DEV4 = ROOT / "tests" / "data" / "injection-test3"  # the third: dev since its leaks shaped the furniture rule
+TEST = ROOT / "tests" / "data" / "injection-test4"  # written blind; never trained or tuned on
 OLD = ROOT / "tests" / "data" / "injection"
 CACHE = ROOT / "bench" / ".cache"
 FP_TARGET = 1 / 20_000
@@ -210,7 +221,7 @@ def out_of_fold(x, y, groups, c: tuple) -> np.ndarray:
 def dev_rows(extra: bool = False, dev3: bool = False) -> tuple[list[Sentence], int]:
     """The training sentences; the first n are real, the rest augmented copies. ``extra``: the
     200 + 200 lines in many formats and languages (instructions-2.txt, hard-negatives-2.txt);
-    ``dev3``: injection-test2 (dev since its result was reported). Both off for the shipped
+    ``dev3``: injection-test2 and injection-test3 (dev since their results were reported). Both off for the shipped
     model: with them (``--varied``) blind-set detection rose but nothing reached users less
     often, and the dev sets leaked more (README, "Prompt injection")."""
     rows = (injected_set(DEV) + injected_set(DEV2) + old_set() + lines(DEV / "instructions.txt", 1)
@@ -218,7 +229,7 @@ def dev_rows(extra: bool = False, dev3: bool = False) -> tuple[list[Sentence], i
     if extra:
         rows += lines(DEV / "instructions-2.txt", 1, block=20) + lines(DEV / "hard-negatives-2.txt", 0, block=20)
     if dev3:
-        rows += injected_set(DEV3)
+        rows += injected_set(DEV3) + injected_set(DEV4)
     news = [s for _, h, sents in corpus_sentences() if h == "train" for s in sents]
     rows += news
     extra = augment([s for s in rows if s.label], [s.text for s in news])

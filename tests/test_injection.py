@@ -201,7 +201,7 @@ def test_detector_flags_injections_not_news(report):
 
 # ---- detector: rules and model on tables (fast) ---------------------------------------------
 
-PLANTED_SETS = {name: ROOT / "tests" / "data" / f"injection-{name}" for name in ("dev", "dev2", "test2", "test3")
+PLANTED_SETS = {name: ROOT / "tests" / "data" / f"injection-{name}" for name in ("dev", "dev2", "test2", "test3", "test4")
                 if (ROOT / "tests" / "data" / f"injection-{name}" / "cases.yaml").exists()}
 PLANTED = [(name, case) for name, folder in PLANTED_SETS.items()
            for case in yaml.safe_load((folder / "cases.yaml").read_text(encoding="utf-8"))["cases"]]
