@@ -99,7 +99,8 @@ def sentences(text: str, offset: int = 0) -> list[Span]:
 # the two together; the aside is a sentence of its own (and furniture: assistant/furniture.py).
 # It changes no sentence of the 2,225 BBC articles, the CNN/DM dev articles or the RealTime QA
 # excerpts (4 brackets there close after a full stop before a capital: pysbd already splits
-# them, or they sit inside a sentence, which this leaves alone).
+# them, or they sit inside a sentence, which this leaves alone); with the RealTime QA web
+# articles added, the injection bench's news corpus goes from 111,079 to 111,082 sentences.
 _LEADING_ASIDE = re.compile(r"^[(\[][^()\[\]]*[.!?][\"”’]?[)\]](?=\s+[\"“‘(\[]?[A-Z0-9])")
 
 
