@@ -483,8 +483,10 @@ def _features(q: Question, texts: Sequence[str], scores: Sequence[float], toks_a
     f["stop_inside"] = sum(1 for w in span_words if w in STOPWORDS) / max(1, n_words)
     f["ends_stop"] = float(bool(span_words) and span_words[-1] in STOPWORDS)
     if "clause" in shapes:
-        trig = next((fl[6:] for fl in cand.flags if fl.startswith("after_") and fl not in
-                     ("after_title",)), "")
+        # The trigger in a fixed order: flags is a set, and "due to X" carries both after_due and
+        # after_to, so iterating it gave a different feature per process (PYTHONHASHSEED).
+        trigs = {fl[6:] for fl in cand.flags if fl.startswith("after_") and fl != "after_title"}
+        trig = next((t for t in ("because", "due", "to", "that") if t in trigs), min(trigs, default=""))
         name = {"because": "because", "due": "because", "to": "to", "that": "that"}.get(trig, "other")
         f[f"clause_after_{name}"] = 1.0
     return f

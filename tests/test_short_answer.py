@@ -211,3 +211,20 @@ def test_squad_scoring(prediction, gold, em, f1):
     assert exact_match(prediction, gold) == em
     assert token_f1(prediction, gold) == pytest.approx(f1, abs=0.01)
     assert normalize_answer("  The  A-Team! ") == "ateam"
+
+
+def test_clause_trigger_feature_does_not_depend_on_the_hash_seed():
+    """"due to X" carries two triggers (due, to); the feature must not follow set order, which
+    changes with PYTHONHASHSEED from one process to the next."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("from assistant.short_answer import spans, Candidate\n"
+            "rows = spans('Why was the flight cancelled?', "
+            "[Candidate('The flight was cancelled due to a technical issue with the engine.', 1.0)])\n"
+            "print(sorted(k for r in rows for k, v in r.features.items() if k.startswith('clause_after') and v))")
+    seen = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120,
+                           env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout.strip()
+            for seed in (1, 2, 3, 4, 5, 6)}
+    assert seen == {"['clause_after_because']"}, seen
