@@ -59,6 +59,7 @@ answers. Commands: `python bench/train_short_answer.py` (dev CV, writes the mode
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 from collections import Counter
@@ -75,6 +76,8 @@ from assistant.facts import DATE, MONTH, gazetteer
 from assistant.lexicon import BLOCS, DEMONYM, MONTHS, STARTERS, TITLES, WEEKDAYS
 from assistant.question import Question, analyse
 from assistant.text import NUMBER_WORDS, STOPWORDS, terms, token_counter
+
+log = logging.getLogger(__name__)
 
 MODEL_PATH = Path(__file__).with_name("short_answer_model.json")
 
@@ -644,8 +647,9 @@ def load_model(variant: str = "lexical", path: Path = MODEL_PATH) -> Model:
         return Model(list(data["features"]), np.asarray(data["coef"], dtype=float), float(data["intercept"]),
                      float(data.get("min_score", 0.0)))
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ModelError(f"short-answer model {path} ({variant}) cannot be read ({exc}); "
-                         "run bench/train_short_answer.py to rebuild it") from exc
+        log.error("short-answer model %s (%s) cannot be read: %s: %s", path, variant, type(exc).__name__, exc)
+        raise ModelError("the short-answer model shipped with the package cannot be read (details in the log): "
+                         "reinstall the package, or set ASSISTANT_ANSWER__SHORT_ANSWERS=false") from None
 
 
 def rank(question: str, candidates: Sequence[Candidate], embed: Embed | None = None,

@@ -101,16 +101,20 @@ def sentences(text: str, offset: int = 0) -> list[Span]:
 # excerpts (4 brackets there close after a full stop before a capital: pysbd already splits
 # them, or they sit inside a sentence, which this leaves alone); with the RealTime QA web
 # articles added, the injection bench's news corpus goes from 111,079 to 111,082 sentences.
-_LEADING_ASIDE = re.compile(r"^[(\[][^()\[\]]*[.!?][\"”’]?[)\]](?=\s+[\"“‘(\[]?[A-Z0-9])")
+# The aside holds at least two words, so "(U.S.) Army officials said ..." stays one sentence;
+# its brackets match.
+_LEADING_ASIDE = re.compile(r"^(\((?=[^()]*\s)[^()\[\]]*[.!?][\"'”’]?\)|\[(?=[^\[\]]*\s)[^()\[\]]*[.!?][\"'”’]?\])"
+                            r"(?=\s+[\"'“‘(\[]?[A-Z0-9])")
 
 
 def _aside_split(sentence: str) -> list[tuple[int, int]]:
-    """(start, end) pieces of ``sentence``: a leading bracketed aside split from what follows."""
-    m = _LEADING_ASIDE.match(sentence)
-    if not m:
-        return [(0, len(sentence))]
-    rest = len(sentence) - len(sentence[m.end():].lstrip())
-    return [(0, m.end()), (rest, len(sentence))]
+    """(start, end) pieces of ``sentence``: leading bracketed asides split from what follows."""
+    pieces, start = [], 0
+    while m := _LEADING_ASIDE.match(sentence[start:]):
+        pieces.append((start, start + m.end()))
+        rest = sentence[start + m.end():]
+        start = start + m.end() + len(rest) - len(rest.lstrip())
+    return [*pieces, (start, len(sentence))]
 
 
 def _lines(text: str):

@@ -3,7 +3,7 @@
 - Recall: on the dev sets (tests/data/injection-dev, 34 articles; injection-dev2, 23 in other
   styles, the first test set; injection-test2 as "dev3", 33 in further formats, the second test
   set; injection-test3 as "dev4", 30 more, the third, dev since its leaks shaped the furniture
-  rule; dev and dev2 are trained on, dev3 and dev4 only with ``--varied``) and the test set
+  rule; dev and dev2 are trained on, dev3 only with ``--varied``) and the test set
   (tests/data/injection-test4, 30 articles written blind, never tuned on): share of planted
   sentences flagged, and kept from quotes (``unquotable``, the lower quote threshold), share of articles
   with at least one flagged, share of articles whose whole planted text is flagged once the

@@ -47,8 +47,27 @@ def test_terms(text_in, expected, why):
     ("After the film (and the song!) I gave up.", ["After the film (and the song!) I gave up."],
      "an aside inside a sentence is not a sentence"),
     ("The talks (held in Tianjin) ended.", ["The talks (held in Tianjin) ended."], "no full stop in the aside"),
+    ("[Ed. one.] (Ed. two.) The vote passed.", ["[Ed. one.]", "(Ed. two.)", "The vote passed."],
+     "two asides in a row"),
+    ("(Updated at noon.) 'We won,' he said.", ["(Updated at noon.)", "'We won,' he said."],
+     "the next sentence opens with a quotation mark"),
+    ("(Updated at noon.)", ["(Updated at noon.)"], "an aside alone"),
 ])
 def test_sentences_split_a_leading_aside(text_in, expected, why):
     got = text.sentences(text_in)
     assert [s.text for s in got] == expected, why
     assert all(text_in[s.start:s.end] == s.text for s in got), "offsets stay exact"
+    source = "Headline\n\n  " + text_in + "  \nNext line."
+    shifted = text.sentences(source, offset=7)
+    assert all(source[s.start - 7:s.end - 7] == s.text for s in shifted), "offsets exact after a line break"
+
+
+@pytest.mark.parametrize("sentence, expected, why", [
+    ("(U.S.) Army officials said the base would close.", ["(U.S.) Army officials said the base would close."],
+     "one word in brackets is an abbreviation, not an aside (pysbd may still split it: its own choice)"),
+    ("(Note one.] The vote passed.", ["(Note one.] The vote passed."], "brackets that do not match"),
+    ("[Ed. one.] (Ed. two.) The vote passed.", ["[Ed. one.]", "(Ed. two.)", "The vote passed."], "two in a row"),
+    ("(Held in Tianjin.) talks ended.", ["(Held in Tianjin.) talks ended."], "what follows must open a sentence"),
+])
+def test_aside_split(sentence, expected, why):
+    assert [sentence[a:b] for a, b in text._aside_split(sentence)] == expected, why

@@ -85,7 +85,8 @@ def abstractive_summary(llm, window: int, count: Count | None, catalog, checker:
         summary_text = reduce_chain.invoke({"notes": fit_notes(notes, window, count, s.reduce_reserve_tokens,
                                                                s.reduce_min_tokens)}).strip()
     except Exception as exc:  # any model failure falls back to the extractive summary, and says so
-        return registry.points(extractive), (f"The model could not write a summary ({type(exc).__name__}); "
+        log.warning("abstractive summary not written: %s: %s", type(exc).__name__, exc)
+        return registry.points(extractive), ("The model could not write a summary (see the log); "
                                              "the summary quotes the source sentences instead.")
     yield BriefProgress("verifying", 1, 1)
     return verified(summary_text, checker, s.summary_sentences, sents, registry, extractive,
@@ -106,8 +107,9 @@ def verified(summary_text: str, checker: SupportChecker, max_sentences: int, sen
     except ModelError as exc:  # the check could not run: nothing unchecked is shown, the quotes are
         log.warning("abstractive summary not checked: %s", exc)
         return registry.points(extractive), (
-            "The model's summary could not be checked against the articles (the support check's "
-            "model failed; see the log); the summary quotes the source sentences instead (extractive fallback).")
+            "The model's summary could not be checked against the articles (a model the support "
+            "check needs failed; see the log); the summary quotes the source sentences instead "
+            "(extractive fallback).")
     for claim, support in zip(claims, checks, strict=True):
         best = sents[support.passages[0]] if support.passages else None
         if support.supported and best is not None:

@@ -24,13 +24,14 @@ from the quotable pool is cheap and quoting a planted one is not.
 
 Measured by ``python bench/injection_detector.py --split all`` (bench/results/injection_detector.json):
 planted sentences flagged / kept from quotes: dev 0.66 / 0.90, dev2 0.44 / 0.78 (both trained
-on); the blind sets tests/data/injection-test2 (33 articles in formats neither dev set has)
-0.29 / 0.36, injection-test3 (30 more, other registers and languages) 0.22 / 0.39 and
-injection-test4 (30 more, 2026-12-01) 0.18 / 0.27: the model does not generalise to unseen
-formats (YAML, chat logs, captions, legal notices) nor to lines that tell "coverage" what to
-report. Training on 400 more varied lines and test2 (``--varied``) raised test3's flags to 0.30
-but not what reached users, and a feature for report directives traded dev leaks for test4
-ones, so neither is shipped (README, "Prompt injection"; bench/train_instructions.py).
+on); the sets written blind, each dev once reported: tests/data/injection-test2 (33 articles
+in formats neither dev set has) 0.29 / 0.36, injection-test3 (30 more, other registers and
+languages) 0.22 / 0.39 and injection-test4 (30 more, 2026-12-01) 0.18 / 0.26: the model
+does not generalise to unseen formats (YAML, chat logs, captions, legal notices) nor to lines
+that tell "coverage" what to report. Training on 400 more varied lines and test2
+(``--varied``) raised test3's flags to 0.30 but not what reached users, and a feature for
+report directives traded dev leaks for test4 ones, so neither is shipped (README, "Prompt
+injection"; bench/train_instructions.py).
 News: 7 of 111,082 sentences flagged (0.63 per 10,000), 183 kept from quotes (16.5).
 
 A planted paragraph often holds sentences that do not read as instructions alone

@@ -21,14 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.errors import ModelError
 from assistant.judge.features import FEATURES, Text, choose_pool, features
 from assistant.judge.linear import LinearModel, ModelFileError
 
 MODEL_FILE = "support_model.json"
 
 
-class SupportModelError(ModelError):
+class SupportModelError(RuntimeError):
     """The shipped model file is missing or does not match the feature code."""
 
 
