@@ -22,6 +22,7 @@ bench/support_check.py measures the whole check, vetoes included, against human 
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ from assistant.judge.likelihood import context_for, shared_scorer, stack_model, 
 from assistant.judge.support import SupportModel, judge, shipped_model
 from assistant.settings import VerifySettings
 from assistant.text import terms
+
+log = logging.getLogger(__name__)
 
 
 def _flat(text: str) -> str:
@@ -116,7 +119,8 @@ class SupportChecker:
             lm = shared_scorer().features(contexts, [claims[k] for k in todo])
             stacked = stack_model().proba(stack_rows([judged[k].score for k in todo], lm))
         except (ImportError, OSError, ValueError, RuntimeError) as exc:
-            raise ModelError(f"the support check's likelihood model could not run ({exc}); set "
+            log.error("support check likelihood stage failed: %s: %s", type(exc).__name__, exc)
+            raise ModelError("the support check's likelihood model could not run (details in the log); set "
                              "ASSISTANT_VERIFY__LIKELIHOOD=false to check with the support model alone") from None
         for k, p in zip(todo, stacked, strict=True):
             base[k] = (float(p), self.settings.likelihood_threshold)

@@ -198,12 +198,6 @@ def main() -> None:
     s_fact = np.asarray([s.factuality for s in corpus.summaries])
     c_lm = lm_features(lm_inputs)
 
-    def summary_min(scores: np.ndarray) -> np.ndarray:
-        out = np.ones(len(corpus.summaries))
-        for i, v in zip(c_summary, scores, strict=True):
-            out[i] = min(out[i], v)
-        return out
-
     def evaluate(use: np.ndarray, w_all: np.ndarray = w_all) -> dict:
         """The report for models trained on the examples ``use`` selects, weighted ``w_all``
         (each fold's model on the other folds' frank-dev articles; quiz and BBC examples are
@@ -227,7 +221,7 @@ def main() -> None:
                 fact = s_fact[tr] == 1.0
                 for name, score in (("learned", np.where(c_veto, 0.0, p)), ("learned_no_veto", p),
                                     ("overlap", c_overlap)):
-                    t = choose_threshold(summary_min(score)[tr], fact,
+                    t = choose_threshold(summary_min(score, c_summary, len(corpus.summaries))[tr], fact,
                                          MAX_FLAGGED if name != "overlap" else None)
                     thresholds[name].setdefault(dataset, []).append(round(t, 4))
                     oof[name][te_claims] = score[te_claims] >= t
@@ -274,8 +268,8 @@ def main() -> None:
             if (m := np.asarray([e.kind == kind for e in examples]) & (ex_fold >= 0)).any()}
         report["reliability"] = reliability(probs[fixed], (s_fact[c_summary][fixed] == 1.0).astype(float))
         cnn = s_data == "cnndm"
-        report["shipped_threshold"] = round(choose_threshold(summary_min(np.where(c_veto, 0.0, probs))[cnn],
-                                                             s_fact[cnn] == 1.0), 4)
+        lowest = summary_min(np.where(c_veto, 0.0, probs), c_summary, len(corpus.summaries))
+        report["shipped_threshold"] = round(choose_threshold(lowest[cnn], s_fact[cnn] == 1.0), 4)
         report["shipped_threshold_rule"] = (f"highest balanced accuracy on out-of-fold CNN/DM scores with at most "
                                             f"{MAX_FLAGGED:.0%} of fully factual summaries flagged")
         report["_oof"] = {"probs": probs, "veto": c_veto, "examples": ex_probs}
@@ -313,6 +307,14 @@ def main() -> None:
     print(json.dumps(report["datasets"]["cnndm"], indent=1))
     print("with the quiz pairs:", json.dumps(experiment, indent=1))
     print("shipped threshold", report["shipped_threshold"], "calibration", report["reliability"]["ece"])
+
+
+def summary_min(scores: np.ndarray, c_summary: np.ndarray, n: int) -> np.ndarray:
+    """Each summary's lowest claim score (1 for a summary without claims): a summary passes only
+    when all its sentences do."""
+    out = np.ones(n)
+    np.minimum.at(out, c_summary, scores)
+    return out
 
 
 def lm_features(inputs: list[tuple[str, str]]) -> np.ndarray:
@@ -388,11 +390,6 @@ def likelihood_report(probs, c_veto, c_lm, c_summary, s_fact, s_fold, s_data, sy
     fixed = (c_data == "cnndm") & np.isin(c_fact, (0.0, 1.0))
     n = len(s_fact)
 
-    def summary_min(scores):
-        out = np.ones(n)
-        np.minimum.at(out, c_summary, scores)
-        return out
-
     keep = np.isin(syn["kind"], SYNTHETIC_STACK_KINDS)
     syn = {k: v[keep] for k, v in syn.items()}
     syn_rows = stack_rows(syn["probs"], syn["lm"])
@@ -417,7 +414,7 @@ def likelihood_report(probs, c_veto, c_lm, c_summary, s_fact, s_fold, s_data, sy
         syn_score[syn["fold"] == k] = model.proba(syn_rows[syn["fold"] == k])
         for name, vetoed in (("vetoes", np.where(c_veto, 0.0, seen)), ("no_veto", seen)):
             tr = (s_fold != k) & (s_data == "cnndm")
-            t = choose_threshold(summary_min(vetoed)[tr], s_fact[tr] == 1.0)
+            t = choose_threshold(summary_min(vetoed, c_summary, n)[tr], s_fact[tr] == 1.0)
             if name == "vetoes":
                 thresholds.append(round(t, 4))
             passed[name][held] = vetoed[held] >= t
@@ -450,7 +447,7 @@ def likelihood_report(probs, c_veto, c_lm, c_summary, s_fact, s_fold, s_data, sy
     both = np.isin(c_fact, (0.0, 1.0)) & (c_data == "cnndm")
     out["reliability"] = reliability(score[both], (c_fact[both] == 1.0).astype(float))
     cnn = s_data == "cnndm"
-    out["shipped_threshold"] = round(choose_threshold(summary_min(np.where(c_veto, 0.0, score))[cnn],
+    out["shipped_threshold"] = round(choose_threshold(summary_min(np.where(c_veto, 0.0, score), c_summary, n)[cnn],
                                                       s_fact[cnn] == 1.0), 4)
     if write:  # one model on every fold's fixed-label CNN/DM sentences
         final = training(None)
