@@ -141,6 +141,14 @@ QUOTE_VERBS = (
     "recalls", "joked", "jokes", "vowed", "vows", "pointed out", "points out", "went on", "saying",
 )
 
+# Unnamed groups that say things ("analysts said", "reports say"): the speaker of such a
+# sentence is not the name before it (brief/quotes.py).
+SPEAKING_GROUPS = (
+    "analysts", "officials", "experts", "critics", "economists", "police", "sources", "investigators",
+    "researchers", "witnesses", "villagers", "residents", "campaigners", "observers", "reports?", "studies",
+    "documents",
+)
+
 DETERMINERS = frozenset({"the", "a", "an", "his", "her", "their", "its", "this", "that", "these", "those", "our",
                          "my", "your"})
 MODALS = frozenset({"would", "will", "should", "could", "must", "might", "shall"})

@@ -16,7 +16,7 @@ from langchain_core.documents import Document
 
 from assistant.catalog import Filters
 from assistant.index import NewsIndex
-from assistant.settings import RetrievalSettings
+from assistant.settings import RetrievalMode, RetrievalSettings
 from assistant.text import terms
 
 
@@ -37,7 +37,7 @@ class HybridRetriever:
     settings: RetrievalSettings
 
     def retrieve(self, query: str, filters: Filters | None = None, k: int | None = None,
-                 mode: str | None = None) -> Retrieved:
+                 mode: RetrievalMode | None = None) -> Retrieved:
         s = self.settings
         k = s.k if k is None else k
         mode = mode or s.mode

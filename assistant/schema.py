@@ -40,10 +40,9 @@ chunks = Table(
     "na_chunks", metadata,
     Column("chunk_id", String(64), primary_key=True),
     Column("doc_id", String(32), nullable=False, index=True),
-    Column("chunk_index", Integer, nullable=False),
-    Column("start", Integer, nullable=False),
-    Column("end", Integer, nullable=False),
-    Column("length", Integer, nullable=False),
+    # Its place in the document (index; character offsets into the document's text) and its
+    # length in keyword terms, the BM25 length.
+    *(Column(name, Integer, nullable=False) for name in ("chunk_index", "start", "end", "length")),
 )
 
 # Clustered by (term, chunk_id) and carrying the chunk's length, so scoring a query reads

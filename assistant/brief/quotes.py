@@ -25,6 +25,7 @@ from assistant.lexicon import (
     PARTY_WORDS,
     PORTFOLIOS,
     QUOTE_VERBS,
+    SPEAKING_GROUPS,
     STARTERS,
     TITLES,
     WEEKDAYS,
@@ -124,13 +125,11 @@ _ADVERBS = r"((\w+ly|also|then|later|has|had|have|would|will|once|further|previo
 _PRONOUN_END = re.compile(rf"\b(he|she|it|they)\s+{_ADVERBS}$", re.I)
 _PRONOUN_AFTER = re.compile(r"^\s*(he|she|it|they)\b", re.I)
 # An unnamed subject right before the verb: "analysts said", "the company says".
-_NP_END = re.compile(
-    rf"\b(the|a|an|his|her|their|its|some|many|other|two|three|several)\s+([\w-]+\s+){{0,3}}{_ADVERBS}$"
-    rf"|\b(analysts|officials|experts|critics|economists|police|sources|investigators|researchers|"
-    rf"witnesses|villagers|residents|campaigners|observers|reports?|studies|documents)\s+{_ADVERBS}$", re.I)
+_NP_END = re.compile(rf"\b(the|a|an|his|her|their|its|some|many|other|two|three|several)\s+([\w-]+\s+){{0,3}}"
+                     rf"{_ADVERBS}$|\b({'|'.join(SPEAKING_GROUPS)})\s+{_ADVERBS}$", re.I)
 _NP_AFTER = re.compile(r"^\s*(the|a|an|his|her|their|its|one)\s+[\w-]", re.I)
 # Verbs whose following name is the listener: "told BBC Sport", "asked the minister".
-_ADDRESSEE = re.compile(r"^(told|tells|asked|asks|urged|urges)$", re.I)
+_ADDRESSEE = frozenset({"told", "tells", "asked", "asks", "urged", "urges"})
 # A name right after "told" or "a statement to" is the listener of what a name before it said.
 _LISTENER_BEFORE = re.compile(
     r"\b(told|tells|(statements?|comments?|remarks|emails?|letters?|said|says|spoke|speaking|wrote|writes)\s+to)"
@@ -168,7 +167,7 @@ def _subject(frame: str, a: AttributionSettings = _DEFAULT) -> tuple[str, str | 
         pronoun = _PRONOUN_END.search(before) or _PRONOUN_AFTER.match(tail)
         if pronoun:
             return "pronoun", pronoun.group(1).lower()
-        if not _ADDRESSEE.match(verb.group(0)):
+        if verb.group(0).lower() not in _ADDRESSEE:
             after = names_in(tail)
             if after and re.fullmatch(r"[\s,]*((the|a|an)\s+)?([\w-]+\s+){0,3}", tail[: after[0][0]], re.I) \
                     and not re.match(r"^\s*(that|to|it|on|in|at|by)\b", tail, re.I):

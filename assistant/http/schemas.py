@@ -15,6 +15,7 @@ from typing import Any, Literal, get_type_hints
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from assistant.catalog.documents import DocumentRow
+from assistant.settings import BriefMode
 from assistant.types import Citation, ShortAnswer
 
 MODEL_ID = "news-assistant"
@@ -199,7 +200,7 @@ class BriefRequest(FilterFields):
         {"date_from": "2021-07-01", "date_to": "2021-07-31", "mode": "extractive"}]})
     doc_ids: list[str] | None = None
     topic: str | None = None
-    mode: Literal["extractive", "abstractive"] | None = None
+    mode: BriefMode | None = None
 
 
 # ---- the library --------------------------------------------------------------------------

@@ -22,12 +22,12 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import gradio as gr
 
 from assistant.api import Assistant
-from assistant.settings import is_loopback
+from assistant.settings import BriefMode, is_loopback
 from assistant.ui import render
 from assistant.ui.filters import read_filters
 from assistant.ui.library import LIBRARY_HEADERS, RESULT_HEADERS, Library
@@ -447,7 +447,7 @@ def _brief_tab(bot: Assistant, library: Library) -> dict[str, Any]:
             with gr.Row():
                 brief_from = gr.Textbox(label="From date", placeholder="YYYY-MM-DD", elem_id="brief-from")
                 brief_to = gr.Textbox(label="To date", placeholder="YYYY-MM-DD", elem_id="brief-to")
-            brief_mode = gr.Radio(["extractive", "abstractive"], value=bot.settings.brief.mode, label="Mode",
+            brief_mode = gr.Radio(list(get_args(BriefMode)), value=bot.settings.brief.mode, label="Mode",
                                   elem_id="brief-mode")
             brief_btn = gr.Button("Write brief", variant="primary", elem_id="brief-go")
         with gr.Column(scale=3):
