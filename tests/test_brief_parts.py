@@ -226,6 +226,20 @@ def test_choose_quotes_one_per_speaker_first():
     assert [q.speaker for q, _ in choose_quotes([article], limit=2)] == ["Bob Smith", "Jane Doe"]
 
 
+def test_choose_quotes_skips_what_the_brief_already_shows():
+    article = read_article(doc(), 0, ARTICLE)
+    for i, x in enumerate(article.sentences):
+        x.score = 0.1 * i
+    bob = next(x for x in article.sentences if "Bob Smith" in x.text)
+    picked = choose_quotes([article], limit=2, shown=[bob])
+    assert [q.speaker for q, _ in picked] == ["Jane Doe", "Analysts"], \
+        "Bob Smith's sentence is already a summary sentence or key point: the quotes do not repeat it"
+    copy = read_article(doc(), 1, ARTICLE)  # the same sentence in a re-published copy
+    copy_bob = next(x for x in copy.sentences if "Bob Smith" in x.text)
+    assert all(q.speaker != "Bob Smith" for q, _ in choose_quotes([article], limit=3, shown=[copy_bob])), \
+        "a near-duplicate of a shown sentence counts as shown"
+
+
 # ---- citations ----------------------------------------------------------------------------------
 class _Catalog:
     def __init__(self):

@@ -338,12 +338,14 @@ def find_quotes(sents: Sequence[str], only: Sequence[int] | None = None, a: Attr
 
 # ---- the brief's quotes ----------------------------------------------------------------------------
 def choose_quotes(articles: Sequence[Article], limit: int, a: AttributionSettings = _DEFAULT,
-                  containment: float = BriefSettings().duplicate_containment
-                  ) -> list[tuple[QuoteFound, BriefSentence]]:
+                  containment: float = BriefSettings().duplicate_containment,
+                  shown: Sequence[BriefSentence] = ()) -> list[tuple[QuoteFound, BriefSentence]]:
     """Up to ``limit`` quotes from the articles' admissible sentences, each with its sentence:
     attributed ones first, then quoted words before reported speech, then the most
     summary-worthy; one per speaker before a second from anyone; no near-duplicates
-    (``containment``: select.near_duplicate)."""
+    (``containment``: select.near_duplicate), and none the brief already shows (``shown``: its
+    summary and key points)."""
+    seen = {x.key for x in shown}
     found = []
     for article in articles:
         at = {x.start: x for x in article.sentences}
@@ -357,6 +359,8 @@ def choose_quotes(articles: Sequence[Article], limit: int, a: AttributionSetting
         for *_, q, x in found:
             if len(out) >= limit:
                 break
+            if x.key in seen or any(near_duplicate(q.text, t.text, containment=containment) for t in shown):
+                continue
             if any(near_duplicate(q.text, o.text, containment=containment) for o, _ in out):
                 continue
             if per_speaker and any(o.speaker == q.speaker for o, _ in out):
