@@ -457,6 +457,9 @@ class BriefSettings(Section):
     story_min_cosine: Cosine = 0.6
     # Two sentences from different articles are about the same fact at this cosine or above.
     disagree_min_cosine: Cosine = 0.6
+    # A hedged figure is a range: "about 171" allows this share either side, "nearly 200" this
+    # share below; "more than 170" and "approximately 171" then do not disagree. Set by hand.
+    disagree_hedge_tolerance: Share = 0.1
     disagreements: NonNegativeInt = 3
     timeline_entries: NonNegativeInt = 6
     # "What to watch": forward-looking sentences ("will", "is expected to") shown at most. Set by hand.

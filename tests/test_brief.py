@@ -211,6 +211,9 @@ COUNTS = [
     ("The jet carried 171 passengers and six crew.", {"passeng": "171"}, "a count and what it counts"),
     ("Damage was put at $1.2 billion in repairs.", {"repair": "$1.2 billion"}, "money with a multiplier"),
     ("The bill passed in 2024 after 12 hours of debate.", {"hour": "12"}, "a year is not a count"),
+    ("The FAA grounded approximately 171 Boeing 737 Max 9 jets.", {"jet": "171"},
+     "a count of a name counts the lower-case word after it; 737 and 9 are part of names"),
+    ("Formula 1 drew 400 fans.", {"fan": "400"}, "a number right after a name is part of it"),
 ]
 
 
@@ -228,6 +231,56 @@ def test_conflicts_need_similar_sentences_from_two_articles():
     found = conflicts(texts, vecs, ["a", "b", "b"], min_cosine=0.6)
     assert [(c.fact, c.value_a, c.value_b) for c in found] == [("passengers", "212", "187")]
     assert conflicts(texts, vecs, ["a", "a", "b"], min_cosine=0.6) == [], "one article cannot disagree with itself"
+
+
+# (figure in one article, figure in another, do they conflict?, why); the sentences are otherwise
+# the same, so only the figures decide.
+HEDGED = [
+    ("171", "177", True, "two exact figures that differ"),
+    ("approximately 171", "more than 170", False, "171 is more than 170: both can be true"),
+    ("more than 170", "165", True, "165 is not more than 170"),
+    ("about 200", "212", False, "212 is within 10% of 'about 200'"),
+    ("about 200", "250", True, "250 is not about 200"),
+    ("nearly 200", "195", False, "'nearly 200' allows just under 200"),
+    ("nearly 200", "205", True, "'nearly 200' is below 200"),
+    ("up to 40", "35", False, "35 is up to 40"),
+    ("at least 40", "fewer than 30", True, "the ranges do not meet"),
+]
+
+
+@pytest.mark.parametrize("fa,fb,expected,why", HEDGED)
+def test_hedged_figures_are_ranges(fa, fb, expected, why):
+    texts = [f"The jet carried {fa} passengers when it landed.", f"The jet carried {fb} passengers when it landed."]
+    found = conflicts(texts, np.ones((2, 1)), ["a", "b"], min_cosine=0.6)
+    assert bool(found) is expected, why
+
+
+# (sentence of one article, sentence of another, do they conflict?, why)
+HOLDERS = [
+    ("United had 191 canceled flights on Sunday.", "Alaska had 52 canceled flights on Sunday.", False,
+     "two airlines' own counts"),
+    ("The FAA grounded 171 jets on Saturday.", "The Federal Aviation Administration grounded 177 jets on Saturday.",
+     True, "an acronym and its full name are one body"),
+    ("Alaska Airlines had 60 canceled flights.", "Alaska had 52 canceled flights.", True, "a short form of the name"),
+    ("Officials said 212 passengers were on board.", "The ferry had 187 passengers on board.", True,
+     "one side names nobody: it may be the same count"),
+    ("Its 737 MAX 9 jets have door plugs.", "The 44 MAX jets have door plugs.", False,
+     "737 is a model wherever a text writes 'Boeing 737'"),
+]
+
+
+@pytest.mark.parametrize("a,b,expected,why", HOLDERS)
+def test_whose_count_it_is(a, b, expected, why):
+    texts = [a, b, "Boeing 737 jets are in service."]
+    assert bool(conflicts(texts, np.ones((3, 1)), ["a", "b", "c"], min_cosine=0.6)) is expected, why
+
+
+def test_the_same_two_figures_are_one_disagreement():
+    texts = ["The FAA grounded 171 jets after the incident.", "The FAA grounded 170 jets after the incident.",
+             "On Saturday the FAA grounded 170 jets after the incident."]
+    found = conflicts(texts, np.ones((3, 1)), ["a", "b", "c"], min_cosine=0.6)
+    assert [(c.value_a, c.value_b) for c in found] == [("171", "170")], \
+        "c says what b says: a second '171 vs 170' row would repeat the first"
 
 
 QUOTES = [
@@ -359,7 +412,11 @@ def test_topic_brief_reads_only_related_articles(lib):
     assert "Storm Ciaran batters Channel coast" in titles
     assert not any("Taliban" in t for t in titles)
     assert "150,000" in brief.to_markdown()
-    assert any(q.speaker == "John Pike" for q in brief.quotes)
+    shown = [p.text for p in brief.summary + brief.key_points]
+    assert any(q.speaker == "John Pike" for q in brief.quotes) or any("John Pike" in t for t in shown), \
+        "John Pike's words are quoted with his name, or already shown in the summary or key points"
+    assert not any(q.text.strip("“”\"").rstrip(",.") in t for q in brief.quotes for t in shown), \
+        "no quote repeats a sentence the brief already shows"
     assert any("warnings" in w.text for w in brief.watch)
 
 

@@ -117,8 +117,8 @@ class BriefChain:
         watch = cite.points(points.watch(sents, s), alone=True)
         timeline = cite.timeline(stories.timeline(sents, s.timeline_entries, s.duplicate_containment,
                                                   s.duplicate_cosine)) if not single else []
-        disagreements = cite.disagreements(stories.disagreements(sents, story_of, s.disagree_min_cosine,
-                                                                  s.disagreements)) if not single else []
+        disagreements = cite.disagreements(stories.disagreements(
+            sents, story_of, s.disagree_min_cosine, s.disagreements, s.disagree_hedge_tolerance)) if not single else []
         dates = [d.date for d in docs if d.date]
         who, _, where = facts([(x.text, x.position) for x in sents], dates, s.facts)
         when = when_line(dates, [f for x in sents for f in resolve_dates(x.text, x.doc.date)], s.when_dates)

@@ -70,14 +70,16 @@ def timeline(sents: Sequence[BriefSentence], limit: int, containment: float = _D
     return sorted(entries, key=lambda e: (e[0], e[1].doc_rank))
 
 
-def disagreements(sents: Sequence[BriefSentence], story_of: dict[str, int], min_cosine: float, limit: int
+def disagreements(sents: Sequence[BriefSentence], story_of: dict[str, int], min_cosine: float, limit: int,
+                  tolerance: float = _DEFAULT.disagree_hedge_tolerance
                   ) -> list[tuple[Conflict, BriefSentence, BriefSentence]]:
-    """Conflicting figures within a story: (the conflict, one side's sentence, the other's)."""
+    """Conflicting figures within a story: (the conflict, one side's sentence, the other's);
+    ``tolerance``: timeline.conflicts."""
     with_counts = [x for x in sents if any(ch.isdigit() for ch in x.text)]
     if len(with_counts) < 2:
         return []
     found = conflicts([x.text for x in with_counts], np.asarray([x.vector for x in with_counts]),
-                      [x.doc.doc_id for x in with_counts], min_cosine)
+                      [x.doc.doc_id for x in with_counts], min_cosine, tolerance)
     found = [c for c in found
              if story_of.get(with_counts[c.a].doc.doc_id) == story_of.get(with_counts[c.b].doc.doc_id)]
     found.sort(key=lambda c: -float(with_counts[c.a].vector @ with_counts[c.b].vector))

@@ -13,13 +13,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.lexicon import MONTH_NUMBER, MONTHS, WEEKDAYS
+from assistant.lexicon import MONTH_NUMBER, MONTHS, STARTERS, WEEKDAYS
 from assistant.settings import BriefSettings
 from assistant.text import terms
 
@@ -140,20 +141,84 @@ _NOT_UNIT = {"and", "or", "to", "in", "on", "at", "for", "by", "with", "from", "
              "after", "before", "than", "times"}
 
 
-def counts(sentence: str) -> dict[str, tuple[str, str]]:
-    """{stemmed unit: (figure as written, unit as written)} for the counts in a sentence,
-    years and clock times left out."""
-    out: dict[str, tuple[str, str]] = {}
+# A word before a figure that makes it a range: "more than 170", "approximately 171", "up to 40".
+_HEDGE = re.compile(
+    r"\b(?P<h>about|around|approximately|roughly|nearly|almost|some|an estimated|estimated|close to|more than|"
+    r"over|at least|upwards of|less than|fewer than|under|up to|at most|as many as)\s+$", re.I)
+# ... or a phrase after it: "189 seats or more".
+_HEDGE_AFTER = re.compile(r"^\s+(?P<h>or more|or above|or over|or fewer|or less|or under|or so)\b", re.I)
+_AT_LEAST = {"more than", "over", "at least", "upwards of", "or more", "or above", "or over"}
+_AT_MOST = {"less than", "fewer than", "under", "up to", "at most", "as many as", "nearly", "almost", "or fewer",
+            "or less", "or under"}
+
+
+# A capitalised run of words: a name ("Alaska Airlines", "Federal Aviation Administration").
+_NAME_RUN = re.compile(r"[A-Z][\w&'’.-]*(?:\s+(?:of\s+|the\s+)?[A-Z][\w&'’.-]*)*")
+# Where a clause begins: the figure's holder is named after it.
+_CLAUSE = re.compile(r"[,;:(—]|\s-\s|\b(?:and|but|while|whereas)\b")
+_NOT_HOLDER = STARTERS | set(WEEKDAYS) | set(MONTHS)
+
+
+def _holder(before: str) -> str:
+    """The last name in the clause before a figure: whose count it is ("United had 191 canceled
+    flights", "Alaska Airlines ... its fleet of 65"), or "" when the clause names nobody."""
+    clause = before[max((m.end() for m in _CLAUSE.finditer(before)), default=0):]
+    names = []
+    for m in _NAME_RUN.finditer(clause):
+        words = m.group(0).split()
+        while words and words[0] in _NOT_HOLDER:
+            words.pop(0)
+        if words:
+            names.append(" ".join(words))
+    return names[-1] if names else ""
+
+
+def same_holder(a: str, b: str) -> bool:
+    """Could two holders be the same body? Unknown ("") matches anything; "Alaska" matches
+    "Alaska Airlines"; "FAA" matches "Federal Aviation Administration"."""
+    if not a or not b:
+        return True
+    a, b = a.lower(), b.lower()
+    initials = ["".join(w[0] for w in x.split() if w not in {"of", "the"}) for x in (a, b)]
+    return a in b or b in a or initials[0] == b or initials[1] == a
+
+
+def name_numbers(texts: Sequence[str]) -> set[str]:
+    """Numbers the texts write right after a name ("Boeing 737", "Max 9"): a model or a title
+    wherever they appear, so "its 737 MAX 9 jets" counts no jets."""
+    return {m.group(2) for t in texts for m in re.finditer(r"\b([A-Z][\w-]*)\s+(\d[\d,.]*)\b", t)
+            if m.group(1) not in _NOT_HOLDER}
+
+
+def counts(sentence: str, names: set[str] = frozenset()) -> dict[str, tuple[str, str, str, str]]:
+    """{stemmed unit: (figure as written, unit as written, hedge, holder)} for the counts in a
+    sentence, years, clock times and numbers inside names ("Boeing 737", "Max 9") left out; the
+    hedge is the word that makes the figure a range ("more than", "about"), else ""; the holder
+    is whose count it is (``_holder``). A count of a capitalised word is a count of the first
+    lower-case word after it: "171 Boeing 737 Max 9 jets" counts jets. ``names``: numbers known
+    to be part of names (``name_numbers``)."""
+    out: dict[str, tuple[str, str, str, str]] = {}
     for m in _COUNT.finditer(sentence):
         num = m.group("num")
         if re.fullmatch(r"(19|20)\d\d", num) and not m.group("cur"):
             continue
-        unit = m.group("unit").lower()
+        word_before = re.search(r"([A-Z][\w-]*)\s+$", sentence[: m.start()])
+        if num in names or (word_before and word_before.group(1) not in _NOT_HOLDER):
+            continue  # part of a name: "Boeing 737", "Max 9", "Formula 1"
+        unit = m.group("unit")
+        if unit[0].isupper():
+            later = re.match(r"(?:(?:[A-Z][\w-]*|\d[\w.]*)\s+){1,4}([a-z][a-z-]{2,})\b", sentence[m.start("unit"):])
+            if not later:
+                continue
+            unit = later.group(1)
+        unit = unit.lower()
         if unit in _NOT_UNIT or unit in _MONTHS or unit in {"am", "pm", "gmt", "bst", "est"}:
             continue
         key = (terms(unit) or [unit])[0] + ("%" if m.group("pct") else "")
         value = (m.group("cur") or "") + num + (m.group("mult") or "") + (m.group("pct") or "")
-        out.setdefault(key, (value.strip(), unit + (" (per cent)" if m.group("pct") else "")))
+        hedge = _HEDGE.search(sentence[: m.start()]) or _HEDGE_AFTER.match(sentence[m.end():])
+        out.setdefault(key, (value.strip(), unit + (" (per cent)" if m.group("pct") else ""),
+                             hedge.group("h").lower() if hedge else "", _holder(sentence[: m.start()])))
     return out
 
 
@@ -167,6 +232,18 @@ def _value(figure: str) -> float | None:
     return v * scale.get(tail.split()[0], 1.0) if tail and tail.split()[0] in scale else v
 
 
+def _range(value: float, hedge: str, tolerance: float) -> tuple[float, float]:
+    """The values a hedged figure allows: "more than 170" is [170, inf), "nearly 200" is
+    [200 x (1 - tolerance), 200], "about 171" is 171 +- tolerance, a bare figure itself."""
+    if hedge in _AT_LEAST:
+        return value, math.inf
+    if hedge in _AT_MOST:
+        return (value * (1 - tolerance) if hedge in {"nearly", "almost"} else -math.inf), value
+    if hedge:
+        return value * (1 - tolerance), value * (1 + tolerance)
+    return value, value
+
+
 @dataclass
 class Conflict:
     fact: str
@@ -176,14 +253,18 @@ class Conflict:
     value_b: str
 
 
-def conflicts(texts: Sequence[str], vectors: np.ndarray, articles: Sequence[str], min_cosine: float
-              ) -> list[Conflict]:
-    """Pairs of similar sentences from different articles giving different figures for the same
-    unit. Where one article gives a figure several times, the sentences must still agree with
-    each other for a side to count as that article's."""
+def conflicts(texts: Sequence[str], vectors: np.ndarray, articles: Sequence[str], min_cosine: float,
+              tolerance: float = 0.1) -> list[Conflict]:
+    """Pairs of similar sentences from different articles giving figures for the same unit that
+    cannot both be true: "171 passengers" and "177 passengers" conflict, "approximately 171" and
+    "more than 170" do not (hedged figures are ranges, ``tolerance`` either side of "about N").
+    Two named holders must be the same body (``same_holder``). One conflict per unit and pair of
+    articles, and per unit and pair of figures (the same two figures in a third article add
+    nothing)."""
     found: list[Conflict] = []
-    seen: set[tuple[str, frozenset]] = set()
-    per = [counts(t) for t in texts]
+    seen: set[tuple[str, str, frozenset]] = set()
+    names = name_numbers(texts)
+    per = [counts(t, names) for t in texts]
     sims = vectors @ vectors.T if len(texts) else np.zeros((0, 0))
     for i in range(len(texts)):
         if not per[i]:
@@ -192,17 +273,21 @@ def conflicts(texts: Sequence[str], vectors: np.ndarray, articles: Sequence[str]
             if articles[i] == articles[j] or not per[j] or sims[i, j] < min_cosine:
                 continue
             for unit in per[i].keys() & per[j].keys():
-                (fi, word), (fj, _) = per[i][unit], per[j][unit]
+                (fi, word, hi, ni), (fj, _, hj, nj) = per[i][unit], per[j][unit]
                 vi, vj = _value(fi), _value(fj)
-                if vi is None or vj is None or vi == vj:
-                    continue
+                if vi is None or vj is None or vi == vj or not same_holder(ni, nj):
+                    continue  # the same figure, or two bodies' counts ("United had 191", "Alaska 52")
+                (lo_i, up_i), (lo_j, up_j) = _range(vi, hi, tolerance), _range(vj, hj, tolerance)
+                if lo_i <= up_j and lo_j <= up_i:
+                    continue  # the ranges overlap: both can be true
                 # A sentence holding both figures is a breakdown ("177 people, 171 passengers"), not a conflict.
                 if re.search(rf"(?<![\d,.]){re.escape(fi)}(?![\d,])", texts[j]) or \
                         re.search(rf"(?<![\d,.]){re.escape(fj)}(?![\d,])", texts[i]):
                     continue
-                key = (unit, frozenset({articles[i], articles[j]}))
-                if key in seen:
+                keys = {("articles", unit, frozenset({articles[i], articles[j]})),
+                        ("figures", unit, frozenset({fi, fj}))}
+                if keys & seen:
                     continue
-                seen.add(key)
+                seen |= keys
                 found.append(Conflict(word, i, j, fi, fj))
     return found
