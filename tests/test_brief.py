@@ -219,7 +219,7 @@ COUNTS = [
 
 @pytest.mark.parametrize("text,expected,why", COUNTS)
 def test_counts(text, expected, why):
-    assert {k: v[0] for k, v in counts(text).items()} == expected, why
+    assert {k: v.figure for k, v in counts(text).items()} == expected, why
 
 
 def test_conflicts_need_similar_sentences_from_two_articles():
@@ -266,6 +266,10 @@ HOLDERS = [
      "one side names nobody: it may be the same count"),
     ("Its 737 MAX 9 jets have door plugs.", "The 44 MAX jets have door plugs.", False,
      "737 is a model wherever a text writes 'Boeing 737'"),
+    ("Two crashes killed a total of 346 people.", "The crash killed all 189 people on board.", False,
+     "a total and one of its parts"),
+    ("The crashes killed 346 people between them.", "The two crashes killed 340 people in all.", True,
+     "two totals of the same thing"),
 ]
 
 

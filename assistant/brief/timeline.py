@@ -183,21 +183,35 @@ def same_holder(a: str, b: str) -> bool:
     return a in b or b in a or initials[0] == b or initials[1] == a
 
 
+# A figure that adds up several things: "a total of 346 people", "346 people between them".
+_TOTAL_BEFORE = re.compile(r"\b(a total of|in total|total of|combined|altogether|in all)\s+$", re.I)
+_TOTAL_AFTER = re.compile(r"^[\s,]+(between them|in total|in all|altogether|combined|overall)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Count:
+    """A figure and what it counts, as one sentence gives it."""
+
+    figure: str        # as written: "171", "$1.2 billion", "12%"
+    unit: str          # the counted word as written ("passengers"; "its (per cent)")
+    hedge: str = ""    # the words that make it a range ("more than", "about", "or more"), else ""
+    holder: str = ""   # whose count it is (``_holder``), else ""
+    total: bool = False  # adds up several things ("a total of", "between them")
+
+
 def name_numbers(texts: Sequence[str]) -> set[str]:
     """Numbers the texts write right after a name ("Boeing 737", "Max 9"): a model or a title
     wherever they appear, so "its 737 MAX 9 jets" counts no jets."""
-    return {m.group(2) for t in texts for m in re.finditer(r"\b([A-Z][\w-]*)\s+(\d[\d,.]*)\b", t)
+    return {m.group(2) for t in texts for m in re.finditer(r"\b([A-Z][\w-]*)\s+(\d[\d,]*(?:\.\d+)?)\b", t)
             if m.group(1) not in _NOT_HOLDER}
 
 
-def counts(sentence: str, names: set[str] = frozenset()) -> dict[str, tuple[str, str, str, str]]:
-    """{stemmed unit: (figure as written, unit as written, hedge, holder)} for the counts in a
-    sentence, years, clock times and numbers inside names ("Boeing 737", "Max 9") left out; the
-    hedge is the word that makes the figure a range ("more than", "about"), else ""; the holder
-    is whose count it is (``_holder``). A count of a capitalised word is a count of the first
-    lower-case word after it: "171 Boeing 737 Max 9 jets" counts jets. ``names``: numbers known
-    to be part of names (``name_numbers``)."""
-    out: dict[str, tuple[str, str, str, str]] = {}
+def counts(sentence: str, names: set[str] = frozenset()) -> dict[str, Count]:
+    """{stemmed unit: Count} for the counts in a sentence, years, clock times and numbers inside
+    names ("Boeing 737", "Max 9") left out. A count of a capitalised word is a count of the
+    first lower-case word after it: "171 Boeing 737 Max 9 jets" counts jets. ``names``: numbers
+    known to be part of names (``name_numbers``)."""
+    out: dict[str, Count] = {}
     for m in _COUNT.finditer(sentence):
         num = m.group("num")
         if re.fullmatch(r"(19|20)\d\d", num) and not m.group("cur"):
@@ -216,9 +230,11 @@ def counts(sentence: str, names: set[str] = frozenset()) -> dict[str, tuple[str,
             continue
         key = (terms(unit) or [unit])[0] + ("%" if m.group("pct") else "")
         value = (m.group("cur") or "") + num + (m.group("mult") or "") + (m.group("pct") or "")
-        hedge = _HEDGE.search(sentence[: m.start()]) or _HEDGE_AFTER.match(sentence[m.end():])
-        out.setdefault(key, (value.strip(), unit + (" (per cent)" if m.group("pct") else ""),
-                             hedge.group("h").lower() if hedge else "", _holder(sentence[: m.start()])))
+        before, after = sentence[: m.start()], sentence[m.end():]
+        hedge = _HEDGE.search(before) or _HEDGE_AFTER.match(after)
+        out.setdefault(key, Count(value.strip(), unit + (" (per cent)" if m.group("pct") else ""),
+                                  hedge.group("h").lower() if hedge else "", _holder(before),
+                                  bool(_TOTAL_BEFORE.search(before) or _TOTAL_AFTER.match(after))))
     return out
 
 
@@ -258,7 +274,8 @@ def conflicts(texts: Sequence[str], vectors: np.ndarray, articles: Sequence[str]
     """Pairs of similar sentences from different articles giving figures for the same unit that
     cannot both be true: "171 passengers" and "177 passengers" conflict, "approximately 171" and
     "more than 170" do not (hedged figures are ranges, ``tolerance`` either side of "about N").
-    Two named holders must be the same body (``same_holder``). One conflict per unit and pair of
+    Two named holders must be the same body (``same_holder``), and a total ("346 people between
+    them") is not set against one of its parts. One conflict per unit and pair of
     articles, and per unit and pair of figures (the same two figures in a third article add
     nothing)."""
     found: list[Conflict] = []
@@ -273,11 +290,13 @@ def conflicts(texts: Sequence[str], vectors: np.ndarray, articles: Sequence[str]
             if articles[i] == articles[j] or not per[j] or sims[i, j] < min_cosine:
                 continue
             for unit in per[i].keys() & per[j].keys():
-                (fi, word, hi, ni), (fj, _, hj, nj) = per[i][unit], per[j][unit]
+                ci, cj = per[i][unit], per[j][unit]
+                fi, fj = ci.figure, cj.figure
                 vi, vj = _value(fi), _value(fj)
-                if vi is None or vj is None or vi == vj or not same_holder(ni, nj):
-                    continue  # the same figure, or two bodies' counts ("United had 191", "Alaska 52")
-                (lo_i, up_i), (lo_j, up_j) = _range(vi, hi, tolerance), _range(vj, hj, tolerance)
+                if vi is None or vj is None or vi == vj or not same_holder(ci.holder, cj.holder) \
+                        or ci.total != cj.total:
+                    continue  # the same figure, two bodies' counts ("United had 191", "Alaska 52"), a total and a part
+                (lo_i, up_i), (lo_j, up_j) = _range(vi, ci.hedge, tolerance), _range(vj, cj.hedge, tolerance)
                 if lo_i <= up_j and lo_j <= up_i:
                     continue  # the ranges overlap: both can be true
                 # A sentence holding both figures is a breakdown ("177 people, 171 passengers"), not a conflict.
@@ -289,5 +308,5 @@ def conflicts(texts: Sequence[str], vectors: np.ndarray, articles: Sequence[str]
                 if keys & seen:
                     continue
                 seen |= keys
-                found.append(Conflict(word, i, j, fi, fj))
+                found.append(Conflict(ci.unit, i, j, fi, fj))
     return found
