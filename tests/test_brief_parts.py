@@ -18,7 +18,7 @@ from assistant.brief.articles import on_topic
 from assistant.brief.citations import CitationRegistry, verify_points
 from assistant.brief.quotes import choose_quotes
 from assistant.brief.reading import BriefSentence, read_article
-from assistant.brief.render import BriefPoint, based_on, display_title, headline
+from assistant.brief.render import Brief, BriefPoint, BriefQuote, based_on, display_title, headline
 from assistant.catalog import DocumentRow
 from assistant.settings import BriefSettings
 
@@ -239,6 +239,23 @@ def test_choose_quotes_skips_what_the_brief_already_shows():
     assert all(q.speaker != "Bob Smith" for q, _ in choose_quotes([article], limit=3, shown=[copy_bob])), \
         "a near-duplicate of a shown sentence counts as shown"
 
+
+
+# (quote, what the Markdown shows after it, why)
+QUOTE_LINES = [
+    (BriefQuote(text="We will not give up", speaker="Jane Doe", citation=1), "” — Jane Doe [1]", "a named speaker"),
+    (BriefQuote(text="We will not give up", speaker=None, citation=1), "” — unattributed [1]",
+     "quoted words with nobody named for them"),
+    (BriefQuote(text="Analysts said that the talks could fail.", speaker=None, citation=1, quoted=False),
+     "fail.” [1]", "reported speech names its source in its own words"),
+]
+
+
+@pytest.mark.parametrize("quote,shown,why", QUOTE_LINES)
+def test_quote_lines(quote, shown, why):
+    md = Brief(headline="H", summary=[], key_points=[], quotes=[quote]).to_markdown()
+    line = next(x for x in md.splitlines() if x.startswith("- “"))
+    assert line.endswith(shown), (line, why)
 
 # ---- citations ----------------------------------------------------------------------------------
 class _Catalog:

@@ -70,7 +70,7 @@ class CitationRegistry(SharedRegistry):
         return [self.point(x, alone) for x in sents]
 
     def quotes(self, found: Iterable[tuple[QuoteFound, BriefSentence]]) -> list[BriefQuote]:
-        return [BriefQuote(text=q.text, speaker=q.speaker, citation=self.add(x)) for q, x in found]
+        return [BriefQuote(text=q.text, speaker=q.speaker, citation=self.add(x), quoted=q.quoted) for q, x in found]
 
     def timeline(self, entries: Iterable[tuple[str, BriefSentence]]) -> list[TimelineEntry]:
         return [TimelineEntry(date=d, text=x.alone, citations=self._cite(x, True)) for d, x in entries]

@@ -57,6 +57,16 @@ class BriefQuote(BaseModel):
     text: str
     speaker: str | None
     citation: int
+    # Words in quotation marks (True), or a sentence of reported speech ("Analysts said that
+    # ..."), which names its source itself, so it is shown without "unattributed".
+    quoted: bool = True
+
+
+def _speaker(q: BriefQuote) -> str:
+    """What follows a quote: " — Name"; quoted words nobody is named for are "unattributed"."""
+    if q.speaker:
+        return f" — {q.speaker}"
+    return " — unattributed" if q.quoted else ""
 
 
 class TimelineEntry(BaseModel):
@@ -152,7 +162,7 @@ class Brief(BaseModel):
         out += ["", "## Who, what, when, where", ""] + [f"- **{k}:** {v}" for k, v in facts if v]
         if self.quotes:
             out += ["", "## Quotes", ""] + [
-                f"- “{q.text}” — {q.speaker or 'unattributed'} {cite(q.citation)}" for q in self.quotes]
+                f"- “{q.text}”{_speaker(q)} {cite(q.citation)}" for q in self.quotes]
         if self.watch:
             out += ["", "## What to watch", ""] + [f"- {p.text} {cites(p.citations)}" for p in self.watch]
         out += ["", "## Sources", ""]
