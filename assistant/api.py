@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.components import Components
-from assistant.settings import Settings
+from assistant.settings import BriefMode, Settings
 
 # Imported where they are used, so each CLI command loads only what it needs (`assistant
 # docs` opens the catalog alone; no LangChain splitters, llama.cpp or Chroma for it).
@@ -96,7 +96,7 @@ class Assistant(Components):
 
     # ---- briefs ---------------------------------------------------------------------------
     def brief_stream(self, doc_ids: Iterable[str] | None = None, paths: Iterable[str | Path] | None = None,
-                     topic: str | None = None, filters: Filters | None = None, mode: str | None = None,
+                     topic: str | None = None, filters: Filters | None = None, mode: BriefMode | None = None,
                      **filter_kwargs: Any) -> Iterator[BriefEvent]:
         """BriefProgress events (stage "reading", done, total) ..., then BriefDone with the Brief.
 
@@ -122,7 +122,7 @@ class Assistant(Components):
         return chain.stream(docs, topic, mode)
 
     def brief(self, doc_ids: Iterable[str] | None = None, paths: Iterable[str | Path] | None = None,
-              topic: str | None = None, filters: Filters | None = None, mode: str | None = None,
+              topic: str | None = None, filters: Filters | None = None, mode: BriefMode | None = None,
               progress: Callable[[BriefProgress], None] | None = None, **filter_kwargs: Any) -> Brief:
         """A cited brief of one article, a set of articles, or a topic."""
         from assistant.types import BriefDone

@@ -39,7 +39,8 @@ from pydantic_settings import (
 # NonNegativeInt, PositiveInt, NonNegativeFloat and PositiveFloat for the rest).
 Share = Annotated[float, Field(ge=0, le=1)]  # a probability, a share or a weight between 0 and 1
 Cosine = Annotated[float, Field(ge=-1, le=1)]  # a cosine similarity
-# Choices that other modules name too (the CLI, the web app, the HTTP API).
+# Choices named once: Backend by two sections here, the modes by retrieval, the brief chain, the
+# Python API, the web app and the HTTP API.
 Backend = Literal["local", "openai"]
 RetrievalMode = Literal["dense", "keyword", "hybrid"]
 BriefMode = Literal["extractive", "abstractive"]

@@ -13,7 +13,7 @@ import pytest
 
 from assistant.brief.quotes import attribute, find_quotes
 from assistant.brief.select import Candidate, choose, dangling, defects, is_furniture, near_duplicate, refers_back
-from assistant.brief.timeline import conflicts, counts, resolve_dates
+from assistant.brief.timeline import conflicts, counts, name_numbers, resolve_dates
 from assistant.evals import has_fact
 from assistant.types import BriefDone, BriefProgress
 
@@ -214,6 +214,9 @@ COUNTS = [
     ("The FAA grounded approximately 171 Boeing 737 Max 9 jets.", {"jet": "171"},
      "a count of a name counts the lower-case word after it; 737 and 9 are part of names"),
     ("Formula 1 drew 400 fans.", {"fan": "400"}, "a number right after a name is part of it"),
+    ("Nearly 200 people were evacuated.", {"peopl": "200"}, "a hedge opening the sentence is not a name"),
+    ("Some 12 Labour MPs said it was wrong.", {"mps": "12"}, "a plural acronym is the counted thing, not 'said'"),
+    ("The 12 Labour said it was wrong.", {}, "a verb of saying is never what a figure counts"),
 ]
 
 
@@ -245,6 +248,9 @@ HEDGED = [
     ("nearly 200", "205", True, "'nearly 200' is below 200"),
     ("up to 40", "35", False, "35 is up to 40"),
     ("at least 40", "fewer than 30", True, "the ranges do not meet"),
+    ("no more than 170", "180", True, "'no more than' is at most, not at least"),
+    ("no fewer than 180", "170", True, "'no fewer than' is at least"),
+    ("no more than 170", "165", False, "165 is no more than 170"),
 ]
 
 
@@ -270,6 +276,17 @@ HOLDERS = [
      "a total and one of its parts"),
     ("The crashes killed 346 people between them.", "The two crashes killed 340 people in all.", True,
      "two totals of the same thing"),
+    ("Police said 12 people died in the fire.", "Officials said 15 people died in the fire.", True,
+     "names that report a figure are sources, and sources disagreeing is the point"),
+    ("According to Reuters, 171 passengers were on board.", "CNN reported 177 passengers were on board.", True,
+     "'according to X' and 'X reported' name sources"),
+    ("Air had 40 planes grounded.", "Alaska Airlines had 65 planes grounded.", False,
+     "'Air' is not a word of 'Alaska Airlines'"),
+    ("The U.S. had 40 planes grounded.", "The US had 65 planes grounded.", True, "U.S. and US are one"),
+    ('"We have canceled 60 flights," Alaska Airlines said.', "United had 191 canceled flights.", False,
+     "'we' in a quotation is its speaker: Alaska's count against United's"),
+    ('"212 passengers were aboard," the coastguard said.', "Police said 187 passengers were aboard.", True,
+     "a speaker reporting a figure is a source, not its holder"),
 ]
 
 
@@ -277,6 +294,12 @@ HOLDERS = [
 def test_whose_count_it_is(a, b, expected, why):
     texts = [a, b, "Boeing 737 jets are in service."]
     assert bool(conflicts(texts, np.ones((3, 1)), ["a", "b", "c"], min_cosine=0.6)) is expected, why
+
+
+def test_name_numbers_are_long_numbers_after_a_name():
+    texts = ["BBC Radio 2 said so.", "The Boeing 737 jets and Flight 1282.", "Nearly 200 people left."]
+    assert name_numbers(texts) == {"737", "1282"}, \
+        "'Radio 2' must not make every '2 people' a name; a hedge opening a sentence is not a name"
 
 
 def test_the_same_two_figures_are_one_disagreement():

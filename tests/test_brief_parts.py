@@ -234,7 +234,7 @@ def test_choose_quotes_skips_what_the_brief_already_shows():
     picked = choose_quotes([article], limit=2, shown=[bob])
     assert [q.speaker for q, _ in picked] == ["Jane Doe", "Analysts"], \
         "Bob Smith's sentence is already a summary sentence or key point: the quotes do not repeat it"
-    copy = read_article(doc(), 1, ARTICLE)  # the same sentence in a re-published copy
+    copy = read_article(doc("d2"), 1, ARTICLE)  # the same sentence in a re-published copy
     copy_bob = next(x for x in copy.sentences if "Bob Smith" in x.text)
     assert all(q.speaker != "Bob Smith" for q, _ in choose_quotes([article], limit=3, shown=[copy_bob])), \
         "a near-duplicate of a shown sentence counts as shown"

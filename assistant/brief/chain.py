@@ -112,8 +112,9 @@ class BriefChain:
             note = NO_MODEL if (mode or s.mode) == "abstractive" else None
         key_point_list = cite.points(key_points, alone=True)
         verify_points(summary_points + key_point_list, cite.citations, self.checker)
-        quotes = cite.quotes(choose_quotes(articles, s.quotes, s.attribution, s.duplicate_containment,
-                                           shown=summary + key_points))
+        shown_texts = {p.text for p in summary_points}  # an abstractive summary shows its own sentences
+        shown = key_points + [x for x in summary if x.text in shown_texts]
+        quotes = cite.quotes(choose_quotes(articles, s.quotes, s.attribution, s.duplicate_containment, shown=shown))
         watch = cite.points(points.watch(sents, s), alone=True)
         timeline = cite.timeline(stories.timeline(sents, s.timeline_entries, s.duplicate_containment,
                                                   s.duplicate_cosine)) if not single else []

@@ -74,12 +74,21 @@ def disagreements(sents: Sequence[BriefSentence], story_of: dict[str, int], min_
                   tolerance: float = _DEFAULT.disagree_hedge_tolerance
                   ) -> list[tuple[Conflict, BriefSentence, BriefSentence]]:
     """Conflicting figures within a story: (the conflict, one side's sentence, the other's);
-    ``tolerance``: timeline.conflicts."""
+    ``tolerance``: timeline.conflicts.
+
+    Counts move as a story goes on, so two figures each tied to a day ("170 flights on Sunday",
+    "60 cancellations for Monday") disagree only when the days are the same; a figure tied to no
+    day may be about any (the prepared ferry pair gives no day beside one of its figures)."""
     with_counts = [x for x in sents if any(ch.isdigit() for ch in x.text)]
     if len(with_counts) < 2:
         return []
+    days = [{f.date for f in resolve_dates(x.text, x.doc.date) if len(f.date) == 10} for x in with_counts]
+
+    def same_day(i: int, j: int) -> bool:
+        return not days[i] or not days[j] or bool(days[i] & days[j])
+
     found = conflicts([x.text for x in with_counts], np.asarray([x.vector for x in with_counts]),
-                      [x.doc.doc_id for x in with_counts], min_cosine, tolerance)
+                      [x.doc.doc_id for x in with_counts], min_cosine, tolerance, same_day)
     found = [c for c in found
              if story_of.get(with_counts[c.a].doc.doc_id) == story_of.get(with_counts[c.b].doc.doc_id)]
     found.sort(key=lambda c: -float(with_counts[c.a].vector @ with_counts[c.b].vector))

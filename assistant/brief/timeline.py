@@ -15,12 +15,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.lexicon import MONTH_NUMBER, MONTHS, STARTERS, WEEKDAYS
+from assistant.lexicon import MONTH_NUMBER, MONTHS, QUOTE_VERBS, STARTERS, WEEKDAYS
 from assistant.settings import BriefSettings
 from assistant.text import terms
 
@@ -137,34 +137,50 @@ _COUNT = re.compile(
     r"(?<![\w.,$£€])(?P<cur>[$£€])?(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?P<mult>\s?(?:million|billion|"
     r"trillion|bn|m|k)\b)?(?P<pct>\s?(?:%|per ?cent|percent))?\s+(?:(?:more|other|of|in|the|about|new)\s+)?"
     r"(?P<unit>[a-z][a-z-]{2,})", re.I)
+_VERBS = {v.lower() for v in QUOTE_VERBS}
 _NOT_UNIT = {"and", "or", "to", "in", "on", "at", "for", "by", "with", "from", "a", "an", "as", "years", "year",
              "after", "before", "than", "times"}
 
 
-# A word before a figure that makes it a range: "more than 170", "approximately 171", "up to 40".
-_HEDGE = re.compile(
-    r"\b(?P<h>about|around|approximately|roughly|nearly|almost|some|an estimated|estimated|close to|more than|"
-    r"over|at least|upwards of|less than|fewer than|under|up to|at most|as many as)\s+$", re.I)
+# Words before a figure that make it a range: "more than 170", "approximately 171", "up to 40",
+# "no more than 30" (longest first, so "no more than" is not read as "more than").
+_HEDGES_BEFORE = (
+    "no more than", "not more than", "no fewer than", "not fewer than", "no less than", "not less than",
+    "an estimated", "upwards of", "as many as", "more than", "fewer than", "less than", "at least", "at most",
+    "close to", "up to", "about", "around", "approximately", "roughly", "nearly", "almost", "some", "estimated",
+    "over", "under",
+)
+_HEDGE = re.compile(r"\b(?P<h>" + "|".join(h.replace(" ", r"\s+") for h in _HEDGES_BEFORE) + r")\s+$", re.I)
 # ... or a phrase after it: "189 seats or more".
 _HEDGE_AFTER = re.compile(r"^\s+(?P<h>or more|or above|or over|or fewer|or less|or under|or so)\b", re.I)
-_AT_LEAST = {"more than", "over", "at least", "upwards of", "or more", "or above", "or over"}
+_AT_LEAST = {"more than", "over", "at least", "upwards of", "or more", "or above", "or over", "no fewer than",
+             "not fewer than", "no less than", "not less than"}
 _AT_MOST = {"less than", "fewer than", "under", "up to", "at most", "as many as", "nearly", "almost", "or fewer",
-            "or less", "or under"}
+            "or less", "or under", "no more than", "not more than"}
 
 
 # A capitalised run of words: a name ("Alaska Airlines", "Federal Aviation Administration").
 _NAME_RUN = re.compile(r"[A-Z][\w&'’.-]*(?:\s+(?:of\s+|the\s+)?[A-Z][\w&'’.-]*)*")
 # Where a clause begins: the figure's holder is named after it.
 _CLAUSE = re.compile(r"[,;:(—]|\s-\s|\b(?:and|but|while|whereas)\b")
-_NOT_HOLDER = STARTERS | set(WEEKDAYS) | set(MONTHS)
+# Capitalised words that are not names: sentence openers, days, months, and the hedges
+# ("Nearly 200 people ...").
+_NOT_HOLDER = STARTERS | set(WEEKDAYS) | set(MONTHS) | {h.split()[0].capitalize() for h in _HEDGES_BEFORE}
+# A name followed by a verb of saying is a source, not the holder: "Police said 12 people died"
+# and "Officials said 15 people died" disagree.
+_SOURCE_AFTER = re.compile(rf"^\s+(?:{'|'.join(QUOTE_VERBS)}|reported|reports|estimated|estimates)\b", re.I)
+_SOURCE_BEFORE = re.compile(r"\baccording\s+to\s+(?:the\s+)?$", re.I)
 
 
 def _holder(before: str) -> str:
     """The last name in the clause before a figure: whose count it is ("United had 191 canceled
-    flights", "Alaska Airlines ... its fleet of 65"), or "" when the clause names nobody."""
+    flights", "Alaska Airlines ... its fleet of 65"), or "" when the clause names nobody. A
+    name that only reports the figure ("Police said", "according to Reuters") is not one."""
     clause = before[max((m.end() for m in _CLAUSE.finditer(before)), default=0):]
     names = []
     for m in _NAME_RUN.finditer(clause):
+        if _SOURCE_AFTER.match(clause[m.end():]) or _SOURCE_BEFORE.search(clause[: m.start()]):
+            continue
         words = m.group(0).split()
         while words and words[0] in _NOT_HOLDER:
             words.pop(0)
@@ -173,14 +189,31 @@ def _holder(before: str) -> str:
     return names[-1] if names else ""
 
 
+# A quotation followed by its speaker: '"We have canceled 60 flights," Alaska Airlines said'.
+# When the words before the figure speak in the first person, the count is the speaker's.
+_SPEAKER_AFTER = re.compile(
+    r"[”\"]\s*,?\s*(?:the\s+)?([A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*)*)\s+(?:said|says|added|told|wrote|stated)\b")
+_FIRST_PERSON = re.compile(r"\b(we|our|us)\b", re.I)
+
+
+def _words(name: str) -> list[str]:
+    return re.findall(r"[a-z0-9&]+", name.lower().replace(".", ""))
+
+
 def same_holder(a: str, b: str) -> bool:
     """Could two holders be the same body? Unknown ("") matches anything; "Alaska" matches
-    "Alaska Airlines"; "FAA" matches "Federal Aviation Administration"."""
+    "Alaska Airlines" (whole words, so "Air" does not); "FAA" matches "Federal Aviation
+    Administration" and "U.S." matches "US"."""
     if not a or not b:
         return True
-    a, b = a.lower(), b.lower()
-    initials = ["".join(w[0] for w in x.split() if w not in {"of", "the"}) for x in (a, b)]
-    return a in b or b in a or initials[0] == b or initials[1] == a
+    wa, wb = _words(a), _words(b)
+    if not wa or not wb:
+        return True
+    short, long_ = sorted((wa, wb), key=len)
+    if any(long_[k: k + len(short)] == short for k in range(len(long_) - len(short) + 1)):
+        return True
+    initials = ["".join(w[0] for w in x if w not in {"of", "the", "and"}) for x in (wa, wb)]
+    return (len(wb) == 1 and initials[0] == wb[0]) or (len(wa) == 1 and initials[1] == wa[0])
 
 
 # A figure that adds up several things: "a total of 346 people", "346 people between them".
@@ -200,9 +233,10 @@ class Count:
 
 
 def name_numbers(texts: Sequence[str]) -> set[str]:
-    """Numbers the texts write right after a name ("Boeing 737", "Max 9"): a model or a title
-    wherever they appear, so "its 737 MAX 9 jets" counts no jets."""
-    return {m.group(2) for t in texts for m in re.finditer(r"\b([A-Z][\w-]*)\s+(\d[\d,]*(?:\.\d+)?)\b", t)
+    """Numbers of three or more digits the texts write right after a name ("Boeing 737",
+    "Flight 1282"): a model or a title wherever they appear, so "its 737 MAX 9 jets" counts no
+    jets. Shorter ones ("Radio 2", "Max 9") are names only where a name stands before them."""
+    return {m.group(2) for t in texts for m in re.finditer(r"\b([A-Z][\w-]*)\s+(\d{3,}(?:\.\d+)?)\b", t)
             if m.group(1) not in _NOT_HOLDER}
 
 
@@ -219,21 +253,26 @@ def counts(sentence: str, names: set[str] = frozenset()) -> dict[str, Count]:
         word_before = re.search(r"([A-Z][\w-]*)\s+$", sentence[: m.start()])
         if num in names or (word_before and word_before.group(1) not in _NOT_HOLDER):
             continue  # part of a name: "Boeing 737", "Max 9", "Formula 1"
-        unit = m.group("unit")
-        if unit[0].isupper():
-            later = re.match(r"(?:(?:[A-Z][\w-]*|\d[\w.]*)\s+){1,4}([a-z][a-z-]{2,})\b", sentence[m.start("unit"):])
-            if not later:
-                continue
-            unit = later.group(1)
+        unit, end = m.group("unit"), m.end()
+        if unit[0].isupper() and not re.fullmatch(r"[A-Z]{2,}s", unit):  # "12 MPs" counts MPs
+            later = re.match(r"(?:(?:[A-Z][a-z][\w-]*|[A-Z]+|\d[\w.]*)\s+){1,4}?([a-z][a-z-]{2,}|[A-Z]{2,}s)\b",
+                             sentence[m.start("unit"):])
+            if not later or later.group(1).lower() in _VERBS or later.group(1).endswith("ed"):
+                continue  # "12 Labour MPs said" is 12 MPs; "12 Labour said" counts nothing
+            unit, end = later.group(1), m.start("unit") + later.end()
         unit = unit.lower()
         if unit in _NOT_UNIT or unit in _MONTHS or unit in {"am", "pm", "gmt", "bst", "est"}:
             continue
         key = (terms(unit) or [unit])[0] + ("%" if m.group("pct") else "")
         value = (m.group("cur") or "") + num + (m.group("mult") or "") + (m.group("pct") or "")
-        before, after = sentence[: m.start()], sentence[m.end():]
+        before, after = sentence[: m.start()], sentence[end:]
         hedge = _HEDGE.search(before) or _HEDGE_AFTER.match(after)
+        holder = _holder(before)
+        speaker = _SPEAKER_AFTER.search(after)
+        if not holder and speaker and speaker.group(1) not in _NOT_HOLDER and _FIRST_PERSON.search(before):
+            holder = speaker.group(1)
         out.setdefault(key, Count(value.strip(), unit + (" (per cent)" if m.group("pct") else ""),
-                                  hedge.group("h").lower() if hedge else "", _holder(before),
+                                  re.sub(r"\s+", " ", hedge.group("h").lower()) if hedge else "", holder,
                                   bool(_TOTAL_BEFORE.search(before) or _TOTAL_AFTER.match(after))))
     return out
 
@@ -270,12 +309,13 @@ class Conflict:
 
 
 def conflicts(texts: Sequence[str], vectors: np.ndarray, articles: Sequence[str], min_cosine: float,
-              tolerance: float = 0.1) -> list[Conflict]:
+              tolerance: float = 0.1, comparable: Callable[[int, int], bool] | None = None) -> list[Conflict]:
     """Pairs of similar sentences from different articles giving figures for the same unit that
     cannot both be true: "171 passengers" and "177 passengers" conflict, "approximately 171" and
     "more than 170" do not (hedged figures are ranges, ``tolerance`` either side of "about N").
     Two named holders must be the same body (``same_holder``), and a total ("346 people between
-    them") is not set against one of its parts. One conflict per unit and pair of
+    them") is not set against one of its parts; ``comparable(i, j)``, when given, must hold
+    (``stories.disagreements``: the same day). One conflict per unit and pair of
     articles, and per unit and pair of figures (the same two figures in a third article add
     nothing)."""
     found: list[Conflict] = []
@@ -287,7 +327,8 @@ def conflicts(texts: Sequence[str], vectors: np.ndarray, articles: Sequence[str]
         if not per[i]:
             continue
         for j in range(i + 1, len(texts)):
-            if articles[i] == articles[j] or not per[j] or sims[i, j] < min_cosine:
+            if articles[i] == articles[j] or not per[j] or sims[i, j] < min_cosine \
+                    or (comparable is not None and not comparable(i, j)):
                 continue
             for unit in per[i].keys() & per[j].keys():
                 ci, cj = per[i][unit], per[j][unit]
