@@ -26,6 +26,14 @@ SAMPLES = ROOT / "samples" / "articles"
 
 FURNITURE = [
     ("Scroll down for video", True, "a video prompt"),
+    ("More:Trump is wrestling with 5 big legal cases.", True, "a link to another story run into the text"),
+    ("What travelers should know:Boeing 737 Max 9s grounded, Alaska Airlines jet loses window", True,
+     "a longer link label, no space after its colon"),
+    ("Golden Globes 2021:'Nomadland' wins best drama", True, "a link whose headline opens with a quotation mark"),
+    ("The flight left at 8:40 a.m. from Portland.", False, "a clock time is not a link"),
+    ("Cat Deeley has resigned as host of CD:UK after six years.", False, "an acronym pair is not a link"),
+    ('A statement from Chelsea read:"We want to make clear that we have zero tolerance."', False,
+     "a quotation after a verb of saying, its space lost"),
     ("Click here to read the full report.", True, "a call to action"),
     ("Share this article", True, "a sharing widget"),
     ("By . Daily Mail Reporter . PUBLISHED: . 12:01 EST, 1 May 2015", True, "a byline and time stamp"),
