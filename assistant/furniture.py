@@ -78,8 +78,8 @@ def is_furniture(text: str) -> bool:
     if _FURNITURE.search(text) or _BYLINE.match(text) or is_aside_or_markup(text):
         return True
     link = _RUN_IN_LINK.match(text)
-    if link and not _SPEECH_WORD.search(link.group("label").split()[-1]):
-        return True  # 'A statement read:"We want ..."' is a quotation, not a link
+    if link and not (text[link.end()] in "‘'\"“" and _SPEECH_WORD.search(link.group("label"))):
+        return True  # 'A statement read:"We want ..."' is a quotation, not a link; "Read:Climate ..." is one
     return any(_is_caption(text, m) for m in _CAPTION.finditer(text))
 
 

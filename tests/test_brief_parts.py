@@ -349,6 +349,21 @@ def test_timeline_dates_by_the_event_and_sorts():
         "a later article repeating an entry is merged into it"
 
 
+def test_disagreements_need_the_same_day_when_both_name_one():
+    def article(doc_id, date, text):
+        a = read_article(doc(doc_id, date=date), 0, text)
+        for x in a.sentences:
+            x.vector, x.prob, x.score = unit(1, 0, 0), 0.5, 0.5
+        return a
+    sunday = article("a", "2024-01-08", "On Sunday the airline cancelled 170 flights.")
+    monday = article("b", "2024-01-09", "On Monday the airline cancelled 60 flights.")
+    undated = article("c", "2024-01-09", "The airline cancelled 60 flights.")
+    found = stories.disagreements(sunday.sentences + monday.sentences, {"a": 0, "b": 0}, 0.6, 3)
+    assert found == [], "Sunday's count and Monday's are not one fact"
+    found = stories.disagreements(sunday.sentences + undated.sentences, {"a": 0, "c": 0}, 0.6, 3)
+    assert [(c.value_a, c.value_b) for c, _, _ in found] == [("170", "60")], "a sentence naming no day may be about any"
+
+
 def test_disagreements_only_within_a_story():
     articles = _articles()
     sents = [x for a in articles for x in a.sentences]

@@ -76,9 +76,10 @@ def disagreements(sents: Sequence[BriefSentence], story_of: dict[str, int], min_
     """Conflicting figures within a story: (the conflict, one side's sentence, the other's);
     ``tolerance``: timeline.conflicts.
 
-    Counts move as a story goes on, so two figures each tied to a day ("170 flights on Sunday",
-    "60 cancellations for Monday") disagree only when the days are the same; a figure tied to no
-    day may be about any (the prepared ferry pair gives no day beside one of its figures)."""
+    Counts move as a story goes on, so two sentences that each name a day ("170 flights on
+    Sunday", "60 cancellations for Monday") disagree only when they share one; a sentence that
+    names no day may be about any. (Any day the sentence names counts, not only the one beside
+    the figure.)"""
     with_counts = [x for x in sents if any(ch.isdigit() for ch in x.text)]
     if len(with_counts) < 2:
         return []

@@ -165,10 +165,13 @@ _NAME_RUN = re.compile(r"[A-Z][\w&'’.-]*(?:\s+(?:of\s+|the\s+)?[A-Z][\w&'’.-
 _CLAUSE = re.compile(r"[,;:(—]|\s-\s|\b(?:and|but|while|whereas)\b")
 # Capitalised words that are not names: sentence openers, days, months, and the hedges
 # ("Nearly 200 people ...").
-_NOT_HOLDER = STARTERS | set(WEEKDAYS) | set(MONTHS) | {h.split()[0].capitalize() for h in _HEDGES_BEFORE}
+_NOT_HOLDER = (STARTERS | set(WEEKDAYS) | set(MONTHS) | {h.split()[0].capitalize() for h in _HEDGES_BEFORE}
+               | {"I", "We", "You", "He", "She", "It", "They", "There", "Here", "So"})
 # A name followed by a verb of saying is a source, not the holder: "Police said 12 people died"
-# and "Officials said 15 people died" disagree.
-_SOURCE_AFTER = re.compile(rf"^\s+(?:{'|'.join(QUOTE_VERBS)}|reported|reports|estimated|estimates)\b", re.I)
+# and "Officials said 15 people died" disagree ... unless it speaks of itself: "Alaska Airlines
+# said it had canceled 60 flights" is Alaska's count.
+_SOURCE_AFTER = re.compile(rf"^\s+(?:{'|'.join(QUOTE_VERBS)}|reported|reports|estimated|estimates)\b"
+                           r"(?!\s+(?:that\s+)?(?:it|its|they|their|we|our)\b)", re.I)
 _SOURCE_BEFORE = re.compile(r"\baccording\s+to\s+(?:the\s+)?$", re.I)
 
 
@@ -193,7 +196,12 @@ def _holder(before: str) -> str:
 # When the words before the figure speak in the first person, the count is the speaker's.
 _SPEAKER_AFTER = re.compile(
     r"[”\"]\s*,?\s*(?:the\s+)?([A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*)*)\s+(?:said|says|added|told|wrote|stated)\b")
-_FIRST_PERSON = re.compile(r"\b(we|our|us)\b", re.I)
+_FIRST_PERSON = re.compile(r"\b(?:[Ww]e|[Oo]ur|us)\b")  # case matters: "the US" is not "us"
+
+
+def _in_quotation(before: str) -> bool:
+    """Is the text after ``before`` inside a quotation it opens?"""
+    return before.rfind("“") > before.rfind("”") or before.count('"') % 2 == 1
 
 
 def _words(name: str) -> list[str]:
@@ -269,7 +277,8 @@ def counts(sentence: str, names: set[str] = frozenset()) -> dict[str, Count]:
         hedge = _HEDGE.search(before) or _HEDGE_AFTER.match(after)
         holder = _holder(before)
         speaker = _SPEAKER_AFTER.search(after)
-        if not holder and speaker and speaker.group(1) not in _NOT_HOLDER and _FIRST_PERSON.search(before):
+        if not holder and speaker and speaker.group(1) not in _NOT_HOLDER and _in_quotation(before) \
+                and _FIRST_PERSON.search(before):
             holder = speaker.group(1)
         out.setdefault(key, Count(value.strip(), unit + (" (per cent)" if m.group("pct") else ""),
                                   re.sub(r"\s+", " ", hedge.group("h").lower()) if hedge else "", holder,
