@@ -11,9 +11,10 @@ import sys
 import numpy as np
 import pytest
 
+from assistant.brief.figures import conflicts, counts, name_numbers
 from assistant.brief.quotes import attribute, find_quotes
 from assistant.brief.select import Candidate, choose, dangling, defects, is_furniture, near_duplicate, refers_back
-from assistant.brief.timeline import conflicts, counts, name_numbers, resolve_dates
+from assistant.brief.timeline import resolve_dates
 from assistant.evals import has_fact
 from assistant.types import BriefDone, BriefProgress
 

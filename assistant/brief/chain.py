@@ -9,7 +9,7 @@ points -> quotes, timeline, disagreements -> verify -> render. Each stage is its
 | summary within a word budget, key points, what to watch | points.py, select.py |
 | abstractive summary (map-reduce, verified) | abstractive.py |
 | quotes and who said them | quotes.py |
-| stories, timeline, disagreements (sets and topics) | stories.py, timeline.py |
+| stories, timeline, disagreements (sets and topics) | stories.py, timeline.py, figures.py |
 | numbered citations, the support check | citations.py |
 | headline, JSON shape, Markdown | render.py |
 

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from assistant.brief.figures import Conflict
 from assistant.brief.quotes import QuoteFound
 from assistant.brief.reading import BriefSentence
 from assistant.brief.render import (
@@ -23,7 +24,6 @@ from assistant.brief.render import (
     TimelineEntry,
     display_title,
 )
-from assistant.brief.timeline import Conflict
 from assistant.citations import CitationRegistry as SharedRegistry
 from assistant.types import Citation
 

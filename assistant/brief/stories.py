@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from assistant.brief.figures import Conflict, conflicts
 from assistant.brief.points import best_per_group
 from assistant.brief.render import Story, display_title
 from assistant.brief.select import near_duplicate
-from assistant.brief.timeline import Conflict, conflicts, group_stories, resolve_dates
+from assistant.brief.timeline import group_stories, resolve_dates
 from assistant.settings import BriefSettings
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ def disagreements(sents: Sequence[BriefSentence], story_of: dict[str, int], min_
                   tolerance: float = _DEFAULT.disagree_hedge_tolerance
                   ) -> list[tuple[Conflict, BriefSentence, BriefSentence]]:
     """Conflicting figures within a story: (the conflict, one side's sentence, the other's);
-    ``tolerance``: timeline.conflicts.
+    ``tolerance``: figures.conflicts.
 
     Counts move as a story goes on, so two sentences that each name a day ("170 flights on
     Sunday", "60 cancellations for Monday") disagree only when they share one; a sentence that
