@@ -314,6 +314,11 @@ def test_whose_count_it_is(a, b, expected, why):
     assert bool(conflicts(texts, np.ones((3, 1)), ["a", "b", "c"], min_cosine=0.6)) is expected, why
 
 
+def test_a_participle_is_labelled_with_its_noun():
+    assert counts("Alaska had 52 canceled flights by noon.")["cancel"].unit == "canceled flights"
+    assert counts("The jet carried 171 passengers.")["passeng"].unit == "passengers"
+
+
 def test_name_numbers_are_long_numbers_after_a_name():
     texts = ["BBC Radio 2 said so.", "The Boeing 737 jets and Flight 1282.", "Nearly 200 people left."]
     assert name_numbers(texts) == {"737", "1282"}, \

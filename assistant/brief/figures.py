@@ -124,7 +124,7 @@ class Count:
     """A figure and what it counts, as one sentence gives it."""
 
     figure: str        # as written: "171", "$1.2 billion", "12%"
-    unit: str          # the counted word as written ("passengers"; "its (per cent)")
+    unit: str          # what is counted, as written ("passengers", "canceled flights"; "its (per cent)")
     hedge: str = ""    # the words that make it a range ("more than", "about", "or more"), else ""
     holder: str = ""   # whose count it is (``_holder``), else ""
     total: bool = False  # adds up several things ("a total of", "between them")
@@ -159,6 +159,10 @@ def counts(sentence: str, names: set[str] = frozenset()) -> dict[str, Count]:
                 continue  # "12 Labour MPs said" is 12 MPs; "12 Labour said" counts nothing
             unit, end = later.group(1), m.start("unit") + later.end()
         unit = unit.lower()
+        label = unit
+        participle = re.match(r"\s+([a-z]{3,})\b", sentence[end:]) if unit.endswith("ed") else None
+        if participle and participle.group(1) not in _NOT_UNIT:
+            label = f"{unit} {participle.group(1)}"  # "52 canceled flights": the label says flights
         if unit in _NOT_UNIT or unit in _MONTHS or unit in {"am", "pm", "gmt", "bst", "est"}:
             continue
         key = (terms(unit) or [unit])[0] + ("%" if m.group("pct") else "")
@@ -170,7 +174,7 @@ def counts(sentence: str, names: set[str] = frozenset()) -> dict[str, Count]:
         if not holder and speaker and speaker.group(1) not in _NOT_HOLDER and _in_quotation(before) \
                 and _FIRST_PERSON.search(before):
             holder = speaker.group(1)
-        out.setdefault(key, Count(value.strip(), unit + (" (per cent)" if m.group("pct") else ""),
+        out.setdefault(key, Count(value.strip(), label + (" (per cent)" if m.group("pct") else ""),
                                   re.sub(r"\s+", " ", hedge.group("h").lower()) if hedge else "", holder,
                                   bool(_TOTAL_BEFORE.search(before) or _TOTAL_AFTER.match(after))))
     return out
