@@ -247,14 +247,18 @@ QUOTE_LINES = [
     (BriefQuote(text="We will not give up", speaker=None, citation=1), "” — unattributed [1]",
      "quoted words with nobody named for them"),
     (BriefQuote(text="Analysts said that the talks could fail.", speaker=None, citation=1, quoted=False),
-     "fail.” [1]", "reported speech names its source in its own words"),
+     "- Analysts said that the talks could fail. [1]", "reported speech names its source in its own words"),
+    (BriefQuote(text="Blinken warned that Afghanistan would become a pariah state.", speaker="Antony Blinken",
+                citation=2, quoted=False),
+     "- Blinken warned that Afghanistan would become a pariah state. [2]",
+     "reported speech is the paper's sentence: no quotation marks that would make it Blinken's words"),
 ]
 
 
 @pytest.mark.parametrize("quote,shown,why", QUOTE_LINES)
 def test_quote_lines(quote, shown, why):
     md = Brief(headline="H", summary=[], key_points=[], quotes=[quote]).to_markdown()
-    line = next(x for x in md.splitlines() if x.startswith("- “"))
+    line = next(x for x in md.splitlines()[md.splitlines().index("## Quotes"):] if x.startswith("- "))
     assert line.endswith(shown), (line, why)
 
 # ---- citations ----------------------------------------------------------------------------------

@@ -58,15 +58,17 @@ class BriefQuote(BaseModel):
     speaker: str | None
     citation: int
     # Words in quotation marks (True), or a sentence of reported speech ("Analysts said that
-    # ..."), which names its source itself, so it is shown without "unattributed".
+    # ...", "Blinken warned that ..."), shown as the article's sentence, not as a quotation.
     quoted: bool = True
 
 
-def _speaker(q: BriefQuote) -> str:
-    """What follows a quote: " — Name"; quoted words nobody is named for are "unattributed"."""
-    if q.speaker:
-        return f" — {q.speaker}"
-    return " — unattributed" if q.quoted else ""
+def _quote_line(q: BriefQuote) -> str:
+    """Quoted words in quotation marks with their speaker ("unattributed" when nobody is named);
+    reported speech as the article's sentence, which names its speaker itself: quotation marks
+    around "Blinken warned that ..." would present the paper's words as Blinken's."""
+    if not q.quoted:
+        return q.text
+    return f"“{q.text}” — {q.speaker or 'unattributed'}"
 
 
 class TimelineEntry(BaseModel):
@@ -162,7 +164,7 @@ class Brief(BaseModel):
         out += ["", "## Who, what, when, where", ""] + [f"- **{k}:** {v}" for k, v in facts if v]
         if self.quotes:
             out += ["", "## Quotes", ""] + [
-                f"- “{q.text}”{_speaker(q)} {cite(q.citation)}" for q in self.quotes]
+                f"- {_quote_line(q)} {cite(q.citation)}" for q in self.quotes]
         if self.watch:
             out += ["", "## What to watch", ""] + [f"- {p.text} {cites(p.citations)}" for p in self.watch]
         out += ["", "## Sources", ""]
