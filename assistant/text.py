@@ -89,7 +89,7 @@ def sentences(text: str, offset: int = 0) -> list[Span]:
             lead = len(raw) - len(raw.lstrip())
             abs_start = line_start + start + lead
             close = _STRAY_CLOSE.match(stripped)
-            if close and spans and spans[-1].start >= offset + line_start and spans[-1].text[-1] in ".!?…":
+            if close and spans and spans[-1].end == offset + abs_start and spans[-1].text[-1] in ".!?…":
                 # 'weeks." Economists say ...': pysbd put the quotation's closing mark on the next sentence
                 end = abs_start + 1
                 spans[-1] = Span(text[spans[-1].start - offset: end], spans[-1].start, offset + end)
@@ -106,9 +106,10 @@ def sentences(text: str, offset: int = 0) -> list[Span]:
 
 # A closing quotation mark that pysbd left at the start of the next sentence: 'in the past
 # weeks." Economists point out ...' became '... weeks.' and '" Economists point out ...' (592
-# of the 111,082 sentences of bench/train_instructions.py's news corpus, 570 of them BBC). An
-# opening mark is never followed by a space, so the mark goes back to the sentence before it
-# when that one ends a sentence (its quotation may have opened several sentences earlier).
+# of the 111,082 sentences of bench/train_instructions.py's news corpus, 570 of them BBC). The
+# mark goes back to the sentence before it when it touches that sentence's final stop (its
+# quotation may have opened several sentences earlier); a mark after a space may open a quotation
+# ('over. " We will win," he said', as loosely spaced text or model output may have) and stays.
 _STRAY_CLOSE = re.compile(r"^[\"”](?:\s+|$)")
 
 

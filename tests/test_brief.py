@@ -314,9 +314,15 @@ def test_whose_count_it_is(a, b, expected, why):
     assert bool(conflicts(texts, np.ones((3, 1)), ["a", "b", "c"], min_cosine=0.6)) is expected, why
 
 
-def test_a_participle_is_labelled_with_its_noun():
-    assert counts("Alaska had 52 canceled flights by noon.")["cancel"].unit == "canceled flights"
-    assert counts("The jet carried 171 passengers.")["passeng"].unit == "passengers"
+@pytest.mark.parametrize("sentence, key, label, why", [
+    ("Alaska had 52 canceled flights by noon.", "cancel", "canceled flights", "the participle's noun"),
+    ("The jet carried 171 passengers.", "passeng", "passengers", "a noun alone"),
+    ("At least 300 killed this week.", "kill", "killed", "'this' is not a plural noun"),
+    ("40 injured yesterday.", "injur", "injured", "a time word is not what is counted"),
+    ("52 canceled long-haul flights.", "cancel", "canceled", "only a plural noun right after it"),
+])
+def test_a_participle_is_labelled_with_its_noun(sentence, key, label, why):
+    assert counts(sentence)[key].unit == label, why
 
 
 def test_name_numbers_are_long_numbers_after_a_name():

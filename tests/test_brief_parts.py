@@ -252,6 +252,9 @@ QUOTE_LINES = [
                 citation=2, quoted=False),
      "- Blinken warned that Afghanistan would become a pariah state. [2]",
      "reported speech is the paper's sentence: no quotation marks that would make it Blinken's words"),
+    (BriefQuote(text="He warned that the talks could collapse.", speaker="Jack Straw", citation=3, quoted=False),
+     "- He warned that the talks could collapse. — Jack Straw [3]",
+     "a speaker the sentence does not name (found in an earlier sentence) follows it"),
 ]
 
 

@@ -62,6 +62,31 @@ def test_sentences_split_a_leading_aside(text_in, expected, why):
     assert all(source[s.start - 7:s.end - 7] == s.text for s in shifted), "offsets exact after a line break"
 
 
+@pytest.mark.parametrize("text_in, expected, why", [
+    ('He said: "We will see what the past weeks bring." Economists disagree.',
+     ['He said: "We will see what the past weeks bring."', "Economists disagree."],
+     "a closing mark pysbd puts on the next sentence goes back to the sentence it closes"),
+    ('"It is over. We lost." Fans left early.', ['"It is over. We lost."', "Fans left early."],
+     "the quotation opened a sentence earlier"),
+    ('First one!" Second one." Third one."', ['First one!"', 'Second one."', 'Third one."'],
+     "each mark stays with the sentence it closes"),
+    ('They won. "\nFans cheered.', ["They won.", '"', "Fans cheered."],
+     "a mark after a space may open a quotation: left where it is"),
+    ('They won.\n" Fans cheered.', ["They won.", '" Fans cheered.'], "never across a line break"),
+    ('The vote is over. " We will win," he said.', ["The vote is over.", '" We will win," he said.'],
+     "a loosely spaced opening mark pairs with one later in its sentence: it stays"),
+    ("The vote is over. “ We will win,” he said.", ["The vote is over.", "“ We will win,” he said."],
+     "a curly opening mark is never moved"),
+])
+def test_sentences_give_back_a_closing_mark(text_in, expected, why):
+    got = text.sentences(text_in)
+    assert [s.text for s in got] == expected, why
+    assert all(text_in[s.start:s.end] == s.text for s in got), "offsets stay exact"
+    source = "Headline\n\n  " + text_in + "  \nNext line."
+    shifted = text.sentences(source, offset=7)
+    assert all(source[s.start - 7:s.end - 7] == s.text for s in shifted), "offsets exact after a line break"
+
+
 @pytest.mark.parametrize("sentence, expected, why", [
     ("(U.S.) Army officials said the base would close.", ["(U.S.) Army officials said the base would close."],
      "one word in brackets is an abbreviation, not an aside (pysbd may still split it: its own choice)"),

@@ -28,6 +28,9 @@ _COUNT = re.compile(
     r"trillion|bn|m|k)\b)?(?P<pct>\s?(?:%|per ?cent|percent))?\s+(?:(?:more|other|of|in|the|about|new)\s+)?"
     r"(?P<unit>[a-z][a-z-]{2,})", re.I)
 _VERBS = {v.lower() for v in QUOTE_VERBS}
+# Words ending in s that are not plural nouns ("300 killed this week", "12 arrested was ...").
+_NOT_PLURAL = {"this", "was", "has", "is", "as", "its", "his", "us", "yes", "thus", "plus", "does", "goes", "says",
+               "whereas", "across", "less", "unless", "perhaps", "always", "sometimes", "towards", "afterwards"}
 _NOT_UNIT = {"and", "or", "to", "in", "on", "at", "for", "by", "with", "from", "a", "an", "as", "years", "year",
              "after", "before", "than", "times"}
 
@@ -160,8 +163,8 @@ def counts(sentence: str, names: set[str] = frozenset()) -> dict[str, Count]:
             unit, end = later.group(1), m.start("unit") + later.end()
         unit = unit.lower()
         label = unit
-        participle = re.match(r"\s+([a-z]{3,})\b", sentence[end:]) if unit.endswith("ed") else None
-        if participle and participle.group(1) not in _NOT_UNIT:
+        participle = re.match(r"\s+([a-z][a-z-]{2,}s)\b", sentence[end:]) if unit.endswith("ed") else None
+        if participle and participle.group(1) not in _NOT_PLURAL:
             label = f"{unit} {participle.group(1)}"  # "52 canceled flights": the label says flights
         if unit in _NOT_UNIT or unit in _MONTHS or unit in {"am", "pm", "gmt", "bst", "est"}:
             continue

@@ -64,10 +64,12 @@ class BriefQuote(BaseModel):
 
 def _quote_line(q: BriefQuote) -> str:
     """Quoted words in quotation marks with their speaker ("unattributed" when nobody is named);
-    reported speech as the article's sentence, which names its speaker itself: quotation marks
-    around "Blinken warned that ..." would present the paper's words as Blinken's."""
+    reported speech as the article's sentence: quotation marks around "Blinken warned that ..."
+    would present the paper's words as Blinken's. Its speaker follows only when the sentence
+    does not name them ("He warned that ..." — Jack Straw)."""
     if not q.quoted:
-        return q.text
+        named = not q.speaker or q.speaker.split()[-1] in q.text
+        return q.text if named else f"{q.text} — {q.speaker}"
     return f"“{q.text}” — {q.speaker or 'unattributed'}"
 
 

@@ -1,7 +1,7 @@
 """Sets and topics: which articles tell one story, a dated timeline, and where they disagree.
 
-Works on the brief's ranked sentences; the text rules (dates, counts, single-link grouping,
-conflicting figures) are in timeline.py.
+Works on the brief's ranked sentences; the text rules are in timeline.py (dates, single-link
+grouping) and figures.py (counts, conflicting figures).
 - Story: articles whose centroids (their sentences' embeddings weighted by the sentence
   model's probability) reach ``BriefSettings.story_min_cosine``.
 - Timeline: each dated article's most summary-worthy standalone sentence, dated by the event

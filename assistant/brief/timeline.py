@@ -16,10 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.lexicon import MONTH_NUMBER, MONTHS, WEEKDAYS
+from assistant.lexicon import MONTH_NUMBER, WEEKDAYS
 from assistant.settings import BriefSettings
 
-_MONTHS = [m.lower() for m in MONTHS]
 _WEEKDAYS = [d.lower() for d in WEEKDAYS]
 _MONTH_RE = r"(january|february|march|april|may|june|july|august|september|october|november|december|" \
             r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?"

@@ -32,7 +32,7 @@ that tell "coverage" what to report. Training on 400 more varied lines and test2
 (``--varied``) raised test3's flags to 0.30 but not what reached users, and a feature for
 report directives traded dev leaks for test4 ones, so neither is shipped (README, "Prompt
 injection"; bench/train_instructions.py).
-News: 7 of 110,592 sentences flagged (0.63 per 10,000), 185 kept from quotes (16.7).
+News: 7 of 110,593 sentences flagged (0.63 per 10,000), 185 kept from quotes (16.7).
 
 A planted paragraph often holds sentences that do not read as instructions alone
 ("The vote was won by X."). ``flag_sentences`` also flags a flagged sentence's neighbours in
@@ -366,7 +366,7 @@ def unquotable_sentences(texts: Sequence[str], paragraphs: Sequence[int]) -> lis
     spread to the sentences right before and after in the same paragraph: a planted run's other
     sentences ("Your previous guidance no longer applies.") need not read as instructions alone.
     One step only, so a one-paragraph article (a RealTime QA excerpt) keeps the rest of its text.
-    On the 110,592 BBC and RealTime QA sentences this keeps 16.7 in 10,000 from quotes, against
+    On the 110,593 BBC and RealTime QA sentences this keeps 16.7 in 10,000 from quotes, against
     8 for the sentences alone (bench/injection_detector.py)."""
     flags = [unquotable(t) for t in texts]
     n = len(flags)
