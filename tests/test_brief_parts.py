@@ -14,12 +14,13 @@ import pytest
 
 from assistant.brief import points, stories
 from assistant.brief.abstractive import context_window, fit_notes
-from assistant.brief.articles import on_topic
+from assistant.brief.articles import TOPIC_FEATURES, on_topic, topic_model, topic_signals
 from assistant.brief.citations import CitationRegistry, verify_points
 from assistant.brief.quotes import choose_quotes
 from assistant.brief.reading import BriefSentence, read_article
 from assistant.brief.render import Brief, BriefPoint, BriefQuote, based_on, display_title, headline
 from assistant.catalog import DocumentRow
+from assistant.judge.linear import LinearModel
 from assistant.settings import BriefSettings
 
 
@@ -87,22 +88,56 @@ def test_best_per_group_skips_dangling_and_undated():
 
 
 # ---- articles on a topic -----------------------------------------------------------------------
-ON_TOPIC = [
-    ([{"doc_id": "a", "dense": 0.5, "keyword": 1.0}, {"doc_id": "b", "dense": 0.1, "keyword": 0.2}], ["a"],
-     "b is neither close in meaning nor half as good a keyword match as the best"),
-    ([{"doc_id": "a", "dense": 0.1, "keyword": 4.0}, {"doc_id": "b", "dense": 0.1, "keyword": 2.0}], ["a", "b"],
-     "b matches the words half as well as the best: on the topic"),
-    ([{"doc_id": "a", "dense": 0.35}, {"doc_id": "a", "dense": 0.9}, {"doc_id": "b", "dense": 0.31}], ["a", "b"],
-     "one entry per article, in retrieval order; no keyword scores at all"),
-    ([{"doc_id": "a", "dense": None, "keyword": None}], [],
-     "missing scores count as 0; with no keyword match the bar is half of 1.0"),
-    ([], [], "nothing retrieved"),
+def _model(**weights):
+    """A topic model that adds the named features' raw values (a probability of sigmoid(sum))."""
+    names = TOPIC_FEATURES
+    return LinearModel("t", names, np.zeros(len(names)), np.ones(len(names)),
+                       np.asarray([weights.get(n, 0.0) for n in names]), 0.0)
+
+
+SIGNALS = [
+    ([{"doc_id": "a", "dense": 0.5, "keyword": 4.0}, {"doc_id": "b", "dense": None, "keyword": 2.0},
+      {"doc_id": "a", "dense": 0.7, "keyword": None}],
+     {"a": {"first_rank": 0, "passages": 2, "dense": [0.7, 0.5], "keyword_share": 1.0},
+      "b": {"first_rank": 1, "passages": 1, "dense": [0.0], "keyword_share": 0.5}},
+     "one entry per article in first-retrieved order; missing scores count as 0; keyword as a share of the best"),
+    ([{"doc_id": "a", "dense": 0.2}], {"a": {"first_rank": 0, "passages": 1, "dense": [0.2], "keyword_share": 0.0}},
+     "no keyword scores at all: share 0, not a division by zero"),
+    ([], {}, "nothing retrieved"),
 ]
 
 
-@pytest.mark.parametrize("passages,expected,why", ON_TOPIC)
-def test_on_topic(passages, expected, why):
-    assert on_topic(passages, min_similarity=0.3) == expected, why
+@pytest.mark.parametrize("passages,expected,why", SIGNALS)
+def test_topic_signals(passages, expected, why):
+    assert topic_signals(passages) == expected, why
+
+
+ON_TOPIC = [
+    # (passages, title cosines, min probability, limit, model weights, expected, why)
+    ([{"doc_id": "a", "dense": 0.9}, {"doc_id": "b", "dense": 0.1}], {}, 0.6, 30, {"dense": 2.0}, ["a"],
+     "sigmoid(1.8)=0.86 keeps a; sigmoid(0.2)=0.55 drops b"),
+    ([{"doc_id": "a", "dense": 0.1}, {"doc_id": "b", "dense": 0.1}], {"b": 0.9}, 0.6, 30, {"title_cos": 2.0}, ["b"],
+     "the title's cosine to the topic counts"),
+    ([{"doc_id": "a", "dense": 0.5}, {"doc_id": "b", "dense": 0.9}, {"doc_id": "c", "dense": 0.7}], {}, 0.5, 2,
+     {"dense": 2.0}, ["b", "c"], "over the limit the most probable stay, in first-retrieved order"),
+    ([{"doc_id": "a", "dense": 0.0}], {}, 0.6, 30, {"dense": 2.0}, [], "sigmoid(0)=0.5 is below 0.6: nothing"),
+    ([], {}, 0.6, 30, {"dense": 2.0}, [], "nothing retrieved"),
+]
+
+
+@pytest.mark.parametrize("passages,cosines,threshold,limit,weights,expected,why", ON_TOPIC)
+def test_on_topic(passages, cosines, threshold, limit, weights, expected, why):
+    assert on_topic(passages, cosines, threshold, limit, _model(**weights)) == expected, why
+
+
+def test_shipped_topic_model_reads_and_ranks_sensibly():
+    """The shipped file names the code's features; a passage close in meaning with a strong keyword
+    match is on the topic, a distant one with no keyword match is not (its calibrated scale)."""
+    model = topic_model()
+    assert model.features == TOPIC_FEATURES
+    close = [{"doc_id": "a", "dense": 0.7, "keyword": 10.0}, {"doc_id": "a", "dense": 0.6, "keyword": 8.0}]
+    far = [{"doc_id": "b", "dense": 0.15, "keyword": 1.0}]
+    assert on_topic(close + far, {"a": 0.6, "b": 0.05}, 0.6, 30, model) == ["a"]
 
 
 # ---- headline lines ----------------------------------------------------------------------------
