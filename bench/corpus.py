@@ -16,7 +16,11 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = Path(os.environ.get("NEWS_BENCH_DATA", ROOT.parent / "shared" / "data"))
+# NEWS_BENCH_DATA, else the shared data beside the main checkout (../shared/data) or beside
+# the worktrees (../../shared/data).
+DATA = Path(os.environ.get("NEWS_BENCH_DATA") or next(
+    (p for p in (ROOT.parent / "shared" / "data", ROOT.parent.parent / "shared" / "data") if p.is_dir()),
+    ROOT.parent / "shared" / "data"))
 BBC = DATA / "bbc"
 RTQA = DATA / "realtimeqa-2024"
 CACHE = Path(os.environ.get("NEWS_BENCH_CACHE", ROOT / "bench" / ".cache"))

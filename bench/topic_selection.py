@@ -29,9 +29,6 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-os.environ.setdefault("NEWS_BENCH_DATA", str(next((p for p in (ROOT.parent / "shared" / "data",
-                                                             ROOT.parent.parent / "shared" / "data") if p.is_dir()),
-                                                  ROOT.parent / "shared" / "data")))
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
