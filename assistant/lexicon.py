@@ -28,17 +28,17 @@ HONORIFICS = frozenset({
 # the roles news writers put in front ("Singer Britney Spears", "Passenger Ewan Barr"). Not
 # "Major" (also a surname: "Major said").
 TITLES = HONORIFICS | frozenset({
-    "Singer Britney Spears", "Tory leader Michael Howard", "Acting", "Actor", "Actress", "Agent", "Ambassador",
+    "Acting", "Actor", "Actress", "Administrator", "Agent", "Ambassador",
     "Analyst", "Archbishop", "Attorney", "Author", "Ayatollah", "Bishop", "Boss", "Captain", "Chair",
-    "Chairman", "Chairwoman", "Chancellor", "Chief", "Coach", "Col", "Colonel", "Commissioner", "Dame",
+    "Chairman", "Chairwoman", "Chancellor", "Chief", "Coach", "Col", "Colonel", "Commissioner", "Conductor", "Dame",
     "Defence", "Defender", "Defense", "Deputy", "Director", "Dr", "Economist", "Editor", "Executive",
     "Finance", "Foreign", "Former", "Founder", "Gen", "General", "Goalkeeper", "Gov", "Governor", "Head",
     "Health", "Home", "Interim", "Judge", "Justice", "King", "Lady", "Lawyer", "Leader", "Lord", "Lt",
     "Manager", "Mayor", "Midfielder", "Minister", "Miss", "Mr", "Mrs", "Ms", "Mullah", "Officer", "Official",
     "Passenger", "Player", "Pope", "President", "Prime", "Prince", "Princess", "Producer", "Prof", "Professor",
     "Queen", "Rep", "Representative", "Resident", "Rival", "Secretary", "Sen", "Senator", "Sgt", "Shadow",
-    "Sheikh", "Singer", "Sir", "Speaker", "Spokesman", "Spokeswoman", "State", "Striker", "Veteran", "Vice",
-    "Witness", "Writer",
+    "Sheikh", "Singer", "Sir", "Speaker", "Spokesman", "Spokeswoman", "State", "Striker", "Superintendent",
+    "Veteran", "Vice", "Witness", "Writer",
 })
 # Party and portfolio words stand before a title ("Tory leader Michael Howard", "Culture
 # Secretary Tessa Jowell", "Democratic Rep. ...") but also open organisation names ("Labour
@@ -118,7 +118,8 @@ _ROLES = (
     "economist", "editor", "actor", "actress", "director", "singer", "player", "coach", "leader", "head", "chief",
     "governor", "senator", "judge", "mother", "father", "wife", "husband", "son", "daughter", "owner", "analyst",
     "professor", "author", "officer", "official", "mayor", "manager", "streamer", "star", "partner", "associate",
-    "winner", "teenager", "boss",
+    "winner", "teenager", "boss", "administrator", "conductor", "commissioner", "superintendent", "attorney",
+    "speaker",
 )
 # ... and the follow-up's person nouns but "man"/"woman": "campaigner Neil Herron", "Arsenal
 # striker Thierry Henry".
