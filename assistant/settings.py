@@ -450,7 +450,9 @@ class BriefSettings(Section):
     # the articles the topic model (brief/topic_model.json) gives at least topic_min_probability
     # of being on the topic. 0.6: the best macro F1 out of fold on the 22 dev topics of
     # bench/data/topics (precision 0.88, recall 0.74; F1 within 0.01 from 0.4 to 0.6), measured
-    # with python bench/topic_selection.py evaluate --write-model.
+    # with python bench/topic_selection.py evaluate --write-model. The model was trained at
+    # topic_k 80 and the retrieval defaults (fetch_k, per_doc_cap): its keyword share and ranks
+    # are read within that pool, so changing them moves it off what it was trained on.
     topic_k: PositiveInt = 80
     topic_min_probability: Share = 0.6
     # Articles whose sentence centroids reach this cosine are one story (sets and topics).
@@ -663,6 +665,15 @@ class Settings(BaseSettings):
         return self.model_dump(mode="json", exclude={"server": {"password"}})
 
 
+# Settings that were removed, and what took their place (a user's old file gets this, not a guess).
+REMOVED = {
+    "brief.topic_min_similarity": "topic briefs now keep the articles a learned model gives at least "
+                                  "brief.topic_min_probability (a probability, default 0.6; not a cosine)",
+    "brief.topic_keyword_share": "the topic model weighs keyword matches itself; "
+                                 "see brief.topic_min_probability",
+}
+
+
 def explain_invalid(exc: Exception) -> list[str]:
     """One line per invalid setting, naming it both ways a user sets it (the environment
     variable and the YAML key) and saying what it should be, without pydantic's own text
@@ -681,7 +692,9 @@ def explain_invalid(exc: Exception) -> list[str]:
         shown = f" (got {got!r})" if isinstance(got, (str, int, float)) and not isinstance(got, bool) else ""
         key = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
         if error.get("type") == "extra_forbidden":
-            message, shown = "is not a setting" + _did_you_mean(loc), ""
+            gone = REMOVED.get(key)
+            message = f"is no longer a setting: {gone}" if gone else "is not a setting" + _did_you_mean(loc)
+            shown = ""
         # A list item ("api.keys[0].sha256") has no variable of its own: it is set in the YAML file.
         env = "" if any(isinstance(part, int) for part in loc) else \
             "ASSISTANT_" + "__".join(str(part).upper() for part in loc) + " / "

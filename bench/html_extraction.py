@@ -35,10 +35,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import corpus  # noqa: E402
 
 from assistant.documents import load_file  # noqa: E402
 
-DEFAULT_DATA = Path("/work/shared/data/article-extraction-dev")
+DEFAULT_DATA = corpus.DATA / "article-extraction-dev"
 _TOKEN = re.compile(r"\w+")
 
 

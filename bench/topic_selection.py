@@ -1,18 +1,19 @@
-"""Which articles a topic brief reads: measured against hand judgements.
+"""Which articles a topic brief reads: measured against judgements of 40 hand-written topics.
 
 A topic brief keeps the retrieved articles that are "on the topic" (assistant/brief/articles.py).
 Until now that rule was set by hand. This bench measures it on 40 topics written by hand over
 the 2,225 BBC News 2004-05 articles (bench/data/topics/topics.yaml: 22 dev topics to choose
 the rule on, 18 test topics to report once), each with a one-line scope that is the
-labelling rule.
+labelling rule; the on-topic judgements were made by AI annotator sessions reading the
+articles (bench/data/topics/README.md says how, and what that means).
 
 Two steps:
 
     # 1. the candidate pool: every article the topic's retrieval returns (k = --pool passages),
     #    with the signals the selection rule can use; written for labelling
-    NEWS_BENCH_DATA=/work/shared/data python bench/topic_selection.py candidates
+    python bench/topic_selection.py candidates
     # 2. after bench/data/topics/labels.jsonl holds a judgement per candidate:
-    NEWS_BENCH_DATA=/work/shared/data python bench/topic_selection.py evaluate
+    python bench/topic_selection.py evaluate --test --write-model --out bench/results/topic_selection.json
 
 The library (all BBC articles, copied to one fixed folder so chunk ids are stable) is built
 once into bench/.cache/topic-library (about 3 minutes on two cores).
@@ -171,7 +172,7 @@ def evaluate(k: int, out: Path | None, with_test: bool, write_model: bool) -> No
     labels = load_labels()
     unlabelled = [r for r in rows if r["label"] is None]
     rows = [r for r in rows if r["label"] is not None]
-    report: dict = {"command": f"python bench/topic_selection.py evaluate --k {k}", "k": k,
+    report: dict = {"command": "python bench/topic_selection.py " + " ".join(sys.argv[1:]), "k": k,
                     "unlabelled_retrieved": len(unlabelled), "features": list(TOPIC_FEATURES)}
 
     def relevant(topic: str) -> set[str]:
@@ -233,8 +234,8 @@ def evaluate(k: int, out: Path | None, with_test: bool, write_model: bool) -> No
             coef=model.coef.round(6), intercept=round(model.intercept, 6), calib_a=round(model.calib_a, 6),
             calib_b=round(model.calib_b, 6), meta={
                 "trained_on": f"{len(dev)} (topic, article) pairs of the {len(report['dev_topics'])} dev topics in "
-                              "bench/data/topics (BBC News 2004-05, hand judgements)",
-                "command": f"python bench/topic_selection.py evaluate --k {k} --write-model",
+                              "bench/data/topics (BBC News 2004-05, AI-annotator judgements)",
+                "command": "python bench/topic_selection.py " + " ".join(sys.argv[1:]),
                 "operating_point": best, "dev_out_of_fold": sweep[best]})
         MODEL_PATH.write_text(json.dumps(shipped_model.to_json(), indent=1) + "\n", encoding="utf-8")
         print(f"wrote {MODEL_PATH} (operating point {best}: set brief.topic_min_probability to it)")

@@ -42,12 +42,15 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import corpus  # noqa: E402
 
 from assistant.judge.features import FEATURES, Text, analyse  # noqa: E402
 from assistant.judge.support import judge_features, vectorise  # noqa: E402
 from assistant.text import STOPWORDS, numbers, proper_nouns, sentences, terms  # noqa: E402
 
-DATA = Path("/work/shared/data")
+DATA = corpus.DATA
 FRANK = DATA / "frank-dev" / "summaries.jsonl"
 BBC = DATA / "bbc" / "articles"
 JUDGE_DIR = ROOT / "assistant" / "judge"

@@ -564,6 +564,20 @@ def test_topic_brief_spans_stories_with_timeline(topic_lib):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("mode", ["keyword", "dense"])
+def test_topic_brief_reads_the_same_articles_whatever_the_retrieval_mode(topic_lib, mode):
+    """The topic model reads dense and keyword scores; a library set to one retrieval mode still
+    gets its topic briefs (before, keyword mode left every article below the threshold)."""
+    from assistant.api import Assistant
+    from assistant.settings import Settings
+
+    topic = "ferry ran aground off the Isle of Mull"
+    bot = Assistant(Settings(data_dir=topic_lib.settings.data_dir, retrieval={"mode": mode}))
+    assert [d.doc_id for d in bot.briefer.select(None, None, topic)] == \
+        [d.doc_id for d in topic_lib.briefer.select(None, None, topic)]
+
+
+@pytest.mark.slow
 def test_prepared_pair_disagreement_is_reported_with_both_sides(topic_lib):
     """The two prepared ferry articles (written for this test, see tests/data/topic/README.md)
     give 212 and 187 passengers for the same grounding."""

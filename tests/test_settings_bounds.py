@@ -46,6 +46,10 @@ CASES = [
     ({"ASSISTANT_SHORT_ANSWER__ENABLED": "false"},
      "ASSISTANT_SHORT_ANSWER__ENABLED / short_answer.enabled: is not a setting",
      "a key that was removed (it never did anything) is named, with no guess when nothing is close"),
+    ({"ASSISTANT_BRIEF__TOPIC_MIN_SIMILARITY": "0.3"},
+     "ASSISTANT_BRIEF__TOPIC_MIN_SIMILARITY / brief.topic_min_similarity: is no longer a setting: topic briefs "
+     "now keep the articles a learned model gives at least brief.topic_min_probability (a probability",
+     "a removed key says what replaced it, not 'did you mean topic_min_probability' (a cosine is no probability)"),
 ]
 
 
