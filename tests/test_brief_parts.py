@@ -14,7 +14,7 @@ import pytest
 
 from assistant.brief import points, stories
 from assistant.brief.abstractive import context_window, fit_notes
-from assistant.brief.articles import TOPIC_FEATURES, on_topic, topic_model, topic_signals
+from assistant.brief.articles import TOPIC_FEATURES, on_topic, topic_features, topic_model, topic_signals
 from assistant.brief.citations import CitationRegistry, verify_points
 from assistant.brief.quotes import choose_quotes
 from assistant.brief.reading import BriefSentence, read_article
@@ -120,6 +120,8 @@ ON_TOPIC = [
      "the title's cosine to the topic counts"),
     ([{"doc_id": "a", "dense": 0.5}, {"doc_id": "b", "dense": 0.9}, {"doc_id": "c", "dense": 0.7}], {}, 0.5, 2,
      {"dense": 2.0}, ["b", "c"], "over the limit the most probable stay, in first-retrieved order"),
+    ([{"doc_id": "a", "dense": 0.9}, {"doc_id": "b", "dense": 0.5}], {}, 0.45, 30, {"dense_below_best": 4.0}, ["a"],
+     "how far below the best passage: a is the best (0 -> 0.5), b is 0.4 below (-1.6 -> 0.17)"),
     ([{"doc_id": "a", "dense": 0.0}], {}, 0.6, 30, {"dense": 2.0}, [], "sigmoid(0)=0.5 is below 0.6: nothing"),
     ([], {}, 0.6, 30, {"dense": 2.0}, [], "nothing retrieved"),
 ]
@@ -127,17 +129,44 @@ ON_TOPIC = [
 
 @pytest.mark.parametrize("passages,cosines,threshold,limit,weights,expected,why", ON_TOPIC)
 def test_on_topic(passages, cosines, threshold, limit, weights, expected, why):
-    assert on_topic(passages, cosines, threshold, limit, _model(**weights)) == expected, why
+    assert on_topic(passages, "storm", {}, {}, cosines, threshold, limit, _model(**weights)) == expected, why
+
+
+@pytest.mark.parametrize("topic,title,lead,expected,why", [
+    ("UK house prices", "House prices fall again", "Prices of homes in the UK fell.", (2 / 3, 2 / 3),
+     "stemmed terms ('prices' is 'price'); 'uk' only in the lead, 'house' only in the title ('homes' is not it)"),
+    ("UK house prices", "Storm hits coast", "", (0.0, 0.0), "no topic term anywhere"),
+    ("the of and", "The end", "And so on", (0.0, 0.0),
+     "a topic of stop words only has no terms: 0, not a division by zero"),
+])
+def test_topic_term_shares(topic, title, lead, expected, why):
+    signals = topic_signals([{"doc_id": "a", "dense": 0.5}])
+    x = topic_features(signals, topic, {"a": title}, {"a": lead}, {})
+    got = (x[0, TOPIC_FEATURES.index("title_terms")], x[0, TOPIC_FEATURES.index("lead_terms")])
+    assert got == pytest.approx(expected), why
+
+
+def test_lead_terms_read_only_the_opening_words():
+    from assistant.brief.articles import LEAD_WORDS
+
+    signals = topic_signals([{"doc_id": "a", "dense": 0.5}])
+    lead = "word " * LEAD_WORDS + "ferry"
+    x = topic_features(signals, "ferry", {"a": ""}, {"a": lead}, {})
+    assert x[0, TOPIC_FEATURES.index("lead_terms")] == 0.0, "a term after the opening words does not count"
 
 
 def test_shipped_topic_model_reads_and_ranks_sensibly():
-    """The shipped file names the code's features; a passage close in meaning with a strong keyword
-    match is on the topic, a distant one with no keyword match is not (its calibrated scale)."""
+    """The shipped file names the code's features; an article whose passages are close in meaning,
+    match the words and name the topic in its title and lead is on the topic; a distant one that
+    does none of that is not."""
     model = topic_model()
-    assert model.features == TOPIC_FEATURES
+    assert set(model.features) <= set(TOPIC_FEATURES)
     close = [{"doc_id": "a", "dense": 0.7, "keyword": 10.0}, {"doc_id": "a", "dense": 0.6, "keyword": 8.0}]
     far = [{"doc_id": "b", "dense": 0.15, "keyword": 1.0}]
-    assert on_topic(close + far, {"a": 0.6, "b": 0.05}, 0.6, 30, model) == ["a"]
+    titles = {"a": "Ferry runs aground off Mull", "b": "Stocks rise in Tokyo"}
+    leads = {"a": "A ferry ran aground off the Isle of Mull on Monday.", "b": "Shares rose in Tokyo."}
+    assert on_topic(close + far, "ferry aground off Mull", titles, leads, {"a": 0.6, "b": 0.05}, 0.5, 30,
+                    model) == ["a"]
 
 
 # ---- headline lines ----------------------------------------------------------------------------

@@ -4,15 +4,15 @@ A topic brief wants every article on the topic, not the best one: it retrieves w
 (``BriefSettings.topic_k`` passages; retrieval caps passages per article, so many articles
 come back), then a small logistic model (``topic_model.json``, trained by
 ``bench/topic_selection.py``) gives each article P(on the topic) from what retrieval already
-knows (its passages' best and second-best dense cosine, its best keyword score as a share of
-the best, how many of its passages came back and how early) and its title's cosine to the
-topic. Articles at ``topic_min_probability`` stay, at most ``max_documents``.
+knows (its passages' best and second-best dense cosine, how far the best is below the best
+of all, its best keyword score as a share of the best, how many of its passages came back and
+how early), its title's cosine to the topic, and the share of the topic's terms in its title
+and opening words. Articles at ``topic_min_probability`` stay, at most ``max_documents``.
 
 Why a model: the rule it replaced (a passage at cosine 0.3, or half the best keyword score)
-kept nearly everything retrieval returned. Against on-topic judgements made by AI annotators
-(bench/data/topics/README.md) on 18 held-out topics over the 2,225 BBC articles it read 279
-off-topic articles (precision 0.44); the model reads 40 (precision 0.75) at recall 0.59
-against 0.86.
+kept nearly everything retrieval returned. Measured against on-topic judgements made by AI
+annotators over the 2,225 BBC articles (bench/data/topics/README.md; the numbers are in the
+README's brief table and bench/results/topic_selection.json).
 """
 
 from __future__ import annotations
@@ -24,12 +24,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from assistant.judge.linear import LinearModel, ModelFileError, load_model
+from assistant.text import terms
 
 if TYPE_CHECKING:
     from assistant.catalog import Catalog, DocumentRow, Filters
     from assistant.settings import BriefSettings
 
-TOPIC_FEATURES = ("dense", "dense_2nd", "keyword_share", "log_passages", "log_first_rank", "title_cos")
+TOPIC_FEATURES = ("dense", "dense_2nd", "keyword_share", "log_passages", "log_first_rank", "title_cos",
+                  "dense_below_best", "title_terms", "lead_terms")
+LEAD_WORDS = 60  # the article's opening words that lead_terms reads
 MODEL_PATH = Path(__file__).with_name("topic_model.json")
 
 
@@ -50,10 +53,22 @@ def topic_signals(passages: Sequence[Mapping]) -> dict[str, dict]:
     return out
 
 
-def topic_features(signals: Mapping[str, dict], title_cosine: Mapping[str, float]) -> np.ndarray:
-    """One row of ``TOPIC_FEATURES`` per article of ``signals`` (in its order)."""
+def topic_features(signals: Mapping[str, dict], topic: str, titles: Mapping[str, str], leads: Mapping[str, str],
+                   title_cosine: Mapping[str, float]) -> np.ndarray:
+    """One row of ``TOPIC_FEATURES`` per article of ``signals`` (in its order): the retrieval
+    signals, the title's cosine to the topic, how far its best passage is below the best of all
+    (topics differ in how close any passage gets), and the share of the topic's terms (stemmed,
+    no stop words) in its title and in its first ``LEAD_WORDS`` words."""
+    wanted = set(terms(topic))
+
+    def share(text: str) -> float:
+        return len(wanted & set(terms(text))) / len(wanted) if wanted else 0.0
+
+    best = max((d["dense"][0] for d in signals.values()), default=0.0)
     return np.asarray([[d["dense"][0], d["dense"][1] if len(d["dense"]) > 1 else 0.0, d["keyword_share"],
-                        np.log1p(d["passages"]), np.log1p(d["first_rank"]), title_cosine.get(doc_id, 0.0)]
+                        np.log1p(d["passages"]), np.log1p(d["first_rank"]), title_cosine.get(doc_id, 0.0),
+                        d["dense"][0] - best, share(titles.get(doc_id, "")),
+                        share(" ".join(leads.get(doc_id, "").split()[:LEAD_WORDS]))]
                        for doc_id, d in signals.items()], dtype=float).reshape(-1, len(TOPIC_FEATURES))
 
 
@@ -67,15 +82,17 @@ def topic_model(path: Path = MODEL_PATH) -> LinearModel:
     return model
 
 
-def on_topic(passages: Sequence[Mapping], title_cosine: Mapping[str, float], min_probability: float,
-             limit: int, model: LinearModel | None = None) -> list[str]:
+def on_topic(passages: Sequence[Mapping], topic: str, titles: Mapping[str, str], leads: Mapping[str, str],
+             title_cosine: Mapping[str, float], min_probability: float, limit: int,
+             model: LinearModel | None = None) -> list[str]:
     """Ids of the articles on the topic: at most ``limit``, those the topic model gives at least
     ``min_probability`` (the most probable when more pass), in first-retrieved order."""
     signals = topic_signals(passages)
     if not signals:
         return []
     model = model or topic_model()
-    p = model.proba(topic_features(signals, title_cosine)[:, model.columns(TOPIC_FEATURES)])
+    x = topic_features(signals, topic, titles, leads, title_cosine)
+    p = model.proba(x[:, model.columns(TOPIC_FEATURES)])
     ids = list(signals)
     keep = sorted((i for i in range(len(ids)) if p[i] >= min_probability), key=lambda i: -p[i])[:limit]
     return [ids[i] for i in sorted(keep)]
@@ -110,9 +127,10 @@ def select_documents(catalog: Catalog, retriever, s: BriefSettings, doc_ids: Seq
         rows = {r.doc_id: r for r in catalog.list_documents(
             doc_ids=list(dict.fromkeys(c.metadata["doc_id"] for c in found.chunks)))}
         passages = [c.metadata for c in found.chunks if c.metadata["doc_id"] in rows]
-        cosines = title_cosines(retriever.index.embedder, found.query_vector, topic,
-                                {d: r.title or "" for d, r in rows.items()})
-        order = on_topic(passages, cosines, s.topic_min_probability, s.max_documents)
+        titles = {d: r.title or "" for d, r in rows.items()}
+        leads = catalog.document_text(list(rows))
+        cosines = title_cosines(retriever.index.embedder, found.query_vector, topic, titles)
+        order = on_topic(passages, topic, titles, leads, cosines, s.topic_min_probability, s.max_documents)
         if not order:
             if not passages:
                 raise ValueError(f"no articles in the library match the topic {topic!r}")
