@@ -29,15 +29,19 @@ from assistant.lexicon import (
     DEMONYM,
     HONORIFICS,
     MONTHS,
+    NAME_PRONE_TITLES,
     PARTY_WORDS,
     PORTFOLIOS,
+    QUOTE_VERBS,
     ROLE_NOUNS,
     SAY_VERBS,
     STARTERS,
+    TITLE_HEADS,
     TITLES,
     WEEKDAYS,
 )
 from assistant.settings import FactsSettings
+from assistant.text import NUMBER_WORDS, STOPWORDS
 
 _UPPER = "A-ZÀ-ÖØ-Þ"
 _LOWER = "a-zß-öø-ÿ"
@@ -96,19 +100,32 @@ _EXTRA_REGIONS = {
 # "WASHINGTON, D.C. —". The capitals are the place the story was filed from: where it happened,
 # as often as not, and written in capitals the phrase pattern does not see.
 _DATELINE = re.compile(
-    r"^\s*([A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]+){0,3})(?:, [A-Za-z][\w. ]{0,20})?"
-    r"(?: \([A-Za-z][\w .&-]{0,30}\))?\s*[—–-]\s")
+    r"^\s*([A-Z][A-Za-z.'’-]*[A-Z][A-Z.'’-]*(?: [A-Z][A-Z.'’-]+){0,3})(, [A-Za-z][\w. ]{0,20})?"
+    r"( \([A-Za-z][\w .&-]{0,30}\))?\s*[—–-]\s")
+# Capitals before a dash that are a month, a weekday or a sentence opener, not a place ("MARCH —").
+_NOT_DATELINE = frozenset(w.upper() for w in (*MONTHS, *WEEKDAYS, *STARTERS))
+
+
+def _dateline(text: str) -> tuple[str, bool] | None:
+    """(place, sure) for a dateline opening ``text``; sure when it carries an agency or a state
+    ("DETROIT (AP) —", "AUSTIN, Texas —"). Without one, capitals before a dash may be a section
+    or a shout ("POLICE —", "READING —"), so the place is only sure in an article's first sentence."""
+    m = _DATELINE.match(text)
+    if not m or m.group(1).upper() in _NOT_DATELINE:
+        return None
+    name = " ".join(w[:1] + w[1:].lower() if w[:1].isalpha() else w for w in m.group(1).split())
+    geo, sure = gazetteer(), bool(m.group(2) or m.group(3))
+    if geo.kind(name) or geo.kind(re.sub(r"^St\. ", "Saint ", name)):
+        return name, sure
+    spelled = geo.folded.get(name.lower())  # "WINSTON-SALEM" -> "Winston-Salem", "McALLEN" -> "McAllen"
+    return (spelled, sure) if spelled else None
 
 
 def dateline_place(text: str) -> str | None:
     """The place of a dateline opening ``text`` ("DETROIT (AP) — ..." -> "Detroit", "ST. CLOUD —"
     -> "St. Cloud", looked up as "Saint Cloud"), when the gazetteer knows it; else None."""
-    m = _DATELINE.match(text)
-    if not m:
-        return None
-    name = " ".join(w[:1] + w[1:].lower() if w[:1].isalpha() else w for w in m.group(1).split())
-    known = any(gazetteer().kind(c) for c in (name, re.sub(r"^St\. ", "Saint ", name)))
-    return name if known else None
+    found = _dateline(text)
+    return found[0] if found else None
 
 
 # All-capital place names the capitalised-phrase pattern does not see.
@@ -120,6 +137,7 @@ _ACRONYM_PLACE = re.compile(r"(?<![\w.-])(US|USA|UK|UAE|U\.S\.)(?![\w-]| [A-Z]{2
 class _Gazetteer:
     regions: frozenset[str]          # countries, US states, continents, aliases: places anywhere
     cities: dict[str, int]           # city name -> largest population with that name
+    folded: dict[str, str]           # lower-cased name -> name, for datelines in capitals
 
     def kind(self, phrase: str) -> str | None:
         if phrase in self.regions:
@@ -165,7 +183,13 @@ def gazetteer() -> _Gazetteer:
     with _GAZETTEER_LOCK:  # concurrent first questions in the web app build it once
         places = cached_json("gazetteer", key, _geonames_places, valid=valid)
     regions = set(places["regions"]) | set(_PLACE_ALIASES) | _EXTRA_REGIONS
-    return _Gazetteer(frozenset(regions), {name: int(n) for name, n in places["cities"].items()})
+    cities = {name: int(n) for name, n in places["cities"].items()}
+    folded: dict[str, str] = {}
+    for name in sorted(cities, key=lambda c: -cities[c]):  # the most populous spelling wins
+        folded.setdefault(name.lower(), name)
+    for name in regions:
+        folded.setdefault(name.lower(), name)
+    return _Gazetteer(frozenset(regions), cities, folded)
 
 
 def is_place(name: str) -> bool:
@@ -202,8 +226,11 @@ def _strip(words: list[str]) -> tuple[list[str], list[str]]:
     while words and words[-1] in {"of", "and", "de", "al", "bin", "van", "von", "der", "la", "le"}:
         words.pop()
     # A title inside the run: "Texas Attorney General Ken Paxton", "Borough Administrator David
-    # Lorenzo". The name is the two or more capitalised words after the last run of title words
-    # that holds a role noun ("Attorney General"), not a modifier alone ("Solid State Circuits").
+    # Lorenzo". The name is the two or three capitalised words after the last run of title words
+    # that holds a role noun ("Attorney General"), not a modifier alone ("Solid State Circuits")
+    # nor a title that is also a name's or a brand's word alone ("Burger King Whopper Meal").
+    # Not inside an organisation's name ("Association of Chief Police Officers"), before a
+    # suffix ("King Jr Day") or in a title-case headline ("... Speaker In Historic Vote").
     if words and words[-1] not in _ORG_END:
         for j in range(len(words) - 3, 0, -1):
             if not (_is_title(words[j]) and not _is_title(words[j + 1]) and words[j + 1][:1].isupper()):
@@ -211,11 +238,26 @@ def _strip(words: list[str]) -> tuple[list[str], list[str]]:
             i = j
             while i > 0 and _is_title(words[i - 1]):
                 i -= 1
-            if any(w.lower() in _ROLE_WORDS or w in HONORIFICS for w in words[i: j + 1]):
-                prefix += words[: j + 1]
-                words = words[j + 1:]
+            run, rest = words[i: j + 1], words[j + 1:]
+            if (any(_heads_title(w) for w in run) and (i == 0 or words[i - 1] != "of") and len(rest) <= 3
+                    and rest[0] not in _NOT_NAME_START and rest[0] not in STARTERS):
+                prefix += run
+                words = rest
             break
     return prefix, words
+
+
+# Words that cannot open the name after a title: suffixes and the words a title-case headline
+# continues with ("Kevin McCarthy Ousted As House Speaker In Historic Vote").
+_NOT_NAME_START = frozenset({"Jr", "Sr", "Of", "As", "In", "On", "At", "To", "For", "Over", "After", "And", "The"})
+
+
+def _heads_title(word: str) -> bool:
+    """A word that makes a title run a person's title: a role noun or honorific that is not also
+    a name's or brand's word ("King", "Boss", "Head"), or a title head ("Speaker")."""
+    if word in NAME_PRONE_TITLES:
+        return False
+    return word.lower() in _ROLE_WORDS or word in HONORIFICS or word in TITLE_HEADS
 
 
 def _is_title(word: str) -> bool:
@@ -288,13 +330,26 @@ def people(text: str) -> set[str]:
             if _person_signs(name, ms, _surname_alone(name, text) if " " in name else 0)}
 
 
+# What follows a surname that opens a sentence as its subject: "Agassi was serving", "Paxton
+# said", "Lennon recorded", "Ljubicic hit back", "Henman wins", "Gibson's", "Lorenzo, who ...";
+# not a noun ("One analyst", "Hunting season", "Festival director").
+_IRREGULAR_PAST = (
+    "hit", "won", "lost", "got", "made", "took", "came", "went", "beat", "led", "left", "met", "ran", "saw", "set",
+    "put", "gave", "held", "kept", "began", "brought", "became", "built", "found", "felt", "spent", "sold",
+    "threw", "struck", "thought", "knew", "fought", "quit", "rose", "fell", "drew", "broke", "chose", "flew",
+)
+_SUBJECT_AFTER = re.compile(
+    rf"(['’]s\b|,| (has|had|have|is|was|will|would|could|can|may|might|must|also|did|does|then|later|"
+    rf"{'|'.join(QUOTE_VERBS + _IRREGULAR_PAST)})\b| [a-z]+(ed|[^s\W]s)\b)")
+
+
 def _surname_alone(name: str, joined: str) -> int:
     """Times a surname stands on its own after the full name was first used ("Gibson ..."
     after "Willis Gibson"), not inside a longer name and not opening a sentence. A word used
     alone before the "full name" appears is a thing, not a surname ("Tetris", "Teen Tetris")."""
     surname = name.split()[-1]
     first_full, first_alone = joined.find(name), None
-    pattern = re.compile(rf"\b{re.escape(surname)}\b(?! [{_UPPER}])")
+    pattern = re.compile(rf"\b{re.escape(surname)}\b(?! [{_UPPER}])(?!-\w|['’](?!s\b)\w)")  # "Low-cost" is no "Low"
     count = 0
     for m in pattern.finditer(joined):
         previous = re.search(rf"([{_UPPER}][{_LOWER}]+) $", joined[max(0, m.start() - 30): m.start()])
@@ -305,9 +360,12 @@ def _surname_alone(name: str, joined: str) -> int:
             continue  # inside a longer name
         if m.start() == 0 or joined[max(0, m.start() - 2): m.start()] in {". ", "? ", "! "}:
             # Opens a sentence (or a headline), where any word is capitalised: a surname only
-            # after the full name ("Andre Agassi's ... Agassi was serving"), and never the
-            # first use that would make the word a thing.
-            if 0 <= first_full < m.start() and surname not in STARTERS:  # not "The" of "Born In The"
+            # after the full name ("Andre Agassi's ... Agassi was serving"), never the first use
+            # that would make the word a thing, and only as a speaker or subject: "Xbox One ...
+            # One analyst", "Good Will Hunting ... Hunting season" are no surnames.
+            if (0 <= first_full < m.start() and surname not in STARTERS  # not "The" of "Born In The"
+                    and surname.lower() not in STOPWORDS and surname.lower() not in NUMBER_WORDS
+                    and _SUBJECT_AFTER.match(joined, m.end())):
                 count += 1
             continue
         first_alone = m.start() if first_alone is None else first_alone
@@ -336,10 +394,11 @@ def facts(sentences: Sequence[tuple[str, float]], doc_dates: Sequence[str], s: F
                 by_name.setdefault(m.text, []).append(m)
         for m in _ACRONYM_PLACE.finditer(text):
             places[m.group(1)] += weight
-        dateline = dateline_place(text)
+        dateline = _dateline(text)
         if dateline:
-            places[dateline] += weight
-            located.add(dateline)
+            places[dateline[0]] += weight
+            if dateline[1] or position == 0:
+                located.add(dateline[0])
 
     people, orgs = Counter(), Counter()
     for name, ms in by_name.items():
@@ -351,6 +410,11 @@ def facts(sentences: Sequence[tuple[str, float]], doc_dates: Sequence[str], s: F
             orgs[name] = score
         elif _person_signs(name, ms, _surname_alone(name, joined)):
             people[name] = score
+    # "Italian Ranieri" beside "Claudio Ranieri": the nationality stood where the first name does.
+    for name in [n for n in people if len(n.split()) == 2 and _nationality(n.split()[0])]:
+        same = [o for o in people if o != name and o.split()[-1] == name.split()[-1]]
+        if same:
+            people[same[0]] += people.pop(name)
     # A short form inside a longer name ("Abdul Ghani Baradar" in "Mullah Abdul Ghani Baradar").
     ranked = [n for n, _ in people.most_common()] + [n for n, _ in orgs.most_common()]
     who: list[str] = []

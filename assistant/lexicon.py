@@ -119,11 +119,23 @@ _ROLES = (
     "governor", "senator", "judge", "mother", "father", "wife", "husband", "son", "daughter", "owner", "analyst",
     "professor", "author", "officer", "official", "mayor", "manager", "streamer", "star", "partner", "associate",
     "winner", "teenager", "boss", "administrator", "conductor", "commissioner", "superintendent", "attorney",
-    "speaker",
 )
 # ... and the follow-up's person nouns but "man"/"woman": "campaigner Neil Herron", "Arsenal
 # striker Thierry Henry".
 ROLE_NOUNS = tuple(dict.fromkeys(_ROLES + tuple(n for n in PERSON_REFERENCES if n not in {"man", "woman"})))
+# Not "speaker": "Amazon Echo, a smart speaker" made the Echo a person. The title "Speaker"
+# ("House Speaker Kevin McCarthy") is one of the TITLE_HEADS below.
+
+# Titles that head a title run inside a longer capitalised run as a role noun would ("House
+# Speaker Kevin McCarthy", "UK Ambassador Jane Doe"; facts._strip) without being role nouns.
+TITLE_HEADS = frozenset({"Speaker", "Ambassador", "Chancellor", "Archbishop", "Bishop"})
+# Titles and roles that are also names and brands' words: alone they do not make the words after
+# them a name ("Martin Luther King Jr Day", "Burger King Whopper", "Hugo Boss Green Label",
+# "Hilton Head Island", "Billie Jean King Cup", "Federal Head Start Program").
+NAME_PRONE_TITLES = frozenset({
+    "King", "Queen", "Prince", "Princess", "Boss", "Star", "Player", "Head", "Son", "Partner", "Owner",
+    "Winner", "Dame", "Miss", "Lady", "Lord",
+})
 
 # Verbs of saying: a name right before one is a person or a body that speaks ("Mr Straw said").
 SAY_VERBS = (
