@@ -52,6 +52,9 @@ _CAP = rf"[{_UPPER}](?:['’][{_UPPER}])?[{_LOWER}]+(?:[{_UPPER}][{_LOWER}]+)?(?
 # A run of capitalised words, joined by the particles names and organisations contain.
 _PHRASE = re.compile(rf"(?<![\w'’-])({_CAP}(?:(?: (?:of|and|de|al|bin|van|von|der|la|le))? {_CAP})*)")
 
+# Lower-case words inside names: "Bank of England", "Ruud van Nistelrooy", "Robert de Niro".
+_PARTICLES = frozenset({"of", "and", "de", "al", "bin", "van", "von", "der", "la", "le"})
+
 # A month, written out or abbreviated ("Sept."); a pattern, for DATE and short_answer's ranges.
 MONTH = rf"(?:{'|'.join(MONTHS)}|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.)"
 DATE = re.compile(
@@ -67,7 +70,7 @@ _ORG_END = {
     "League", "Ministry", "Movement", "Network", "News", "Office", "Organisation", "Organization",
     "Parliament", "Party", "Police", "Post", "Press", "Senate", "Service", "Society", "Times", "Tribune",
     "Union", "United", "University", "Hospital", "School", "College", "Air", "Inc", "Ltd", "Corp", "Co",
-    "Journal", "Guardian", "Telegraph", "Security",
+    "Journal", "Guardian", "Telegraph", "Security", "Academy", "Museum", "Chamber", "Chambers",
 }
 _ROLES = "|".join(ROLE_NOUNS)
 _ROLE_WORDS = frozenset(ROLE_NOUNS)
@@ -109,7 +112,8 @@ _NOT_DATELINE = frozenset(w.upper() for w in (*MONTHS, *WEEKDAYS, *STARTERS))
 def _dateline(text: str) -> tuple[str, bool] | None:
     """(place, sure) for a dateline opening ``text``; sure when it carries an agency or a state
     ("DETROIT (AP) —", "AUSTIN, Texas —"). Without one, capitals before a dash may be a section
-    or a shout ("POLICE —", "READING —"), so the place is only sure in an article's first sentence."""
+    or a shout ("POLICE —", "READING —"), so facts() takes the place as sure only in the lead,
+    where bylines and a title come before the dateline."""
     m = _DATELINE.match(text)
     if not m or m.group(1).upper() in _NOT_DATELINE:
         return None
@@ -204,6 +208,7 @@ class _Mention:
     after: str    # up to FactsSettings.after_chars characters after it
     prefix: list[str]  # title / nationality words stripped from the front
     weight: float
+    position: float = 0.0  # of its sentence in the article, 0..1
 
 
 def _nationality(word: str) -> bool:
@@ -223,14 +228,14 @@ def _strip(words: list[str]) -> tuple[list[str], list[str]]:
                      or (_nationality(words[0]) and len(words) > 1
                          and (words[1] in titles or _nationality(words[1])))):
         prefix.append(words.pop(0))
-    while words and words[-1] in {"of", "and", "de", "al", "bin", "van", "von", "der", "la", "le"}:
+    while words and words[-1] in _PARTICLES:
         words.pop()
     # A title inside the run: "Texas Attorney General Ken Paxton", "Borough Administrator David
     # Lorenzo". The name is the two or three capitalised words after the last run of title words
     # that holds a role noun ("Attorney General"), not a modifier alone ("Solid State Circuits")
     # nor a title that is also a name's or a brand's word alone ("Burger King Whopper Meal").
-    # Not inside an organisation's name ("Association of Chief Police Officers"), before a
-    # suffix ("King Jr Day") or in a title-case headline ("... Speaker In Historic Vote").
+    # Not before a group ("Association of Chief Police Officers"), before a suffix ("King Jr
+    # Day") or in a title-case headline ("... Speaker In Historic Vote").
     if words and words[-1] not in _ORG_END:
         for j in range(len(words) - 3, 0, -1):
             if not (_is_title(words[j]) and not _is_title(words[j + 1]) and words[j + 1][:1].isupper()):
@@ -239,8 +244,8 @@ def _strip(words: list[str]) -> tuple[list[str], list[str]]:
             while i > 0 and _is_title(words[i - 1]):
                 i -= 1
             run, rest = words[i: j + 1], words[j + 1:]
-            if (any(_heads_title(w) for w in run) and (i == 0 or words[i - 1] != "of") and len(rest) <= 3
-                    and rest[0] not in _NOT_NAME_START and rest[0] not in STARTERS):
+            if (any(_heads_title(w) for w in run) and len(rest) <= 3 and rest[0] not in _NOT_NAME_START
+                    and rest[0] not in STARTERS and not _plural_role(rest[-1])):
                 prefix += run
                 words = rest
             break
@@ -250,6 +255,11 @@ def _strip(words: list[str]) -> tuple[list[str], list[str]]:
 # Words that cannot open the name after a title: suffixes and the words a title-case headline
 # continues with ("Kevin McCarthy Ousted As House Speaker In Historic Vote").
 _NOT_NAME_START = frozenset({"Jr", "Sr", "Of", "As", "In", "On", "At", "To", "For", "Over", "After", "And", "The"})
+
+
+def _plural_role(word: str) -> bool:
+    """"Officers", "Ministers": a group of people, not a name's last word."""
+    return word.endswith("s") and (word[:-1].lower() in _ROLE_WORDS or word[:-2].lower() in _ROLE_WORDS)
 
 
 def _heads_title(word: str) -> bool:
@@ -331,16 +341,24 @@ def people(text: str) -> set[str]:
 
 
 # What follows a surname that opens a sentence as its subject: "Agassi was serving", "Paxton
-# said", "Lennon recorded", "Ljubicic hit back", "Henman wins", "Gibson's", "Lorenzo, who ...";
-# not a noun ("One analyst", "Hunting season", "Festival director").
+# said", "Lennon recorded", "Ljubicic hit back", "Issa already had", "Kenteris and Thanou",
+# "Wilkinson - who", "Osbourne himself", "Gibson's", "Lorenzo, who ..."; not a noun ("One
+# analyst", "Hunting season", "Festival director", "Phone makers said": a word in "-s" counts
+# as a verb only when no verb follows it).
 _IRREGULAR_PAST = (
     "hit", "won", "lost", "got", "made", "took", "came", "went", "beat", "led", "left", "met", "ran", "saw", "set",
     "put", "gave", "held", "kept", "began", "brought", "became", "built", "found", "felt", "spent", "sold",
     "threw", "struck", "thought", "knew", "fought", "quit", "rose", "fell", "drew", "broke", "chose", "flew",
+    "spoke", "hurt", "sent", "withdrew", "cut", "let", "paid", "wore", "sat", "stood", "ate", "wrote", "tore",
 )
+_ADVERB = r"(?:(?:first|now|still|already|again|never|eventually|recently|previously|twice|once|also|then|later|" \
+          r"soon|even|[a-z]+ly) )?"
 _SUBJECT_AFTER = re.compile(
-    rf"(['’]s\b|,| (has|had|have|is|was|will|would|could|can|may|might|must|also|did|does|then|later|"
-    rf"{'|'.join(QUOTE_VERBS + _IRREGULAR_PAST)})\b| [a-z]+(ed|[^s\W]s)\b)")
+    rf"(['’]s?(?=\s)|,| [-–—] | and [{_UPPER}]| (?:himself|herself)\b| {_ADVERB}(has|had|have|is|was|will|would|"
+    rf"could|can|may|might|must|did|does|{'|'.join(QUOTE_VERBS + _IRREGULAR_PAST)})\b| {_ADVERB}[a-z]+ed\b"
+    # "Skinner uses blunt beats", not "Phone makers said" (a plural noun before the verb).
+    rf"| {_ADVERB}[a-z]+[^s\W]s\b(?!\s+(are|were|have|had|has|will|would|could|can|may|might|must|do|did|"
+    rf"{'|'.join(QUOTE_VERBS + _IRREGULAR_PAST)})\b))")
 
 
 def _surname_alone(name: str, joined: str) -> int:
@@ -350,11 +368,19 @@ def _surname_alone(name: str, joined: str) -> int:
     surname = name.split()[-1]
     first_full, first_alone = joined.find(name), None
     pattern = re.compile(rf"\b{re.escape(surname)}\b(?! [{_UPPER}])(?!-\w|['’](?!s\b)\w)")  # "Low-cost" is no "Low"
+    inside = [(f.start(), f.end()) for f in re.finditer(re.escape(name), joined)]
+    # "van" of "Ruud van Nistelrooy", written "Van Nistelrooy" when the surname stands alone.
+    particle = name.split()[-2] if name.count(" ") >= 2 and name.split()[-2] in _PARTICLES else None
     count = 0
     for m in pattern.finditer(joined):
+        if any(a <= m.start() < b for a, b in inside):
+            continue  # the full name itself ("Food Bank of Delaware"), not its last word alone
         previous = re.search(rf"([{_UPPER}][{_LOWER}]+) $", joined[max(0, m.start() - 30): m.start()])
         if previous and previous.group(1) in HONORIFICS:
             count += 1  # "Ms Sanders said"
+            continue
+        if previous and particle and previous.group(1) == particle.capitalize():
+            count += 1  # "Van Nistelrooy scored" after "Ruud van Nistelrooy"
             continue
         if previous:
             continue  # inside a longer name
@@ -373,48 +399,74 @@ def _surname_alone(name: str, joined: str) -> int:
     return count if first_alone is None or first_full < first_alone else 0
 
 
+@dataclass
+class _Gathered:
+    by_name: dict[str, list[_Mention]]  # names that are not places -> their mentions
+    places: Counter[str]
+    located: set[str]
+    joined: str
+
+
+def _gather(sentences: Sequence[tuple[str, float]], s: FactsSettings) -> _Gathered:
+    geo = gazetteer()
+    g = _Gathered({}, Counter(), set(), " ".join(t for t, _ in sentences))
+    for text, position in sentences:
+        weight = s.lead_weight if position <= s.lead_position else 1.0  # news puts what matters first
+        for m in mentions(text, weight, s.before_chars, s.after_chars):
+            m.position = position
+            kind = geo.kind(m.text)
+            if kind:
+                g.places[m.text] += weight
+                if _LOCATIVE.search(m.before):
+                    g.located.add(m.text)
+            else:
+                g.by_name.setdefault(m.text, []).append(m)
+        for m in _ACRONYM_PLACE.finditer(text):
+            g.places[m.group(1)] += weight
+        dateline = _dateline(text)
+        if dateline:
+            g.places[dateline[0]] += weight
+            if dateline[1] or position <= s.lead_position:  # bylines and titles come before it
+                g.located.add(dateline[0])
+    return g
+
+
+def _rule_people_orgs(g: _Gathered) -> tuple[Counter[str], Counter[str]]:
+    """People and organisations by the signs the rules read (module docstring), with their
+    lead-weighted mention counts."""
+    people, orgs = Counter(), Counter()
+    for name, ms in g.by_name.items():
+        words = name.split()
+        score = sum(m.weight for m in ms)
+        if len(words) < 2:
+            continue
+        if _is_org(words):
+            orgs[name] = score
+        elif _person_signs(name, ms, _surname_alone(name, g.joined)):
+            people[name] = score
+    # "Italian Ranieri" beside "Claudio Ranieri": the nationality stood where the first name does.
+    # Only into one full name whose surname stands alone too: "Swiss Re" is no "Munich Re".
+    for name in [n for n in people if len(n.split()) == 2 and _nationality(n.split()[0])]:
+        same = [o for o in people if o != name and o.split()[-1] == name.split()[-1]
+                and not _nationality(o.split()[0]) and _surname_alone(o, g.joined)]
+        if len(same) == 1:
+            people[same[0]] += people.pop(name)
+    return people, orgs
+
+
+def _is_org(words: list[str]) -> bool:
+    """"Justice Department", "Department of Homeland Security", "Royal Bank of Scotland"."""
+    return words[-1] in _ORG_END or ("of" in words and words[words.index("of") - 1] in _ORG_END)
+
+
 def facts(sentences: Sequence[tuple[str, float]], doc_dates: Sequence[str], s: FactsSettings = FactsSettings()
           ) -> tuple[list[str], list[str], list[str]]:
     """(who, when, where) from (sentence text, position in its article 0..1) pairs; ``s``: the
     lead weight, the context windows and how many names, places and dates (settings brief.facts)."""
     geo = gazetteer()
-    by_name: dict[str, list[_Mention]] = {}
-    places: Counter[str] = Counter()
-    located: set[str] = set()
-    joined = " ".join(t for t, _ in sentences)
-    for text, position in sentences:
-        weight = s.lead_weight if position <= s.lead_position else 1.0  # news puts what matters first
-        for m in mentions(text, weight, s.before_chars, s.after_chars):
-            kind = geo.kind(m.text)
-            if kind:
-                places[m.text] += weight
-                if _LOCATIVE.search(m.before):
-                    located.add(m.text)
-            else:
-                by_name.setdefault(m.text, []).append(m)
-        for m in _ACRONYM_PLACE.finditer(text):
-            places[m.group(1)] += weight
-        dateline = _dateline(text)
-        if dateline:
-            places[dateline[0]] += weight
-            if dateline[1] or position == 0:
-                located.add(dateline[0])
-
-    people, orgs = Counter(), Counter()
-    for name, ms in by_name.items():
-        words = name.split()
-        score = sum(m.weight for m in ms)
-        if len(words) < 2:
-            continue
-        if words[-1] in _ORG_END or (words[0] in _ORG_END and "of" in words):
-            orgs[name] = score
-        elif _person_signs(name, ms, _surname_alone(name, joined)):
-            people[name] = score
-    # "Italian Ranieri" beside "Claudio Ranieri": the nationality stood where the first name does.
-    for name in [n for n in people if len(n.split()) == 2 and _nationality(n.split()[0])]:
-        same = [o for o in people if o != name and o.split()[-1] == name.split()[-1]]
-        if same:
-            people[same[0]] += people.pop(name)
+    g = _gather(sentences, s)
+    by_name, places, located = g.by_name, g.places, g.located
+    people, orgs = _rule_people_orgs(g)
     # A short form inside a longer name ("Abdul Ghani Baradar" in "Mullah Abdul Ghani Baradar").
     ranked = [n for n, _ in people.most_common()] + [n for n, _ in orgs.most_common()]
     who: list[str] = []
