@@ -449,7 +449,7 @@ class BriefSettings(Section):
     # Topic briefs: retrieve this many passages (capped per article by retrieval), then keep
     # the articles the topic model (brief/topic_model.json) gives at least topic_min_probability
     # of being on the topic. 0.5: the best macro F1 out of fold on the 40 dev topics of
-    # bench/data/topics (precision 0.81, recall 0.75; F1 within 0.01 from 0.4 to 0.55), measured
+    # bench/data/topics (precision 0.80, recall 0.75, F1 0.75; 0.74 at 0.45 and 0.55), measured
     # with python bench/topic_selection.py evaluate --write-model. The model was trained at
     # topic_k 80 and the retrieval defaults (fetch_k, per_doc_cap): its keyword share and ranks
     # are read within that pool, so changing them moves it off what it was trained on.
@@ -668,7 +668,8 @@ class Settings(BaseSettings):
 # Settings that were removed, and what took their place (a user's old file gets this, not a guess).
 REMOVED = {
     "brief.topic_min_similarity": "topic briefs now keep the articles a learned model gives at least "
-                                  "brief.topic_min_probability (a probability, default 0.6; not a cosine)",
+                                  "brief.topic_min_probability (a probability, default "
+                                  f"{BriefSettings().topic_min_probability}; not a cosine)",
     "brief.topic_keyword_share": "the topic model weighs keyword matches itself; "
                                  "see brief.topic_min_probability",
 }

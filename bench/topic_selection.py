@@ -46,6 +46,7 @@ from assistant.brief.articles import (  # noqa: E402
     topic_signals,
 )
 from assistant.judge.linear import LinearModel  # noqa: E402
+from assistant.settings import BriefSettings  # noqa: E402
 
 TOPICS = ROOT / "bench" / "data" / "topics" / "topics.yaml"
 CANDIDATES = corpus.CACHE / "topic_candidates.jsonl"
@@ -85,7 +86,7 @@ def library():
 
 def pool(bot, topic: str, k: int) -> tuple[list[dict], list[float] | None]:
     """The retrieved passages' metadata, best first, and the topic's query vector."""
-    got = bot.retriever.retrieve(topic, None, k=k)
+    got = bot.retriever.retrieve(topic, None, k=k, mode="hybrid")  # as select_documents, whatever retrieval.mode says
     return [c.metadata for c in got.chunks], got.query_vector
 
 
@@ -171,8 +172,6 @@ def pick(rows: list[dict], p_of: dict, threshold: float, limit: int) -> list[str
 def evaluate(k: int, out: Path | None, with_test: bool, write_model: bool) -> None:
     import numpy as np
     from train_judge import calibration, fit_linear
-
-    from assistant.settings import BriefSettings
 
     s = BriefSettings()
     bot = library()
@@ -267,7 +266,8 @@ def main() -> None:
     c = sub.add_parser("candidates")
     c.add_argument("--pool", type=int, default=120, help="passages retrieved per topic (shipped topic_k is 80)")
     e = sub.add_parser("evaluate")
-    e.add_argument("--k", type=int, default=80, help="passages retrieved per topic (shipped topic_k)")
+    e.add_argument("--k", type=int, default=BriefSettings().topic_k,
+                   help="passages retrieved per topic (default: the shipped brief.topic_k)")
     e.add_argument("--out", type=Path, default=None)
     e.add_argument("--write-model", action="store_true", help="write assistant/brief/topic_model.json")
     e.add_argument("--test", action="store_true", help="also report the test topics (once, when the design is fixed)")

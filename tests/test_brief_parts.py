@@ -169,6 +169,14 @@ def test_shipped_topic_model_reads_and_ranks_sensibly():
                     model) == ["a"]
 
 
+def test_topic_threshold_is_the_shipped_models_operating_point():
+    """brief.topic_min_probability is the operating point the model file was chosen at (its
+    meta, written by bench/topic_selection.py --write-model): retraining moves both or neither."""
+    from assistant.settings import BriefSettings
+
+    assert BriefSettings().topic_min_probability == topic_model().meta["operating_point"]
+
+
 # ---- headline lines ----------------------------------------------------------------------------
 TITLES = [
     ("Chinese Officials Hold Talks | Taliban News", "Chinese Officials Hold Talks", "site tag dropped"),
