@@ -49,11 +49,10 @@ _LOWER = "a-zß-öø-ÿ"
 # One inner capital after a lower-case run or an apostrophe: "McDonald", "DeSantis", "O'Driscoll"
 # (before, each of those was no name at all, or only its tail: "Driscoll").
 _CAP = rf"[{_UPPER}](?:['’][{_UPPER}])?[{_LOWER}]+(?:[{_UPPER}][{_LOWER}]+)?(?:-[{_UPPER}][{_LOWER}]+)*"
-# A run of capitalised words, joined by the particles names and organisations contain.
-_PHRASE = re.compile(rf"(?<![\w'’-])({_CAP}(?:(?: (?:of|and|de|al|bin|van|von|der|la|le))? {_CAP})*)")
-
 # Lower-case words inside names: "Bank of England", "Ruud van Nistelrooy", "Robert de Niro".
 _PARTICLES = frozenset({"of", "and", "de", "al", "bin", "van", "von", "der", "la", "le"})
+# A run of capitalised words, joined by the particles names and organisations contain.
+_PHRASE = re.compile(rf"(?<![\w'’-])({_CAP}(?:(?: (?:{'|'.join(sorted(_PARTICLES))}))? {_CAP})*)")
 
 # A month, written out or abbreviated ("Sept."); a pattern, for DATE and short_answer's ranges.
 MONTH = rf"(?:{'|'.join(MONTHS)}|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.)"
