@@ -17,6 +17,7 @@ articles by bench/brief_facts.py; its weights and limits are ``BriefSettings.fac
 
 from __future__ import annotations
 
+import bisect
 import re
 import threading
 from collections import Counter
@@ -31,6 +32,7 @@ from assistant.lexicon import (
     MONTHS,
     NAME_PRONE_TITLES,
     PARTY_WORDS,
+    PEERAGE,
     PORTFOLIOS,
     QUOTE_VERBS,
     ROLE_NOUNS,
@@ -368,11 +370,13 @@ def _surname_alone(name: str, joined: str) -> int:
     first_full, first_alone = joined.find(name), None
     pattern = re.compile(rf"\b{re.escape(surname)}\b(?! [{_UPPER}])(?!-\w|['’](?!s\b)\w)")  # "Low-cost" is no "Low"
     inside = [(f.start(), f.end()) for f in re.finditer(re.escape(name), joined)]
+    starts = [a for a, _ in inside]
     # "van" of "Ruud van Nistelrooy", written "Van Nistelrooy" when the surname stands alone.
     particle = name.split()[-2] if name.count(" ") >= 2 and name.split()[-2] in _PARTICLES else None
     count = 0
     for m in pattern.finditer(joined):
-        if any(a <= m.start() < b for a, b in inside):
+        k = bisect.bisect_right(starts, m.start()) - 1
+        if k >= 0 and m.start() < inside[k][1]:
             continue  # the full name itself ("Food Bank of Delaware"), not its last word alone
         previous = re.search(rf"([{_UPPER}][{_LOWER}]+) $", joined[max(0, m.start() - 30): m.start()])
         if previous and previous.group(1) in HONORIFICS:
@@ -434,22 +438,39 @@ def _rule_people_orgs(g: _Gathered) -> tuple[Counter[str], Counter[str]]:
     """People and organisations by the signs the rules read (module docstring), with their
     lead-weighted mention counts."""
     people, orgs = Counter(), Counter()
+    alone: dict[str, int] = {}
     for name, ms in g.by_name.items():
         words = name.split()
         score = sum(m.weight for m in ms)
         if len(words) < 2:
             continue
-        if _is_org(words):
+        if words[0] in PEERAGE and "of" in words:
+            people[name] = score  # "Duchess of Sussex"
+        elif _is_org(words):
             orgs[name] = score
-        elif _person_signs(name, ms, _surname_alone(name, g.joined)):
-            people[name] = score
+        else:
+            alone[name] = _surname_alone(name, g.joined)
+            if _person_signs(name, ms, alone[name]):
+                people[name] = score
     # "Italian Ranieri" beside "Claudio Ranieri": the nationality stood where the first name does.
-    # Only into one full name whose surname stands alone too: "Swiss Re" is no "Munich Re".
-    for name in [n for n in people if len(n.split()) == 2 and _nationality(n.split()[0])]:
+    # Only into one full name whose surname stands alone too: "Swiss Re" is no "Munich Re". Two
+    # such names sharing the last word are events or bodies ("Australian Open", "French Open").
+    national = [n for n in people if len(n.split()) == 2 and _nationality(n.split()[0])]
+    for name in national:
+        if any(o != name and o.split()[-1] == name.split()[-1] for o in national):
+            orgs[name] = people.pop(name)
+            continue
         same = [o for o in people if o != name and o.split()[-1] == name.split()[-1]
-                and not _nationality(o.split()[0]) and _surname_alone(o, g.joined)]
+                and not _nationality(o.split()[0]) and alone.get(o)]
         if len(same) == 1:
             people[same[0]] += people.pop(name)
+    # A short organisation name counts for the one longer name that qualifies it ("the Food Bank"
+    # is the "Food Bank of Delaware", "Communist Party" the "Chinese Communist Party"), not for
+    # another body named after it ("Delaware State University Police Department").
+    for short in sorted(orgs, key=len):
+        longer = [o for o in orgs if o.endswith(" " + short) or o.startswith(short + " of ")]
+        if len(longer) == 1:
+            orgs[longer[0]] += orgs.pop(short)
     return people, orgs
 
 

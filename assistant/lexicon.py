@@ -21,6 +21,12 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 MONTH_NUMBER: dict[str, int] = {m.lower(): i for i, m in enumerate(MONTHS, start=1)} | {
     m[:3].lower(): i for i, m in enumerate(MONTHS, start=1)} | {"sept": 9}
 
+# Titles of peerage that make "X of Y" a person: "the Duchess of Sussex", "Baroness Royall of
+# Blaisdon", "the Prince of Wales" (facts.py).
+PEERAGE = frozenset({
+    "Duke", "Duchess", "Earl", "Countess", "Baron", "Baroness", "Lord", "Lady", "Prince", "Princess", "Marquess",
+    "Viscount",
+})
 HONORIFICS = frozenset({
     "Dame", "Dr", "Lady", "Lord", "Miss", "Mr", "Mrs", "Ms", "Sir",
 })

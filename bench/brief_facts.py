@@ -33,6 +33,9 @@ that day, nothing changed after it:
     rules of 0d7b375 (2026-11-30)   0.937 / 0.489   0.903 / 0.767
     current                         0.941 / 0.511   0.879 / 0.833
 
+(scored a second time after the mends of a last review, which read other pages, not these:
+the same numbers.)
+
     python bench/brief_facts.py            # prints a table, writes bench/results/brief_facts.json
 
 The labels for the bundled samples (used while writing the rules) live in tests/test_facts.py.

@@ -334,3 +334,20 @@ def test_a_dateline_after_a_byline_is_where_it_happened():
              ("SAN FRANCISCO — The firm said it would cut 300 jobs.", 0.2), ("Shares fell.", 1.0)]
     _, _, where = facts(sents, [])
     assert "San Francisco" in where, where
+
+
+# Rows from the review of e296129 (2026-12-02).
+@pytest.mark.parametrize("text,present,absent,why", [
+    ("Lindsay Davenport won the Australian Open in 2000 and reached the French Open final. Davenport said "
+     "she was tired. The Australian Open starts on Monday.", "Lindsay Davenport", None,
+     "two 'nationality + word' names sharing the last word are events or bodies, not one person twice: "
+     "they rank after the people"),
+    ("Prince Harry and his wife Meghan, the Duchess of Sussex, left on Monday.", "Duchess of Sussex", None,
+     "a title of peerage makes 'X of Y' a person"),
+    ("The Chinese Communist Party met on Monday. The Communist Party said growth would rise. The Communist Party "
+     "also said prices would fall.",
+     "Chinese Communist Party", "Communist Party", "a short form counts for the one longer name that qualifies it"),
+])
+def test_third_review_rows(text, present, absent, why):
+    who, _, _ = facts([(s.text, i / 5) for i, s in enumerate(sentences(text))], [])
+    assert who and who[0] == present and (absent is None or absent not in who), (why, who)
