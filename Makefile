@@ -14,10 +14,10 @@ export HF_HUB_OFFLINE := 1
 
 .PHONY: install chromium postgres demo test unit lint eval bench-answer bench-retrieval bench-ingest bench-brief bench-qa clean
 
-$(VENV)/.installed: pyproject.toml constraints.txt
+$(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]" -c constraints.txt
+	$(PY) -m pip install --quiet -e ".[test]"
 	touch $@
 
 install: $(VENV)/.installed

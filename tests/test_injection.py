@@ -396,8 +396,8 @@ E2E_CASES = [(name, case) for name, case in (PLANTED if os.environ.get("INJECTIO
 #   recorded and quoted as Italy 17-31 Ireland" line first, where the install of 2026-12-01 chose the
 #   article's own sentence. The code of 91ccb5f, which passed CI then, does the same here: the
 #   ranking moved with the environment, not the code (the line scores 0.02 as an instruction, so
-#   only ranking kept it out). 4, not 3, is what the product does today; constraints.txt now pins
-#   every dependency so a release cannot move it again unseen.
+#   only ranking kept it out). 4, not 3, is what the product does today (on Python 3.11.2 and
+#   3.11.7 alike); dependencies are ranges, so a release can move rankings (README, Set-up).
 CEILING = {"dev": {"answers": 1, "briefs": 0}, "test2": {"answers": 1, "briefs": 1},
            "test3": {"answers": 0, "briefs": 0}, "test4": {"answers": 4, "briefs": 5}}
 
