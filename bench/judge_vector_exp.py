@@ -31,11 +31,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 import numpy as np  # noqa: E402
 import train_judge as tj  # noqa: E402
 
-from assistant.judge.answerability import (  # noqa: E402
-    SENTENCE_FEATURES,
-    SENTENCE_MODEL_FEATURES,
-    question_features,
-)
+from assistant.judge.answerability import SENTENCE_FEATURES, SENTENCE_MODEL_FEATURES  # noqa: E402
 
 VECTORS = tj.DATA.parent / "judge_vectors.npz"
 
@@ -81,27 +77,10 @@ def main() -> None:
         _, _, fold = tj.fit_linear(x, y, groups, "s", c)
         p_by_q = [fold[r["week"]].proba(feats(r)) for r in rows]
         # Question model on the out-of-fold sentence probabilities, near misses as train_judge makes them.
-        qx, qy, kinds, weeks = [], [], [], []
-        for r, p in zip(rows, p_by_q, strict=True):
-            yy = np.asarray(r["y"], dtype=bool)
-            if r["answerable"]:
-                qx.append(question_features(r["qinfo"], r["x"], p))
-                qy.append(int(r["gold"] in r["cand_docs"]))
-                kinds.append("answerable" if qy[-1] else "unreachable")
-                weeks.append(r["week"])
-                if yy.any() and (~yy).any():
-                    sub = tj.with_gaps(r["x"][~yy])
-                    fx = np.hstack([sub[:, cols], r["h"][~yy]]) if name != "shipped features" else sub[:, cols]
-                    qx.append(question_features(r["qinfo"], sub, fold[r["week"]].proba(fx)))
-                    qy.append(0)
-                    kinds.append("near_miss")
-                    weeks.append(r["week"])
-            else:
-                qx.append(question_features(r["qinfo"], r["x"], p))
-                qy.append(0)
-                kinds.append("no_excerpt")
-                weeks.append(r["week"])
-        _, qoof, _ = tj.fit_linear(np.asarray(qx), np.asarray(qy), np.asarray(weeks), "q", 1.0)
+        def inputs(r, kept, sub, name=name):
+            return sub[:, cols] if name == "shipped features" else np.hstack([sub[:, cols], r["h"][kept]])
+        qx, qy, kinds, weeks = tj.question_rows(rows, p_by_q, fold.__getitem__, inputs)
+        _, qoof, _ = tj.fit_linear(qx, qy, np.asarray(weeks), "q", 1.0)
         table = tj.abstention_table(qoof, kinds, np.round(np.arange(0.02, 0.8, 0.01), 3))
         ok = [t for t in table if t["false_abstention"] <= 0.04]
         point = max(ok, key=lambda t: t["threshold"]) if ok else table[0]

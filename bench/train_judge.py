@@ -102,11 +102,13 @@ def with_gaps(x: np.ndarray) -> np.ndarray:
     return x
 
 
-def question_rows(rows: list[dict], sent_p: list[np.ndarray], model_for
+def question_rows(rows: list[dict], sent_p: list[np.ndarray], model_for, inputs=None
                   ) -> tuple[np.ndarray, np.ndarray, list[str], list]:
     """Question-level examples: (features, label, kind, week). kind: answerable | no_excerpt |
     near_miss | unreachable (answerable but no candidate holds the answer). ``model_for(week)``:
-    the sentence model that scores a near miss's remaining candidates (one that never saw it)."""
+    the sentence model that scores a near miss's remaining candidates (one that never saw it);
+    ``inputs(row, kept, x)``: its input for the kept candidates, whose features are ``x``
+    (default: the model's columns of ``x``; bench/judge_vector_exp.py adds vector columns)."""
     xs, ys, kinds, weeks = [], [], [], []
     for r, p in zip(rows, sent_p, strict=True):
         y = np.asarray(r["y"], dtype=bool)
@@ -121,7 +123,8 @@ def question_rows(rows: list[dict], sent_p: list[np.ndarray], model_for
             if y.any() and (~y).any():
                 sub = with_gaps(r["x"][~y])
                 cols = [SENTENCE_FEATURES.index(f) for f in SENTENCE_MODEL_FEATURES]
-                xs.append(question_features(r["qinfo"], sub, model_for(r["week"]).proba(sub[:, cols])))
+                fx = inputs(r, ~y, sub) if inputs else sub[:, cols]
+                xs.append(question_features(r["qinfo"], sub, model_for(r["week"]).proba(fx)))
                 ys.append(0)
                 kinds.append("near_miss")
                 weeks.append(r["week"])
