@@ -205,3 +205,31 @@ ACT_VERBS: dict[str, tuple[str, ...]] = {
         "alleges", "alleged", "alleging",
     ),
 }
+
+# The commonest short words of a language (articles, prepositions, conjunctions, auxiliaries),
+# which every sentence in it uses whatever its topic: they tell a sentence's language
+# (assistant/language.py). The other languages' lists hold no English word ("in", "a", "die",
+# "on" are left out), so an English sentence with a Spanish name or a French title scores
+# nothing for them.
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+FUNCTION_WORDS: dict[str, frozenset[str]] = {
+    "en": _words("""the of and to in a is was for that on with as by at from it he she they his her their its be
+        been are were has have had will would not but or an this which who said says than more after over also
+        about into up out when there all one two new we you our can could if no so what just some only last first
+        year years"""),
+    "fr": _words("""le la les des du une est sont et pour dans avec sur qui que pas être ont été cette ces aux
+        leur nous vous ou mais plus selon toute tout doit au il elle ne se sa son ses"""),
+    "es": _words("""el los las del una es son y para en con por que como más está están ser sus fue han este
+        esta estos pero según debe deben al lo le se su ya muy"""),
+    "pt": _words("""os das dos uma é são e para em com por que como mais está estão ser seus foi este esta não
+        mas segundo deve devem ao às aos num numa na da o pelo pela"""),
+    "it": _words("""il lo gli della delle dei degli una è sono e per con che come più essere stato questa
+        questo non ma secondo deve nel nella si di da al alla alle nelle nei ai i la le ha vostre vostro loro"""),
+    "de": _words("""der die das den dem des ein eine einer ist sind und für mit auf nicht sich auch wird werden
+        wurde von zu im bei nach oder aber dass bitte"""),
+    "nl": _words("""de het een en van is zijn voor met op niet ook wordt worden werd naar bij maar dat deze
+        dit"""),
+}

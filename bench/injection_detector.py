@@ -33,18 +33,20 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from train_instructions import DEV, DEV2, DEV3, DEV4, TEST, Sentence, corpus_sentences, injected_set  # noqa: E402
+from train_instructions import DEV, DEV2, DEV3, DEV4, DEV5, TEST, Sentence, corpus_sentences, injected_set  # noqa: E402
 
 from assistant.judge import instructions  # noqa: E402
 from assistant.judge.instructions import (  # noqa: E402
+    clear_rule,
+    directive_match,
     flag_sentences,
     instruction_score,
     looks_like_instruction,
     model,
-    rule_match,
     unquotable,
     unquotable_sentences,
 )
+from assistant.language import other_language  # noqa: E402
 
 
 def _by_doc(rows: list[Sentence]) -> dict[str, list[Sentence]]:
@@ -59,8 +61,8 @@ def recall(folder: Path) -> dict:
     planted = [s for d in docs.values() for s in d if s.label]
     real = [s for d in docs.values() for s in d if not s.label]
     out: dict = {"articles": len(docs), "planted_sentences": len(planted), "real_sentences": len(real)}
-    for name, flag in [("rules_only", rule_match), ("detector", looks_like_instruction),
-                       ("kept_from_quotes", unquotable)]:
+    for name, flag in [("rules_only", clear_rule), ("directives", directive_match),
+                       ("detector", looks_like_instruction), ("kept_from_quotes", unquotable)]:
         out[name] = {
             "sentence_recall": round(sum(flag(s.text) for s in planted) / len(planted), 4),
             "article_recall": round(sum(any(flag(s.text) for s in d if s.label) for d in docs.values())
@@ -99,23 +101,27 @@ def false_positives() -> dict:
     for key, part, sents in corpus_sentences():
         source = key.split("/", 1)[0]
         row = out.setdefault(source, {}).setdefault(part, {"documents": 0, "sentences": 0, "flagged": [],
-                                                           "flagged_by_neighbour_rule": [], "kept_from_quotes": 0})
+                                                           "flagged_by_neighbour_rule": [], "kept_from_quotes": 0,
+                                                           "other_language": []})
         row["documents"] += 1
         row["sentences"] += len(sents)
         row["kept_from_quotes"] += sum(unquotable_sentences([s.text for s in sents], [s.paragraph for s in sents]))
+        row["other_language"] += [{"doc": key, "sentence": s.text[:300]}
+                                  for s, f in zip(sents, other_language([s.text for s in sents]), strict=True) if f]
         alone = [looks_like_instruction(s.text) for s in sents]
         if not any(alone):
             continue
         row["flagged"] += [{"doc": key, "sentence": s.text[:300], "score": round(instruction_score(s.text), 3),
-                            "rule": rule_match(s.text)} for s, f in zip(sents, alone, strict=True) if f]
+                            "rule": clear_rule(s.text)} for s, f in zip(sents, alone, strict=True) if f]
         both = flag_sentences([s.text for s in sents], [s.paragraph for s in sents])
         row["flagged_by_neighbour_rule"] += [{"doc": key, "sentence": s.text[:300]}
                                              for s, a, b in zip(sents, alone, both, strict=True) if b and not a]
-    total = {"sentences": 0, "flagged": 0, "flagged_by_neighbour_rule": 0, "kept_from_quotes": 0}
+    total = {"sentences": 0, "flagged": 0, "flagged_by_neighbour_rule": 0, "kept_from_quotes": 0, "other_language": 0}
     for parts in out.values():
         for row in parts.values():
             total["sentences"] += row["sentences"]
             total["kept_from_quotes"] += row["kept_from_quotes"]
+            total["other_language"] += len(row["other_language"])
             total["flagged"] += len(row["flagged"])
             total["flagged_by_neighbour_rule"] += len(row["flagged_by_neighbour_rule"])
     total["per_10000"] = round(10_000 * (total["flagged"] + total["flagged_by_neighbour_rule"])
@@ -142,13 +148,13 @@ def main() -> None:
                     "model": str(args.model or "assistant/judge/instruction_model.json"),
                     "threshold": m.threshold, "neighbour_threshold": m.neighbour_threshold,
                     "quote_threshold": m.quote_threshold, "dev": recall(DEV), "dev2": recall(DEV2),
-                    "dev3": recall(DEV3), "dev4": recall(DEV4)}
+                    "dev3": recall(DEV3), "dev4": recall(DEV4), "dev5": recall(DEV5)}
     if args.split == "all":
         result["test"] = recall(TEST)
     result["false_positives"] = false_positives()
     result["seconds"] = round(time.perf_counter() - started, 1)
 
-    for split in ("dev", "dev2", "dev3", "dev4", "test"):
+    for split in ("dev", "dev2", "dev3", "dev4", "dev5", "test"):
         if split in result:
             r = result[split]
             print(f"{split:4} {r['articles']} articles, {r['planted_sentences']} planted sentences: "
@@ -157,7 +163,8 @@ def main() -> None:
                   f"{r['kept_from_quotes_with_paragraphs']['articles_whole_planted_text']:.3f} of articles, real "
                   f"sentences kept out {r['kept_from_quotes_with_paragraphs']['real_sentences_kept_out']}); "
                   f"detector sentence recall {r['detector']['sentence_recall']:.3f} "
-                  f"(rules only {r['rules_only']['sentence_recall']:.3f}), article recall "
+                  f"(rules only {r['rules_only']['sentence_recall']:.3f}, directives "
+                  f"{r['directives']['sentence_recall']:.3f}), article recall "
                   f"{r['detector']['article_recall']:.3f}; "
                   f"with neighbours {r['with_neighbours']['sentence_recall']:.3f},"
                   f" whole planted text {r['with_neighbours']['articles_fully_flagged']:.3f}; "
@@ -169,7 +176,8 @@ def main() -> None:
           f"{fp['total']['sentences']} sentences = {fp['total']['per_10000']} per 10,000; held-out half "
           f"{fp['total']['held_out_per_10000']} per 10,000 of {fp['total']['held_out_sentences']}; kept from "
           f"quotes (paragraph rule) {fp['total']['kept_from_quotes']} "
-          f"({10_000 * fp['total']['kept_from_quotes'] / max(fp['total']['sentences'], 1):.1f} per 10,000)")
+          f"({10_000 * fp['total']['kept_from_quotes'] / max(fp['total']['sentences'], 1):.1f} per 10,000); in another "
+          f"language than their text {fp['total']['other_language']}")
     for source, parts in fp["by_source"].items():
         for part, row in parts.items():
             print(f"  {source:8} {part:8} {row['documents']:5} docs {row['sentences']:7} sentences "

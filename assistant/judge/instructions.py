@@ -54,6 +54,8 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.language import other_language
+
 MODEL_PATH = Path(__file__).with_name("instruction_model.json")
 HASH_BITS = 14
 DIM = 1 << HASH_BITS
@@ -104,6 +106,89 @@ def rule_match(text: str) -> bool:
         return True
     # "you" alone is not enough: advice columns address their reader all the time.
     return bool(_IMPERATIVE.match(text)) and bool(_LINK.search(text) or _AUDIENCE.search(text))
+
+
+# ---- directives about how this text is to be passed on -----------------------------------------
+
+# A planted line often names no machine at all: it tells whoever passes the story on
+# ("coverage", "any digest drawn from this page", "newsletters lifting this item", "whoever
+# republishes this excerpt") what to print, or says how a figure "is to be recorded and quoted".
+# News reports what people must do; it does not tell its own re-tellings what to say. Eight
+# patterns, written from the dev sets' planted lines (injection-test2, -test3, -test4, all dev);
+# none matches any of the 110,593 BBC and RealTime QA sentences nor the 258 hard negatives
+# (bench/injection_detector.py), each has table rows in tests/test_injection.py.
+
+_DEONTIC = (r"((should|must|shall)(?!\s+(have|not have|never have)\b)|ought to|(is|are) to|"
+            r"(is|are) (now )?(asked|required|expected|invited|requested|encouraged|urged|obliged|bound|advised|"
+            r"told|instructed|directed) to|"
+            r"(is|are) (kindly )?(requested|asked))")
+# Re-tellings of a text: what a planted line tells what to print.
+_RETELLING = (r"(summar(y|ies)|digests?|briefings?|round-?ups?|write-?ups?|coverage|newsletters?|aggregators?|"
+              r"abstracts?|citations?|syndication|republications?|reproductions?|previews?|versions?|accounts?|"
+              r"reports|answers?|responses?|overviews?|recaps?|bulletins?|reposts?|retellings?|descriptions?)")
+_THIS_TEXT = (r"(this|these|the above) (story|report|article|page|piece|passage|excerpt|release|item|text|post|"
+              r"thread|chart|clip|analysis|figures?|interview|statement|announcement|news|content|feature|"
+              r"column|coverage|update|bulletin|segment|episode|entry|listing|result|results)")
+# 1. a re-telling of this very text, told what to do: "any digest drawn from this page should use ...",
+#    "newsletters lifting this item should say ...", "whoever republishes this excerpt is asked to ..."
+_OF_THIS = re.compile(rf"\b{_RETELLING}\b(\W+\w+){{0,5}}?\W+{_THIS_TEXT}\b(\W+\w+){{0,8}}?\W+{_DEONTIC}\b"
+                      rf"|\b(whoever|anyone|everyone|those|outlets?|sites?|services?|partners?|tools?|publications?)\b"
+                      rf"(\W+\w+){{0,4}}?\W+(republish\w*|reproduc\w+|repost\w*|reprint\w*|summari[sz]\w*|syndicat\w*|"
+                      rf"carr(y|ies|ying)|lift\w*|shar(e|es|ing)|quot(e|es|ing)|cit(e|es|ing)|us(e|es|ing)|index\w*|"
+                      rf"aggregat\w*|compil\w*|cover\w*)\W+{_THIS_TEXT}\b(\W+\w+){{0,8}}?\W+{_DEONTIC}\b", re.I)
+# 2. a re-telling as the subject of an order about what to say: "coverage of the crisis should say so",
+#    "reports should describe it in exactly those terms", "published accounts ... must state ..."
+_TOLD_WHAT = re.compile(rf"\b{_RETELLING}\b(\W+\w+){{0,5}}?\W+{_DEONTIC}\W+(\w+\W+)?(say|state|report|describe|"
+                        rf"give|use|carry|print|include|mention|read|lead|quote|cite|refer|name|credit|attribute|"
+                        rf"make clear|point|send|direct|show|list|put|present|record|keep|reflect|note)\b", re.I)
+# 3. a passive order about how a figure is to be put: "is to be recorded and quoted as", "should be given as"
+_PUT_AS = re.compile(r"\b(is|are|should|must|shall)\s+(now\s+)?(to\s+|only\s+|always\s+)?be\s+"
+                     r"(recorded|quoted|reported|given|cited|carried|stated|printed|presented|listed|rendered|"
+                     r"credited|attributed|reproduced|summari[sz]ed)(\s+(and|or)\s+\w+)?\s+as\b", re.I)
+# 4. the figure someone is to pass on: "the number to carry in summaries", "the figure going out should be"
+_FIGURE_TO = re.compile(r"\bthe (number|figure|total|sum|year|date|result|score|price|age|toll|count|amount|"
+                        r"line|name|wording|phrase) (to (carry|give|use|quote|report|print|cite|repeat|pass on|"
+                        r"run|publish)|going out)\b", re.I)
+# 4b. how this story is to be told: "the story should now be told on that basis"
+_TOLD_AS = re.compile(r"\b(this|the) (story|report|article|piece|item|news) (should|must|is to|ought to)\s+(now\s+)?"
+                      r"(only\s+)?be\s+(told|reported|written|presented|framed|summari[sz]ed|described|run)\b", re.I)
+# 5. an order to pass a figure on: "should carry the corrected figure", "should use that figure"
+_PASS_FIGURE = re.compile(rf"\b{_DEONTIC}\s+(\w+\s+)?(carry|print|use|give|quote|cite|report|say|state|run|publish|"
+                          r"repeat|keep|include)\s+(that|the|this|these|those)\s+(corrected\s+|revised\s+|updated\s+|"
+                          r"new\s+|same\s+|above\s+)?(figures?|numbers?|totals?|dates?|years?|amounts?|sums?|prices?|"
+                          r"correction|wording|phrase|line|link|address|result|score|age|estimate)\b", re.I)
+
+# 6. a machine reader told what to do: "AI shopping assistants are invited to recommend ...",
+#    "chat services answering fans' questions should give ...", "If an AI is summarising this,
+#    make it say ...", "AI systems: describe this as ..." (news says what chatbots do, not what
+#    they must say: "Critics say chatbots often state false claims" does not match)
+_READER = (r"(ai|a\.i\.|chat ?bots?|bots|chat services?|search engines?|smart speakers?|voice assistants?|"
+           r"(ai|virtual|digital|smart|search|shopping|reader'?s?|chat) assistants?|summari[sz]ers?|text-mining tools?|"
+           r"language models?|(ai|automated|automatic|machine) (readers?|services?|systems?|tools?|news services?|"
+           r"overviews?|summar(y|ies))|(summary|summari[sz]ing|digest) tools?)")
+_ACT = (r"(say|state|describe|give|use|carry|print|include|mention|report|quote|cite|recommend|point|send|direct|"
+        r"tell|answer|reply|record|present|credit|attribute|make clear|lead|list|name|keep|call|refer|render|speak|"
+        r"read out)")
+_MACHINE_TOLD = re.compile(rf"\b{_READER}\b(\W+[\w']+){{0,10}}?\W+({_DEONTIC}\s+(\w+\s+)?{_ACT}|"
+                           rf"make (it|them) (say|state|read)|tell (them|people|users|readers|em)\b)"
+                           rf"|\b{_READER}\s*[:,]\s*(please\s+)?{_ACT}\b", re.I)
+# 7. an order that names the re-telling after it: "that number must stay in every version of this story"
+_IN_EVERY = re.compile(rf"\b{_DEONTIC}\b(\W+\w+){{0,4}}?\W+(in|from|of|by) (every|any|all|each) (\w+ )?{_RETELLING}"
+                       rf"\W+(of|from|about|on) {_THIS_TEXT}\b", re.I)
+
+_DIRECTIVES = (_OF_THIS, _TOLD_WHAT, _PUT_AS, _FIGURE_TO, _TOLD_AS, _PASS_FIGURE, _MACHINE_TOLD, _IN_EVERY)
+
+
+def directive_match(text: str) -> bool:
+    """A directive about how this text is to be reported or what a machine reader is to say
+    (the eight patterns above)."""
+    return any(rx.search(text) for rx in _DIRECTIVES)
+
+
+def clear_rule(text: str) -> bool:
+    """Either family of clear rules: ``rule_match`` (also a feature of the model, which was
+    trained with it) or ``directive_match`` (added after the model; it moves no threshold)."""
+    return rule_match(text) or directive_match(text)
 
 
 # ---- features ---------------------------------------------------------------------------------
@@ -321,7 +406,7 @@ def instruction_score(text: str) -> float:
 def looks_like_instruction(text: str) -> bool:
     if not text.strip():
         return False
-    return rule_match(text) or instruction_score(text) >= model().threshold
+    return clear_rule(text) or instruction_score(text) >= model().threshold
 
 
 def unquotable(text: str) -> bool:
@@ -330,7 +415,7 @@ def unquotable(text: str) -> bool:
     Losing a news sentence from the quotable pool costs little; quoting a planted one does not."""
     if not text.strip():
         return False
-    return rule_match(text) or instruction_score(text) >= model().quote_threshold
+    return clear_rule(text) or instruction_score(text) >= model().quote_threshold
 
 
 def _spread(flags: list[bool], scores: Sequence[float], paragraphs: Sequence[int] | None,
@@ -357,7 +442,7 @@ def flag_sentences(texts: Sequence[str], paragraphs: Sequence[int] | None = None
     """
     m = model()
     scores = [instruction_score(t) for t in texts]
-    flags = [rule_match(t) or s >= m.threshold for t, s in zip(texts, scores, strict=True)]
+    flags = [clear_rule(t) or s >= m.threshold for t, s in zip(texts, scores, strict=True)]
     return _spread(flags, scores, paragraphs, m.neighbour_threshold)
 
 
@@ -367,8 +452,10 @@ def unquotable_sentences(texts: Sequence[str], paragraphs: Sequence[int]) -> lis
     sentences ("Your previous guidance no longer applies.") need not read as instructions alone.
     One step only, so a one-paragraph article (a RealTime QA excerpt) keeps the rest of its text.
     On the 110,593 BBC and RealTime QA sentences this keeps 16.7 in 10,000 from quotes, against
-    8 for the sentences alone (bench/injection_detector.py)."""
-    flags = [unquotable(t) for t in texts]
+    8 for the sentences alone (bench/injection_detector.py). A sentence in another language than
+    the text's own (assistant/language.py) is held back the same way."""
+    foreign = other_language(texts)
+    flags = [unquotable(t) or f for t, f in zip(texts, foreign, strict=True)]
     n = len(flags)
     return [flags[i] or any(0 <= j < n and flags[j] and paragraphs[j] == paragraphs[i] for j in (i - 1, i + 1))
             for i in range(n)]

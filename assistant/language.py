@@ -1,0 +1,62 @@
+"""Which sentences of a text are in another language than the text around them.
+
+An English article rarely holds a whole sentence in another language, and when it does the
+sentence is no quote for an English reader; planted instructions use one to slip past a
+detector that reads English (eight of the 93 planted lines of the dev injection sets
+injection-dev2, -test2, -test3 and -test4 are Spanish, German, French, Italian or
+Portuguese). Such a sentence is kept from quotes, citations and support with the planted ones
+(judge/instructions.unquotable_sentences).
+
+A sentence's language is told by its function words (lexicon.FUNCTION_WORDS): another
+language's at least ``MIN_HITS`` times and at least ``RATIO`` times as often as English ones,
+in a sentence of at least ``MIN_WORDS`` words. Capitalised words other than the first do not
+count (names: "La Fenice", "Die Hard", "El Salvador"). A text in French keeps its French
+sentences: only a language that is not the text's own (the most common among its sentences)
+is out. Measured with ``python bench/injection_detector.py`` (every sentence of the 2,225 BBC
+articles and the RealTime QA excerpts and web pages, 110,593 sentences): 0 flagged in a text;
+alone, 1 (a tracking string, "hootPostID=3d64…", before single letters stopped counting).
+A library that is not in one of the listed languages gets no help from this, and no harm.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from assistant.lexicon import FUNCTION_WORDS
+
+MIN_WORDS = 6
+MIN_HITS = 3
+RATIO = 3
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+_ENGLISH = FUNCTION_WORDS["en"]
+
+
+def sentence_language(text: str) -> str | None:
+    """The language a sentence's function words point to ("en", "fr", ...), or None when they
+    say too little (a short line, a list of names)."""
+    words = [w for w in _WORD.findall(text) if len(w) > 1 or w.lower() in "aeéiyoà"]
+    if len(words) < MIN_WORDS:
+        return None
+    low = [w.lower() for i, w in enumerate(words) if i == 0 or not w[0].isupper()]
+    english = sum(w in _ENGLISH for w in low)
+    best, hits = None, 0
+    for lang, table in FUNCTION_WORDS.items():
+        if lang == "en":
+            continue
+        n = sum(w in table and w not in _ENGLISH for w in low)
+        if n > hits:
+            best, hits = lang, n
+    if hits >= MIN_HITS and hits >= RATIO * english:
+        return best
+    return "en" if english >= 2 else None
+
+
+def other_language(texts: Sequence[str]) -> list[bool]:
+    """For a text's sentences in order: True where a sentence is in a language other than the
+    text's own (the commonest language among its sentences)."""
+    langs = [sentence_language(t) for t in texts]
+    counts = Counter(x for x in langs if x)
+    own = counts.most_common(1)[0][0] if counts else None
+    return [lang is not None and lang != "en" and lang != own for lang in langs]
