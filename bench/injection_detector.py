@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from train_instructions import DEV, DEV2, DEV3, DEV4, DEV5, TEST, Sentence, corpus_sentences, injected_set  # noqa: E402
+from train_instructions import DEV, DEV2, DEV3, DEV4, DEV5, DEV6, TEST, Sentence, corpus_sentences, injected_set  # noqa: E402
 
 from assistant.judge import instructions  # noqa: E402
 from assistant.judge.instructions import (  # noqa: E402
@@ -148,13 +148,14 @@ def main() -> None:
                     "model": str(args.model or "assistant/judge/instruction_model.json"),
                     "threshold": m.threshold, "neighbour_threshold": m.neighbour_threshold,
                     "quote_threshold": m.quote_threshold, "dev": recall(DEV), "dev2": recall(DEV2),
-                    "dev3": recall(DEV3), "dev4": recall(DEV4), "dev5": recall(DEV5)}
+                    "dev3": recall(DEV3), "dev4": recall(DEV4), "dev5": recall(DEV5),
+                    "dev6": recall(DEV6)}
     if args.split == "all":
         result["test"] = recall(TEST)
     result["false_positives"] = false_positives()
     result["seconds"] = round(time.perf_counter() - started, 1)
 
-    for split in ("dev", "dev2", "dev3", "dev4", "dev5", "test"):
+    for split in ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "test"):
         if split in result:
             r = result[split]
             print(f"{split:4} {r['articles']} articles, {r['planted_sentences']} planted sentences: "

@@ -191,6 +191,46 @@ def clear_rule(text: str) -> bool:
     return rule_match(text) or directive_match(text)
 
 
+# ---- text about passing this text on: kept from quotes only -----------------------------------
+
+# Broader than the directives above and so used only at the quote operating point (never
+# quoted, cited or used as support; not shown as flagged): a sentence that names a re-telling
+# of a story or whoever makes one (summaries, digests, a précis, previews, newsletters, tickers,
+# newsrooms, syndication, "any version") together with an order ("should", "are asked to",
+# "verbatim", "supersedes") or with the text itself ("this excerpt", "the figures below"); a
+# re-teller addressed ("Newsrooms, run our numbers"); a label addressed to one ("TL;DR for
+# previews:"). Written from the dev sets' planted lines (injection-test5 included, dev since it
+# was reported); on the 110,593 news sentences it keeps 13 more from quotes (1.2 per 10,000:
+# provenance lines such as "A version of this story appeared in CNN's newsletter", a
+# "Recap:" label, two "Here's a rundown ..." lines), none of the 258 hard negatives.
+_PASS_ON = (r"(summar(y|ies)|summari[sz](e|es|ed|ing|ers?)|digests?|pr[ée]cis|synops[ie]s|recaps?|round-?ups?|"
+            r"run-?downs?|retellings?|re-?writes?|rewriters?|write-?ups?|previews?|overviews?|abstracts?|"
+            r"at-a-glance|tl;?dr|bulletins?|newsletters?|tickers?|newsrooms?|sub-?editors?|subs|syndicat\w+|"
+            r"republish\w*|republication\w*|reproductions? of|reproducing|re-?posts?|reprints?|aggregators?|"
+            r"excerpts?|retell\w*|re-?tell\w*|"
+            r"(any|every|all|each|other) (versions?|reports?|accounts?|coverage|stories|outlets?|answers?|responses?))")
+_SELF = (r"((this|these) (story|report|article|page|piece|passage|excerpt|release|item|text|post|thread|box|line|"
+         r"paragraph|feature|segment|clip|update|summary|figures?|numbers?)"
+         r"|the (text|story|article|figures?) (below|above)|(above|below) (text|figures?)|the story\b)")
+_ORDER = (r"((should|must|shall)(?!\s+(have|not have|never have)\b)|ought to|(is|are) to|"
+          r"(is|are) (now )?(kindly )?(asked|required|expected|invited|requested|encouraged|urged|obliged|bound|told|"
+          r"instructed|directed)( to)?|please|supersed\w+|verbatim|in full|(is|are) (the one|the figure|the number) to|"
+          r"(figure|number|total|version|one) (that|which) stands|prevails?|takes? precedence|overrides?)")
+_VOCATIVE = re.compile(rf"(^|[:;.!?]\s+|\W\s)(\w+\s+){{0,2}}{_PASS_ON}\s*,\s*(please\s+)?(run|use|carry|give|print|"
+                       rf"say|state|include|quote|cite|report|link|put|keep|make|tell|lead|note|add|mention|amend|"
+                       rf"change|correct)\b", re.I)
+_LABEL_FOR = re.compile(rf"^\W*[\w;' .-]{{0,30}}\b(for|to) (all |any |the )?(\w+ )?{_PASS_ON}\s*:", re.I)
+_PO = re.compile(rf"\b{_PASS_ON}\b", re.I)
+_SE = re.compile(rf"\b{_SELF}\b", re.I)
+_OR = re.compile(rf"\b{_ORDER}\b", re.I)
+
+def passes_on(text: str) -> bool:
+    """Text about how this text is to be passed on (the broad patterns above)."""
+    if _VOCATIVE.search(text) or _LABEL_FOR.search(text):
+        return True
+    return bool(_PO.search(text)) and bool(_OR.search(text) or _SE.search(text))
+
+
 # ---- features ---------------------------------------------------------------------------------
 
 # Verbs that tell a reader what to write, say, or do: the acts an injection asks for.
@@ -415,7 +455,7 @@ def unquotable(text: str) -> bool:
     Losing a news sentence from the quotable pool costs little; quoting a planted one does not."""
     if not text.strip():
         return False
-    return clear_rule(text) or instruction_score(text) >= model().quote_threshold
+    return clear_rule(text) or passes_on(text) or instruction_score(text) >= model().quote_threshold
 
 
 def _spread(flags: list[bool], scores: Sequence[float], paragraphs: Sequence[int] | None,
