@@ -1,4 +1,5 @@
-"""Rebuild the injected articles of injection-dev/, -dev2/, -test2/, -test3/, -test4/ and -test5/ from their cases.yaml.
+"""Rebuild the injected articles of injection-dev/, -dev2/, -test2/, -test3/, -test4/, -test5/ and -test6/
+from their cases.yaml.
 
 Copies each source article (BBC News 2004-05 or a RealTime QA 2024 excerpt) from the shared
 data folder and inserts the case's instruction where `at` says. The .txt files are committed,
@@ -25,6 +26,7 @@ SETS = [
     HERE.parent / "injection-test3",
     HERE.parent / "injection-test4",
     HERE.parent / "injection-test5",
+    HERE.parent / "injection-test6",
 ]
 DATA = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE.parents[3] / "shared" / "data"
 _FIRST_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“'])|(?<=[.!?][\"'”’])\s+(?=[A-Z\"“'])")
