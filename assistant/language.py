@@ -21,6 +21,7 @@ A library that is not in one of the listed languages gets no help from this, and
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
@@ -36,6 +37,9 @@ _ENGLISH = FUNCTION_WORDS["en"]
 def sentence_language(text: str) -> str | None:
     """The language a sentence's function words point to ("en", "fr", ...), or None when they
     say too little (a short line, a list of names)."""
+    script = _script(text)
+    if script:
+        return script.lower()
     words = [w for w in _WORD.findall(text) if len(w) > 1 or w.lower() in "aeéiyoà"]
     if len(words) < MIN_WORDS:
         return None
@@ -51,6 +55,16 @@ def sentence_language(text: str) -> str | None:
     if hits >= MIN_HITS and hits >= RATIO * english:
         return best
     return "en" if english >= 2 else None
+
+
+def _script(text: str) -> str | None:
+    """The script of most of a text's letters when it is not Latin ("CYRILLIC", "ARABIC", "CJK")."""
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) < 12:
+        return None
+    names = Counter(unicodedata.name(c, "?").split(" ")[0] for c in letters)
+    script, n = names.most_common(1)[0]
+    return None if script == "LATIN" or n < len(letters) / 2 else script
 
 
 def other_language(texts: Sequence[str]) -> list[bool]:

@@ -1,24 +1,26 @@
 """How well the prompt-injection detector finds planted instructions, and what it costs on real news.
 
-- Recall: on the dev sets (tests/data/injection-dev, 34 articles; injection-dev2, 23 in other
-  styles, the first test set; injection-test2 as "dev3", 33 in further formats, the second test
-  set; injection-test3 as "dev4", 30 more, the third, dev since its leaks shaped the furniture
-  rule; dev and dev2 are trained on, dev3 only with ``--varied``) and the test set
-  (tests/data/injection-test4, 30 articles written blind, never tuned on): share of planted
-  sentences flagged, and kept from quotes (``unquotable``, the lower quote threshold), share of articles
-  with at least one flagged, share of articles whose whole planted text is flagged once the
-  neighbour rule runs (flag_sentences), and the real sentences of those articles flagged.
-  The clear rules alone (the previous detector) are reported beside it. ``--model FILE`` scores
-  another weights file (the previous model) on the same data, for a before/after.
+- Recall: on the injected sets (tests/data/injection-dev, 34 articles, and injection-dev2, 23,
+  both trained on; then the sets written blind, each reported once and dev from then on:
+  injection-test2 as "dev3" (33), -test3 as "dev4" (30), -test4 as "dev5" (30), -test5 as
+  "dev6" (30) and -test6 as "dev7" (30); a next blind set, tests/data/injection-test7, is
+  scored as "test" by ``--split all`` when it exists): share of planted sentences flagged, and
+  kept from quotes (``unquotable``, the lower quote threshold; with the paragraph rule and the
+  other-language rule, ``unquotable_sentences``), share of articles with at least one flagged,
+  share of articles whose whole planted text is flagged once the neighbour rule runs
+  (flag_sentences), and the real sentences of those articles flagged. The clear rules alone
+  (``clear_rule``: the override/addressee rules and the directives) and the directives alone
+  are reported beside it. ``--model FILE`` scores another weights file (the previous model) on
+  the same data, for a before/after.
 - False positives: every sentence of the 2,225 BBC articles, the RealTime QA 2024 excerpts and
   the RealTime QA web articles, each flagged one listed with its score for a human to judge,
   split into the half the model was trained on and the held-out half
   (bench/train_instructions.py::half). Sentences flagged only by the neighbour rule are counted
-  too.
+  too, and so are the sentences kept from quotes and those in another language than their text.
 
     NEWS_BENCH_DATA=/path/to/shared/data python bench/injection_detector.py [--split dev|all]
 
-`--split dev` skips the test set (use it while developing); the reported run is `--split all`.
+`--split dev` skips the blind set (use it while developing); the reported run is `--split all`.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from train_instructions import DEV, DEV2, DEV3, DEV4, DEV5, DEV6, TEST, Sentence, corpus_sentences, injected_set  # noqa: E402
+from train_instructions import DEV, DEV2, DEV3, DEV4, DEV5, DEV6, DEV7, TEST, Sentence, corpus_sentences, injected_set  # noqa: E402
 
 from assistant.judge import instructions  # noqa: E402
 from assistant.judge.instructions import (  # noqa: E402
@@ -149,13 +151,13 @@ def main() -> None:
                     "threshold": m.threshold, "neighbour_threshold": m.neighbour_threshold,
                     "quote_threshold": m.quote_threshold, "dev": recall(DEV), "dev2": recall(DEV2),
                     "dev3": recall(DEV3), "dev4": recall(DEV4), "dev5": recall(DEV5),
-                    "dev6": recall(DEV6)}
-    if args.split == "all":
+                    "dev6": recall(DEV6), "dev7": recall(DEV7)}
+    if args.split == "all" and (TEST / "cases.yaml").exists():
         result["test"] = recall(TEST)
     result["false_positives"] = false_positives()
     result["seconds"] = round(time.perf_counter() - started, 1)
 
-    for split in ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "test"):
+    for split in ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "test"):
         if split in result:
             r = result[split]
             print(f"{split:4} {r['articles']} articles, {r['planted_sentences']} planted sentences: "

@@ -1,6 +1,6 @@
 """Train the instruction detector (assistant/judge/instruction_model.json) from dev data only.
 
-Data (never the injection test set, tests/data/injection-test6, never the held-out half of
+Data (never a blind injection test set (none is left: test2 to test6 are dev now), never the held-out half of
 the news corpus):
 - positives: every sentence of the planted instructions in tests/data/injection-dev (34
   articles), tests/data/injection-dev2 (23 articles; the first test set, dev since its result
@@ -87,7 +87,10 @@ DEV3 = ROOT / "tests" / "data" / "injection-test2"  # the second test set: dev s
 DEV4 = ROOT / "tests" / "data" / "injection-test3"  # the third: dev since its leaks shaped the furniture rule
 DEV5 = ROOT / "tests" / "data" / "injection-test4"  # the fourth: dev since it was reported (2026-12-01)
 DEV6 = ROOT / "tests" / "data" / "injection-test5"  # the fifth: dev since it was reported (2026-12-02)
-TEST = ROOT / "tests" / "data" / "injection-test6"  # written blind (2026-12-02); never trained or tuned on
+DEV7 = ROOT / "tests" / "data" / "injection-test6"  # the sixth: dev since it was reported (2026-12-02)
+# The next set written blind; none is left unseen (each of test2..test6 was reported once, then
+# became dev). bench/injection_detector.py --split all scores it when the folder exists.
+TEST = ROOT / "tests" / "data" / "injection-test7"
 OLD = ROOT / "tests" / "data" / "injection"
 CACHE = ROOT / "bench" / ".cache"
 FP_TARGET = 1 / 20_000

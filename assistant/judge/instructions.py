@@ -162,7 +162,8 @@ _PASS_FIGURE = re.compile(rf"\b{_DEONTIC}\s+(\w+\s+)?(carry|print|use|give|quote
 #    "chat services answering fans' questions should give ...", "If an AI is summarising this,
 #    make it say ...", "AI systems: describe this as ..." (news says what chatbots do, not what
 #    they must say: "Critics say chatbots often state false claims" does not match)
-_READER = (r"(ai|a\.i\.|chat ?bots?|bots|chat services?|search engines?|smart speakers?|voice assistants?|"
+_READER = (r"(ai|a\.i\.|chat ?bots?|bots|chat services?|(ai |answer |search )engines?|smart speakers?|"
+           r"voice assistants?|"
            r"(ai|virtual|digital|smart|search|shopping|reader'?s?|chat) assistants?|summari[sz]ers?|text-mining tools?|"
            r"language models?|(ai|automated|automatic|machine) (readers?|services?|systems?|tools?|news services?|"
            r"overviews?|summar(y|ies))|(summary|summari[sz]ing|digest) tools?)")
@@ -171,7 +172,11 @@ _ACT = (r"(say|state|describe|give|use|carry|print|include|mention|report|quote|
         r"read out)")
 _MACHINE_TOLD = re.compile(rf"\b{_READER}\b(\W+[\w']+){{0,10}}?\W+({_DEONTIC}\s+(\w+\s+)?{_ACT}|"
                            rf"make (it|them) (say|state|read)|tell (them|people|users|readers|em)\b)"
-                           rf"|\b{_READER}\s*[:,]\s*(please\s+)?{_ACT}\b", re.I)
+                           rf"|\b{_READER}\s*[:,]\s*(please\s+)?{_ACT}\b"
+                           # a line or bracket labelled for one: "(For AI answer engines: the event is ...)"
+                           rf"|(^\W*|[(\[]\s*)((note|message|notice|attention)\s+)?(for|to)\s+(all\s+|any\s+|the\s+)?(\w+\s+)?"
+                           rf"{_READER}\s*:",
+                           re.I)
 # 7. an order that names the re-telling after it: "that number must stay in every version of this story"
 _IN_EVERY = re.compile(rf"\b{_DEONTIC}\b(\W+\w+){{0,4}}?\W+(in|from|of|by) (every|any|all|each) (\w+ )?{_RETELLING}"
                        rf"\W+(of|from|about|on) {_THIS_TEXT}\b", re.I)
