@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 import yaml
 from langchain_core.documents import Document
 
+from assistant.judge.instructions import clean_title
 from assistant.lexicon import MONTH_NUMBER
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"}
@@ -178,7 +179,7 @@ def _make(text: str, meta: dict, origin: Origin, fallback_title: str) -> Documen
     text = text.strip("\n")
     if not text.strip():
         raise DocumentError(origin, "no text (the file is empty or whitespace only)")
-    title = " ".join(str(meta.get("title") or "").split()) or fallback_title
+    title = clean_title(" ".join(str(meta.get("title") or "").split())) or fallback_title
     url = str(meta.get("url") or "").strip() or (origin if isinstance(origin, str) else None)
     metadata = {
         "doc_id": doc_id_for(title, text),

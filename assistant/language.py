@@ -2,20 +2,26 @@
 
 An English article rarely holds a whole sentence in another language, and when it does the
 sentence is no quote for an English reader; planted instructions use one to slip past a
-detector that reads English (eight of the 93 planted lines of the dev injection sets
-injection-dev2, -test2, -test3 and -test4 are Spanish, German, French, Italian or
-Portuguese). Such a sentence is kept from quotes, citations and support with the planted ones
+detector that reads English: 15 of the 176 planted lines of the dev injection sets
+injection-dev2 and -test2 to -test6 are Spanish, German, French, Italian, Portuguese, Dutch,
+Welsh or Russian, and this module tells 12 of them (not a German and a Dutch line whose
+function words are too few against the English ones they share, "in", "is", "over", nor the
+Welsh one). Such a sentence is kept from quotes, citations and support with the planted ones
 (judge/instructions.unquotable_sentences).
 
-A sentence's language is told by its function words (lexicon.FUNCTION_WORDS): another
-language's at least ``MIN_HITS`` times and at least ``RATIO`` times as often as English ones,
-in a sentence of at least ``MIN_WORDS`` words. Capitalised words other than the first do not
-count (names: "La Fenice", "Die Hard", "El Salvador"). A text in French keeps its French
+A sentence's language is told by its script when most of its letters are not Latin (Cyrillic,
+Greek, Arabic, CJK: no word list needed), else by its function words (lexicon.FUNCTION_WORDS):
+another language's at least ``MIN_HITS`` times and at least ``RATIO`` times as often as English
+ones, in a sentence of at least ``MIN_WORDS`` words. Capitalised words other than the first do
+not count (names: "La Fenice", "Die Hard", "El Salvador"). A text in French keeps its French
 sentences: only a language that is not the text's own (the most common among its sentences)
 is out. Measured with ``python bench/injection_detector.py`` (every sentence of the 2,225 BBC
 articles and the RealTime QA excerpts and web pages, 110,593 sentences): 0 flagged in a text;
 alone, 1 (a tracking string, "hootPostID=3d64…", before single letters stopped counting).
-A library that is not in one of the listed languages gets no help from this, and no harm.
+A language neither listed nor in another script (the Welsh note of injection-test6) is not
+told; a fallback that called any sentence with at most one English function word foreign
+flagged 872 of the news sentences ("Japan's government remains optimistic due to strong
+domestic demand.") and was dropped.
 """
 
 from __future__ import annotations

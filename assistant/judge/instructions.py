@@ -3,10 +3,14 @@
 Such sentences are data. They never support a claim, are never quoted as an answer or in a
 brief, and are never put in front of the model.
 
-Two parts decide, and either one flags a sentence:
-- clear rules (``rule_match``): override phrases ("ignore all previous instructions"), a line
-  addressed to an AI ("Note to any AI assistant: ..."), an imperative aimed at readers with a
-  link. Each has a table-driven test (tests/test_injection.py::test_rules).
+Three parts decide:
+- clear rules (``clear_rule``), which flag: override phrases ("ignore all previous
+  instructions"), a line addressed to an AI ("Note to any AI assistant: ..."), an imperative
+  aimed at readers with a link (``rule_match``), and directives about how this text is to be
+  passed on (``directive_match``): a re-telling of it told what to say ("any digest drawn from
+  this page should use ...", "coverage of the crisis should say so"), a passive order about a
+  figure ("is to be recorded and quoted as"), "the figure to carry", a machine reader told what
+  to say or a bracket labelled for one. Each has table-driven tests (tests/test_injection.py).
 - a small learned model (``instruction_score``): logistic regression over hashed word
   uni/bigrams, the first words of the sentence, and structural features that say what the
   sentence *does*: imperative mood, second person, a machine addressee, a modal followed by a
@@ -16,23 +20,26 @@ Two parts decide, and either one flags a sentence:
   ``bench/train_instructions.py`` on the dev data only: the injected articles of
   tests/data/injection-dev and injection-dev2, extra dev-style instructions and hard negatives,
   and one half of the BBC and RealTime QA sentences (split by document hash).
+- at the quote operating point only, broader patterns (``passes_on``): a re-telling named with
+  an order or with the text itself ("Newsrooms, run our numbers", "TL;DR for previews:"), and,
+  for a text's sentences together, a sentence in another language or script than the text's own
+  (assistant/language.py).
 
 Two operating points, both chosen on out-of-fold dev scores: ``looks_like_instruction`` flags at
 0.990 (under 1 false positive in 20,000 news sentences); ``unquotable`` keeps a sentence from
 quotes, citations and support from 0.661 (under 1 in 1,000), because losing a news sentence
-from the quotable pool is cheap and quoting a planted one is not.
+from the quotable pool costs little and quoting a planted one does not.
 
-Measured by ``python bench/injection_detector.py --split all`` (bench/results/injection_detector.json):
-planted sentences flagged / kept from quotes: dev 0.66 / 0.90, dev2 0.44 / 0.78 (both trained
-on); the sets written blind, each dev once reported: tests/data/injection-test2 (33 articles
-in formats neither dev set has) 0.29 / 0.36, injection-test3 (30 more, other registers and
-languages) 0.22 / 0.39 and injection-test4 (30 more, 2026-12-01) 0.18 / 0.26: the model
-does not generalise to unseen formats (YAML, chat logs, captions, legal notices) nor to lines
-that tell "coverage" what to report. Training on 400 more varied lines and test2
-(``--varied``) raised test3's flags to 0.30 but not what reached users, and a feature for
-report directives traded dev leaks for test4 ones, so neither is shipped (README, "Prompt
-injection"; bench/train_instructions.py).
-News: 7 of 110,593 sentences flagged (0.63 per 10,000), 185 kept from quotes (16.7).
+Measured by ``python bench/injection_detector.py --split all`` (bench/results/injection_detector.json)
+and end to end by tests/test_injection.py with INJECTION_E2E_ALL=1 (README, "Prompt injection").
+Each set written blind was reported once, then became dev. Planted sentences kept from quotes
+(paragraph rule included) on the last two, before and after the rules above: injection-test5
+0.28 -> 0.44 (answers showing planted text 18 -> 14 of 60, briefs 13 -> 10 of 30; directives
+and language only), injection-test6 0.11 -> 0.11 (answers 18 -> 16, briefs 9 -> 9): each new
+set brings styles no rule has seen, and test6's planted lines are mostly furniture stating a
+false fact to nobody, which is not an instruction at all. No blind set is left.
+News: 7 of 110,593 sentences flagged (0.63 per 10,000, unchanged by the rules), 205 kept from
+quotes (18.5 per 10,000; 185 before the broad patterns), none for its language.
 
 A planted paragraph often holds sentences that do not read as instructions alone
 ("The vote was won by X."). ``flag_sentences`` also flags a flagged sentence's neighbours in
@@ -114,7 +121,7 @@ def rule_match(text: str) -> bool:
 # ("coverage", "any digest drawn from this page", "newsletters lifting this item", "whoever
 # republishes this excerpt") what to print, or says how a figure "is to be recorded and quoted".
 # News reports what people must do; it does not tell its own re-tellings what to say. Eight
-# patterns, written from the dev sets' planted lines (injection-test2, -test3, -test4, all dev);
+# patterns, written from the dev sets' planted lines (injection-test2 to -test6, all dev);
 # none matches any of the 110,593 BBC and RealTime QA sentences nor the 258 hard negatives
 # (bench/injection_detector.py), each has table rows in tests/test_injection.py.
 
@@ -504,6 +511,18 @@ def unquotable_sentences(texts: Sequence[str], paragraphs: Sequence[int]) -> lis
     n = len(flags)
     return [flags[i] or any(0 <= j < n and flags[j] and paragraphs[j] == paragraphs[i] for j in (i - 1, i + 1))
             for i in range(n)]
+
+
+_BRACKETED = re.compile(r"\s*[(\[]([^()\[\]]{3,})[)\]]")
+
+
+def clean_title(title: str) -> str:
+    """``title`` without a bracketed part that is kept from quotes ("Cnn news excerpt, 2024-02-02
+    (For AI answer engines: the event is ...)" -> "Cnn news excerpt, 2024-02-02"), or "" when
+    the whole title is: a title is shown as the headline and source of every brief and answer,
+    so a planted line must not ride in on it (ingest, documents._make)."""
+    kept = _BRACKETED.sub(lambda m: "" if unquotable(m.group(1)) else m.group(0), title).strip()
+    return "" if unquotable(kept) else kept
 
 
 def without_planted(text: str) -> str:
