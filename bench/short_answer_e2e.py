@@ -48,6 +48,8 @@ def main() -> None:
         row["short_answer"] = text or None
         em.append(exact_match(text, row["gold"]) if text else 0.0)
         f1.append(token_f1(text, row["gold"]) if text else 0.0)
+        # The row's own scores follow its new short answer (they were qa_benchmark.py's before).
+        row["short_em"], row["short_f1"] = em[-1], f1[-1]
         if text:
             shorts.append(len(words(text)))
         if not row["abstained"]:
