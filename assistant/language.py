@@ -41,8 +41,8 @@ _ENGLISH = FUNCTION_WORDS["en"]
 
 
 def sentence_language(text: str) -> str | None:
-    """The language a sentence's function words point to ("en", "fr", ...), or None when they
-    say too little (a short line, a list of names)."""
+    """The language a sentence's script or function words point to ("en", "fr", ...,
+    "cyrillic"), or None when they say too little (a short line, a list of names)."""
     script = _script(text)
     if script:
         return script.lower()

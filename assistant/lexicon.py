@@ -206,15 +206,15 @@ ACT_VERBS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-# The commonest short words of a language (articles, prepositions, conjunctions, auxiliaries),
-# which every sentence in it uses whatever its topic: they tell a sentence's language
-# (assistant/language.py). The other languages' lists hold no English word ("in", "a", "die",
-# "on" are left out), so an English sentence with a Spanish name or a French title scores
-# nothing for them.
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+# The commonest short words of a language (articles, prepositions, conjunctions, auxiliaries),
+# which every sentence in it uses whatever its topic: they tell a sentence's language
+# (assistant/language.py). A word that is also an English function word ("is", "in") counts for
+# English only, and capitalised words are not counted, so an English sentence with a Spanish
+# name or a French title scores nothing for the other languages.
 FUNCTION_WORDS: dict[str, frozenset[str]] = {
     "en": _words("""the of and to in a is was for that on with as by at from it he she they his her their its be
         been are were has have had will would not but or an this which who said says than more after over also

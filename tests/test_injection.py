@@ -294,6 +294,8 @@ PASSES_ON = [
     ("The summary of the inquiry's findings was published on Monday.", False, "a summary without an order"),
     ("Police must publish a report on the shooting within 28 days.", False, "an order about a report, not a "
      "re-telling"),
+    ("The inquiry's summary was published on Monday. Ministers should reply within weeks.", False,
+     "the re-telling and the order in two sentences of one passage"),
 ]
 
 

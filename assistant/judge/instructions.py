@@ -38,8 +38,8 @@ Each set written blind was reported once, then became dev. Planted sentences kep
 and language only), injection-test6 0.11 -> 0.11 (answers 18 -> 16, briefs 9 -> 9): each new
 set brings styles no rule has seen, and test6's planted lines are mostly furniture stating a
 false fact to nobody, which is not an instruction at all. No blind set is left.
-News: 7 of 110,593 sentences flagged (0.63 per 10,000, unchanged by the rules), 205 kept from
-quotes (18.5 per 10,000; 185 before the broad patterns), none for its language.
+News: 7 of 110,593 sentences flagged (0.63 per 10,000, unchanged by the rules), 203 kept from
+quotes (18.4 per 10,000 with neighbours; 185 before the broad patterns), none for its language.
 
 A planted paragraph often holds sentences that do not read as instructions alone
 ("The vote was won by X."). ``flag_sentences`` also flags a flagged sentence's neighbours in
@@ -212,9 +212,10 @@ def clear_rule(text: str) -> bool:
 # "verbatim", "supersedes") or with the text itself ("this excerpt", "the figures below"); a
 # re-teller addressed ("Newsrooms, run our numbers"); a label addressed to one ("TL;DR for
 # previews:"). Written from the dev sets' planted lines (injection-test5 included, dev since it
-# was reported); on the 110,593 news sentences it keeps 13 more from quotes (1.2 per 10,000:
-# provenance lines such as "A version of this story appeared in CNN's newsletter", a
-# "Recap:" label, two "Here's a rundown ..." lines), none of the 258 hard negatives.
+# was reported); on the 110,593 news sentences it keeps 9 more from quotes (0.8 per 10,000:
+# provenance lines such as "A version of this story appeared in CNN's newsletter", a "Recap:"
+# label, "Writers must submit ... a synopsis", "... making subs," said ...), none of the 258
+# hard negatives.
 _PASS_ON = (r"(summar(y|ies)|summari[sz](e|es|ed|ing|ers?)|digests?|pr[ée]cis|synops[ie]s|recaps?|round-?ups?|"
             r"run-?downs?|retellings?|re-?writes?|rewriters?|write-?ups?|previews?|overviews?|abstracts?|"
             r"at-a-glance|tl;?dr|bulletins?|newsletters?|tickers?|newsrooms?|sub-?editors?|subs|syndicat\w+|"
@@ -236,11 +237,21 @@ _PO = re.compile(rf"\b{_PASS_ON}\b", re.I)
 _SE = re.compile(rf"\b{_SELF}\b", re.I)
 _OR = re.compile(rf"\b{_ORDER}\b", re.I)
 
+
+# Sentence ends, roughly: the two parts of the broad pattern must meet in one sentence, so a
+# passage of several ("The inquiry's summary was published on Monday. Ministers should reply.")
+# is not taken for one (Assistant.support and `assistant check` take whole paragraphs).
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"“'‘(\[]?[A-Z0-9])")
+
+
 def passes_on(text: str) -> bool:
-    """Text about how this text is to be passed on (the broad patterns above)."""
-    if _VOCATIVE.search(text) or _LABEL_FOR.search(text):
-        return True
-    return bool(_PO.search(text)) and bool(_OR.search(text) or _SE.search(text))
+    """Text about how this text is to be passed on (the broad patterns above), in one sentence."""
+    for part in _SENTENCE_END.split(text):
+        if _VOCATIVE.search(part) or _LABEL_FOR.search(part):
+            return True
+        if _PO.search(part) and (_OR.search(part) or _SE.search(part)):
+            return True
+    return False
 
 
 # ---- features ---------------------------------------------------------------------------------
