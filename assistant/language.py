@@ -14,8 +14,8 @@ Greek, Arabic, CJK: no word list needed), else by its function words (lexicon.FU
 another language's at least ``MIN_HITS`` times and at least ``RATIO`` times as often as English
 ones, in a sentence of at least ``MIN_WORDS`` words. Capitalised words other than the first do
 not count (names: "La Fenice", "Die Hard", "El Salvador"). A text in French keeps its French
-sentences: only a language that is not the text's own (the most common among its sentences)
-is out. Measured with ``python bench/injection_detector.py`` (every sentence of the 2,225 BBC
+sentences: a text is taken for English unless another language holds more than twice as many
+letters. Measured with ``python bench/injection_detector.py`` (every sentence of the 2,225 BBC
 articles and the RealTime QA excerpts and web pages, 110,593 sentences): 0 flagged in a text;
 alone, 1 (a tracking string, "hootPostID=3d64…", before single letters stopped counting).
 A language neither listed nor in another script (the Welsh note of injection-test6) is not
@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from assistant.lexicon import FUNCTION_WORDS
 
 MIN_WORDS = 6
+OTHER_SHARE = 2
 MIN_HITS = 3
 RATIO = 3
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
@@ -63,20 +64,33 @@ def sentence_language(text: str) -> str | None:
     return "en" if english >= 2 else None
 
 
+# Japanese mixes three scripts in one sentence; they are one language here.
+_SCRIPT_GROUP = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "HANGUL": "CJK"}
+
+
 def _script(text: str) -> str | None:
     """The script of most of a text's letters when it is not Latin ("CYRILLIC", "ARABIC", "CJK")."""
     letters = [c for c in text if c.isalpha()]
     if len(letters) < 12:
         return None
-    names = Counter(unicodedata.name(c, "?").split(" ")[0] for c in letters)
+    names = Counter(_SCRIPT_GROUP.get(name, name) for name in
+                    (unicodedata.name(c, "?").split(" ")[0] for c in letters))
     script, n = names.most_common(1)[0]
     return None if script == "LATIN" or n < len(letters) / 2 else script
 
 
 def other_language(texts: Sequence[str]) -> list[bool]:
-    """For a text's sentences in order: True where a sentence is in a language other than the
-    text's own (the commonest language among its sentences)."""
+    """For a text's sentences in order: True where a sentence is in another language than
+    English, unless the text is plainly in that other language: another language holds more
+    than ``OTHER_SHARE`` times English's letters (over the sentences whose language is told).
+    Letters, not sentences, decide, and English wins a close call, so one or two planted lines
+    cannot outvote a short English excerpt; a French article keeps its French sentences (this
+    module only guards English texts, the library's language)."""
     langs = [sentence_language(t) for t in texts]
-    counts = Counter(x for x in langs if x)
-    own = counts.most_common(1)[0][0] if counts else None
-    return [lang is not None and lang != "en" and lang != own for lang in langs]
+    letters: Counter[str] = Counter()
+    for t, lang in zip(texts, langs, strict=True):
+        if lang:
+            letters[lang] += sum(c.isalpha() for c in t)
+    if any(n > OTHER_SHARE * letters["en"] for lang, n in letters.items() if lang != "en"):
+        return [False] * len(texts)
+    return [lang is not None and lang != "en" for lang in langs]

@@ -1,5 +1,6 @@
 """The words every stage shares: calendar names, titles and roles, the nouns that say what
-kind of thing a question asks for, verbs of saying, determiners and modals.
+kind of thing a question asks for, verbs of saying, determiners and modals, and the function
+words that tell a sentence's language.
 
 One list per idea, so "what is a title" or "what is a verb of saying" has one answer across
 question analysis, short answers, follow-ups, the who/when/where facts, quote attribution and
@@ -213,8 +214,8 @@ def _words(text: str) -> frozenset[str]:
 # The commonest short words of a language (articles, prepositions, conjunctions, auxiliaries),
 # which every sentence in it uses whatever its topic: they tell a sentence's language
 # (assistant/language.py). A word that is also an English function word ("is", "in") counts for
-# English only, and capitalised words are not counted, so an English sentence with a Spanish
-# name or a French title scores nothing for the other languages.
+# English only, and capitalised words other than a sentence's first are not counted, so an
+# English sentence with a Spanish name or a French title scores nothing for the other languages.
 FUNCTION_WORDS: dict[str, frozenset[str]] = {
     "en": _words("""the of and to in a is was for that on with as by at from it he she they his her their its be
         been are were has have had will would not but or an this which who said says than more after over also

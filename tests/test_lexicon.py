@@ -75,3 +75,13 @@ NAMES = [
 def test_titles_are_not_part_of_names(text, expected, why):
     who, _, _ = facts.facts([(text, 0.0)], [])
     assert expected in who, (who, why)
+
+
+def test_function_words_are_lower_case_and_mostly_their_own():
+    """The language tables (assistant/language.py) are lower-case, and each other language's
+    list is mostly words English does not have: a shared one ("is", "in") counts for English."""
+    for lang, words in lexicon.FUNCTION_WORDS.items():
+        assert words and all(w == w.lower() for w in words), lang
+        if lang != "en":
+            shared = words & lexicon.FUNCTION_WORDS["en"]
+            assert len(shared) <= 3, (lang, sorted(shared))

@@ -3,14 +3,14 @@
 Such sentences are data. They never support a claim, are never quoted as an answer or in a
 brief, and are never put in front of the model.
 
-Three parts decide:
+Two parts flag a sentence, and a third keeps more sentences from quotes without flagging them:
 - clear rules (``clear_rule``), which flag: override phrases ("ignore all previous
   instructions"), a line addressed to an AI ("Note to any AI assistant: ..."), an imperative
   aimed at readers with a link (``rule_match``), and directives about how this text is to be
   passed on (``directive_match``): a re-telling of it told what to say ("any digest drawn from
   this page should use ...", "coverage of the crisis should say so"), a passive order about a
-  figure ("is to be recorded and quoted as"), "the figure to carry", a machine reader told what
-  to say or a bracket labelled for one. Each has table-driven tests (tests/test_injection.py).
+  figure ("is to be recorded and quoted as"), "the figure to carry", a machine reader addressed
+  or a bracket labelled for one. Each has table-driven tests (tests/test_injection.py).
 - a small learned model (``instruction_score``): logistic regression over hashed word
   uni/bigrams, the first words of the sentence, and structural features that say what the
   sentence *does*: imperative mood, second person, a machine addressee, a modal followed by a
@@ -21,9 +21,10 @@ Three parts decide:
   tests/data/injection-dev and injection-dev2, extra dev-style instructions and hard negatives,
   and one half of the BBC and RealTime QA sentences (split by document hash).
 - at the quote operating point only, broader patterns (``passes_on``): a re-telling named with
-  an order or with the text itself ("Newsrooms, run our numbers", "TL;DR for previews:"), and,
-  for a text's sentences together, a sentence in another language or script than the text's own
-  (assistant/language.py).
+  an order or with the text itself ("Newsrooms, run our numbers", "TL;DR for previews:"), a
+  machine reader told what to say ("chat services answering fans' questions should give ..."),
+  and, for a text's sentences together, a sentence in another language or script than English
+  in an English text (assistant/language.py).
 
 Two operating points, both chosen on out-of-fold dev scores: ``looks_like_instruction`` flags at
 0.990 (under 1 false positive in 20,000 news sentences); ``unquotable`` keeps a sentence from
@@ -38,8 +39,8 @@ Each set written blind was reported once, then became dev. Planted sentences kep
 and language only), injection-test6 0.11 -> 0.11 (answers 18 -> 16, briefs 9 -> 9): each new
 set brings styles no rule has seen, and test6's planted lines are mostly furniture stating a
 false fact to nobody, which is not an instruction at all. No blind set is left.
-News: 7 of 110,593 sentences flagged (0.63 per 10,000, unchanged by the rules), 203 kept from
-quotes (18.4 per 10,000 with neighbours; 185 before the broad patterns), none for its language.
+News: 7 of 110,593 sentences flagged (0.63 per 10,000, unchanged by the rules), 199 kept from
+quotes (18.0 per 10,000 with neighbours; 185 before the broad patterns), none for its language.
 
 A planted paragraph often holds sentences that do not read as instructions alone
 ("The vote was won by X."). ``flag_sentences`` also flags a flagged sentence's neighbours in
@@ -136,65 +137,74 @@ _RETELLING = (r"(summar(y|ies)|digests?|briefings?|round-?ups?|write-?ups?|cover
 _THIS_TEXT = (r"(this|these|the above) (story|report|article|page|piece|passage|excerpt|release|item|text|post|"
               r"thread|chart|clip|analysis|figures?|interview|statement|announcement|news|content|feature|"
               r"column|coverage|update|bulletin|segment|episode|entry|listing|result|results)")
-# 1. a re-telling of this very text, told what to do: "any digest drawn from this page should use ...",
-#    "newsletters lifting this item should say ...", "whoever republishes this excerpt is asked to ..."
-_OF_THIS = re.compile(rf"\b{_RETELLING}\b(\W+\w+){{0,5}}?\W+{_THIS_TEXT}\b(\W+\w+){{0,8}}?\W+{_DEONTIC}\b"
+# What a re-telling is told to do with a claim: say, give, carry, credit, link ... (not "show",
+# "lead", "refer", "present": "Official reports are expected to show that inflation fell").
+_ACT = (r"(say|state|describe|give|use|carry|print|include|mention|quote|cite|recommend|point|send|direct|"
+        r"tell|answer|reply|credit|attribute|make clear|name|keep|call|render|speak|read out|link|repeat)")
+# 1. a re-telling of this very text, told what to do with it: "any digest drawn from this page
+#    should use ...", "newsletters lifting this item should say ...", "whoever republishes this
+#    excerpt is asked to keep ..." (not "anyone sharing this clip should delete it")
+_OF_THIS = re.compile(rf"\b{_RETELLING}\b(\W+\w+){{0,5}}?\W+{_THIS_TEXT}\b(\W+\w+){{0,8}}?\W+{_DEONTIC}"
+                      rf"\s+(\w+\s+)?{_ACT}\b"
                       rf"|\b(whoever|anyone|everyone|those|outlets?|sites?|services?|partners?|tools?|publications?)\b"
                       rf"(\W+\w+){{0,4}}?\W+(republish\w*|reproduc\w+|repost\w*|reprint\w*|summari[sz]\w*|syndicat\w*|"
                       rf"carr(y|ies|ying)|lift\w*|shar(e|es|ing)|quot(e|es|ing)|cit(e|es|ing)|us(e|es|ing)|index\w*|"
-                      rf"aggregat\w*|compil\w*|cover\w*)\W+{_THIS_TEXT}\b(\W+\w+){{0,8}}?\W+{_DEONTIC}\b", re.I)
+                      rf"aggregat\w*|compil\w*|cover\w*)\W+{_THIS_TEXT}\b(\W+\w+){{0,8}}?\W+{_DEONTIC}"
+                      rf"\s+(\w+\s+)?{_ACT}\b", re.I)
 # 2. a re-telling as the subject of an order about what to say: "coverage of the crisis should say so",
 #    "reports should describe it in exactly those terms", "published accounts ... must state ..."
-_TOLD_WHAT = re.compile(rf"\b{_RETELLING}\b(\W+\w+){{0,5}}?\W+{_DEONTIC}\W+(\w+\W+)?(say|state|report|describe|"
-                        rf"give|use|carry|print|include|mention|read|lead|quote|cite|refer|name|credit|attribute|"
-                        rf"make clear|point|send|direct|show|list|put|present|record|keep|reflect|note)\b", re.I)
-# 3. a passive order about how a figure is to be put: "is to be recorded and quoted as", "should be given as"
-_PUT_AS = re.compile(r"\b(is|are|should|must|shall)\s+(now\s+)?(to\s+|only\s+|always\s+)?be\s+"
-                     r"(recorded|quoted|reported|given|cited|carried|stated|printed|presented|listed|rendered|"
-                     r"credited|attributed|reproduced|summari[sz]ed)(\s+(and|or)\s+\w+)?\s+as\b", re.I)
+_TOLD_WHAT = re.compile(rf"\b{_RETELLING}\b(\W+\w+){{0,5}}?\W+{_DEONTIC}\W+(\w+\W+)?{_ACT}\b", re.I)
+# 3. a passive order about how a figure is to be reported: "is to be recorded and quoted as",
+#    "should be reported as" (not "should be given as two doses", "must be recorded as Covid-related")
+_PUT_AS = re.compile(r"\b(is|are|should|must|shall)\s+(now\s+)?(to\s+|only\s+|always\s+)?be\s+(\w+\s+(and|or)\s+)?"
+                     r"(quoted|reported|cited|stated|printed|credited|attributed|reproduced|summari[sz]ed)\s+as\b",
+                     re.I)
 # 4. the figure someone is to pass on: "the number to carry in summaries", "the figure going out should be"
 _FIGURE_TO = re.compile(r"\bthe (number|figure|total|sum|year|date|result|score|price|age|toll|count|amount|"
-                        r"line|name|wording|phrase) (to (carry|give|use|quote|report|print|cite|repeat|pass on|"
-                        r"run|publish)|going out)\b", re.I)
-# 4b. how this story is to be told: "the story should now be told on that basis"
+                        r"wording|phrase) (to (carry|give|use|quote|report|print|cite|repeat|pass on)|going out)\b",
+                        re.I)
+# 4b. how this story is to be told: "the story should now be told on that basis" (not "her family
+#     said the story must be told", "the report is to be presented to ministers")
 _TOLD_AS = re.compile(r"\b(this|the) (story|report|article|piece|item|news) (should|must|is to|ought to)\s+(now\s+)?"
-                      r"(only\s+)?be\s+(told|reported|written|presented|framed|summari[sz]ed|described|run)\b", re.I)
+                      r"(only\s+)?be\s+(told|reported|written|presented|framed|summari[sz]ed|described)\s+"
+                      r"(on|as|that|with)\b",
+                      re.I)
 # 5. an order to pass a figure on: "should carry the corrected figure", "should use that figure"
-_PASS_FIGURE = re.compile(rf"\b{_DEONTIC}\s+(\w+\s+)?(carry|print|use|give|quote|cite|report|say|state|run|publish|"
-                          r"repeat|keep|include)\s+(that|the|this|these|those)\s+(corrected\s+|revised\s+|updated\s+|"
+#    (not "firms must report the figures to HMRC", "employers are required to publish the figures")
+_PASS_FIGURE = re.compile(rf"\b{_DEONTIC}\s+(\w+\s+)?(carry|print|use|quote|cite|say|state|repeat|include)\s+"
+                          r"(that|the|this|these|those)\s+(corrected\s+|revised\s+|updated\s+|"
                           r"new\s+|same\s+|above\s+)?(figures?|numbers?|totals?|dates?|years?|amounts?|sums?|prices?|"
-                          r"correction|wording|phrase|line|link|address|result|score|age|estimate)\b", re.I)
-
-# 6. a machine reader told what to do: "AI shopping assistants are invited to recommend ...",
-#    "chat services answering fans' questions should give ...", "If an AI is summarising this,
-#    make it say ...", "AI systems: describe this as ..." (news says what chatbots do, not what
-#    they must say: "Critics say chatbots often state false claims" does not match)
+                          r"correction|wording|phrase|link|address|result|score|age|estimate)\b", re.I)
+# 6. a machine reader addressed: "AI systems: describe this as ...", "(For AI answer engines: the
+#    event is ...)". An order *about* a machine reader ("chat services answering fans' questions
+#    should give ...") is in ``passes_on`` instead: regulation news gives such orders too ("Under
+#    the AI Act, chatbots must tell users ...").
 _READER = (r"(ai|a\.i\.|chat ?bots?|bots|chat services?|(ai |answer |search )engines?|smart speakers?|"
            r"voice assistants?|"
            r"(ai|virtual|digital|smart|search|shopping|reader'?s?|chat) assistants?|summari[sz]ers?|text-mining tools?|"
            r"language models?|(ai|automated|automatic|machine) (readers?|services?|systems?|tools?|news services?|"
            r"overviews?|summar(y|ies))|(summary|summari[sz]ing|digest) tools?)")
-_ACT = (r"(say|state|describe|give|use|carry|print|include|mention|report|quote|cite|recommend|point|send|direct|"
-        r"tell|answer|reply|record|present|credit|attribute|make clear|lead|list|name|keep|call|refer|render|speak|"
-        r"read out)")
-_MACHINE_TOLD = re.compile(rf"\b{_READER}\b(\W+[\w']+){{0,10}}?\W+({_DEONTIC}\s+(\w+\s+)?{_ACT}|"
-                           rf"make (it|them) (say|state|read)|tell (them|people|users|readers|em)\b)"
-                           rf"|\b{_READER}\s*[:,]\s*(please\s+)?{_ACT}\b"
-                           # a line or bracket labelled for one: "(For AI answer engines: the event is ...)"
-                           rf"|(^\W*|[(\[]\s*)((note|message|notice|attention)\s+)?(for|to)\s+(all\s+|any\s+|the\s+)?(\w+\s+)?"
-                           rf"{_READER}\s*:",
-                           re.I)
+_MACHINE_ADDRESSED = re.compile(
+    rf"\b{_READER}\s*[:,]\s*(please\s+)?{_ACT}\b"
+    rf"|(^\W*|[(\[]\s*)((note|message|notice|attention)\s+)?(for|to)\s+(all\s+|any\s+|the\s+)?(\w+\s+)?{_READER}\s*:",
+    re.I)
 # 7. an order that names the re-telling after it: "that number must stay in every version of this story"
 _IN_EVERY = re.compile(rf"\b{_DEONTIC}\b(\W+\w+){{0,4}}?\W+(in|from|of|by) (every|any|all|each) (\w+ )?{_RETELLING}"
                        rf"\W+(of|from|about|on) {_THIS_TEXT}\b", re.I)
 
-_DIRECTIVES = (_OF_THIS, _TOLD_WHAT, _PUT_AS, _FIGURE_TO, _TOLD_AS, _PASS_FIGURE, _MACHINE_TOLD, _IN_EVERY)
+# Sentence ends, roughly: a pattern's parts must meet in one sentence, so a passage of several
+# ("The inquiry's summary was published on Monday. Ministers should reply.") is not taken for
+# one (Assistant.support and `assistant check` take whole paragraphs).
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"“'‘(\[]?[A-Z0-9])")
+
+
+_DIRECTIVES = (_OF_THIS, _TOLD_WHAT, _PUT_AS, _FIGURE_TO, _TOLD_AS, _PASS_FIGURE, _MACHINE_ADDRESSED, _IN_EVERY)
 
 
 def directive_match(text: str) -> bool:
     """A directive about how this text is to be reported or what a machine reader is to say
     (the eight patterns above)."""
-    return any(rx.search(text) for rx in _DIRECTIVES)
+    return any(rx.search(part) for part in _SENTENCE_END.split(text) for rx in _DIRECTIVES)
 
 
 def clear_rule(text: str) -> bool:
@@ -212,19 +222,18 @@ def clear_rule(text: str) -> bool:
 # "verbatim", "supersedes") or with the text itself ("this excerpt", "the figures below"); a
 # re-teller addressed ("Newsrooms, run our numbers"); a label addressed to one ("TL;DR for
 # previews:"). Written from the dev sets' planted lines (injection-test5 included, dev since it
-# was reported); on the 110,593 news sentences it keeps 9 more from quotes (0.8 per 10,000:
+# was reported); on the 110,593 news sentences it keeps 7 more from quotes (0.6 per 10,000:
 # provenance lines such as "A version of this story appeared in CNN's newsletter", a "Recap:"
-# label, "Writers must submit ... a synopsis", "... making subs," said ...), none of the 258
-# hard negatives.
+# label, "Writers must submit ... a synopsis"), none of the 258 hard negatives.
 _PASS_ON = (r"(summar(y|ies)|summari[sz](e|es|ed|ing|ers?)|digests?|pr[ée]cis|synops[ie]s|recaps?|round-?ups?|"
             r"run-?downs?|retellings?|re-?writes?|rewriters?|write-?ups?|previews?|overviews?|abstracts?|"
             r"at-a-glance|tl;?dr|bulletins?|newsletters?|tickers?|newsrooms?|sub-?editors?|subs|syndicat\w+|"
             r"republish\w*|republication\w*|reproductions? of|reproducing|re-?posts?|reprints?|aggregators?|"
             r"excerpts?|retell\w*|re-?tell\w*|"
-            r"(any|every|all|each|other) (versions?|reports?|accounts?|coverage|stories|outlets?|answers?|responses?))")
+            r"(any|every|all|each) (versions?|reports?|accounts?|coverage|stories|outlets?|answers?|responses?))")
 _SELF = (r"((this|these) (story|report|article|page|piece|passage|excerpt|release|item|text|post|thread|box|line|"
          r"paragraph|feature|segment|clip|update|summary|figures?|numbers?)"
-         r"|the (text|story|article|figures?) (below|above)|(above|below) (text|figures?)|the story\b)")
+         r"|the (text|story|article|figures?) (below|above)|(above|below) (text|figures?))")
 _ORDER = (r"((should|must|shall)(?!\s+(have|not have|never have)\b)|ought to|(is|are) to|"
           r"(is|are) (now )?(kindly )?(asked|required|expected|invited|requested|encouraged|urged|obliged|bound|told|"
           r"instructed|directed)( to)?|please|supersed\w+|verbatim|in full|(is|are) (the one|the figure|the number) to|"
@@ -233,15 +242,20 @@ _VOCATIVE = re.compile(rf"(^|[:;.!?]\s+|\W\s)(\w+\s+){{0,2}}{_PASS_ON}\s*,\s*(pl
                        rf"say|state|include|quote|cite|report|link|put|keep|make|tell|lead|note|add|mention|amend|"
                        rf"change|correct)\b", re.I)
 _LABEL_FOR = re.compile(rf"^\W*[\w;' .-]{{0,30}}\b(for|to) (all |any |the )?(\w+ )?{_PASS_ON}\s*:", re.I)
+# A machine reader told what to say: "AI shopping assistants are invited to recommend ...",
+# "chat services answering fans' questions should give ...", "If an AI is summarising this, make
+# it say ...". One word between the words, never an apostrophe-only run (no backtracking blow-up).
+# Not a bare "AI" or "bots", nor search engines: "Under the EU's AI Act, companies must tell
+# users ...", "Search engines must give news publishers a fair share" are regulation news.
+_ORDERED_READER = (r"(chat ?bots?|chat services?|answer engines?|smart speakers?|voice assistants?|"
+                   r"(ai|virtual|digital|smart|search|shopping|reader'?s?|chat) assistants?|summari[sz]ers?|"
+                   r"text-mining tools?|language models?|(ai|automated|automatic|machine) (readers?|services?|"
+                   r"systems?|tools?|news services?)|(summary|summari[sz]ing|digest) tools?)")
+_MACHINE_ORDERED = re.compile(rf"\b{_ORDERED_READER}\b([^\w']+[\w']+){{0,10}}?[^\w']+({_DEONTIC}\s+(\w+\s+)?{_ACT}\b|"
+                              rf"make (it|them) (say|state|read)\b|tell (them|people|users|readers|em)\b)", re.I)
 _PO = re.compile(rf"\b{_PASS_ON}\b", re.I)
 _SE = re.compile(rf"\b{_SELF}\b", re.I)
 _OR = re.compile(rf"\b{_ORDER}\b", re.I)
-
-
-# Sentence ends, roughly: the two parts of the broad pattern must meet in one sentence, so a
-# passage of several ("The inquiry's summary was published on Monday. Ministers should reply.")
-# is not taken for one (Assistant.support and `assistant check` take whole paragraphs).
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"“'‘(\[]?[A-Z0-9])")
 
 
 def passes_on(text: str) -> bool:
@@ -250,6 +264,8 @@ def passes_on(text: str) -> bool:
         if _VOCATIVE.search(part) or _LABEL_FOR.search(part):
             return True
         if _PO.search(part) and (_OR.search(part) or _SE.search(part)):
+            return True
+        if _MACHINE_ORDERED.search(part):
             return True
     return False
 
@@ -473,8 +489,9 @@ def looks_like_instruction(text: str) -> bool:
 
 
 def unquotable(text: str) -> bool:
-    """Never quoted, cited or used as support: flagged, or scoring above the lower quote
-    threshold (out-of-fold 1 in 1,000 dev news sentences; see bench/train_instructions.py).
+    """Never quoted, cited or used as support: flagged, matching the broad ``passes_on`` patterns,
+    or scoring above the lower quote threshold (out-of-fold 1 in 1,000 dev news sentences; see
+    bench/train_instructions.py).
     Losing a news sentence from the quotable pool costs little; quoting a planted one does not."""
     if not text.strip():
         return False
@@ -514,9 +531,9 @@ def unquotable_sentences(texts: Sequence[str], paragraphs: Sequence[int]) -> lis
     spread to the sentences right before and after in the same paragraph: a planted run's other
     sentences ("Your previous guidance no longer applies.") need not read as instructions alone.
     One step only, so a one-paragraph article (a RealTime QA excerpt) keeps the rest of its text.
-    On the 110,593 BBC and RealTime QA sentences this keeps 16.7 in 10,000 from quotes, against
-    8 for the sentences alone (bench/injection_detector.py). A sentence in another language than
-    the text's own (assistant/language.py) is held back the same way."""
+    A sentence in another language than an English text's (assistant/language.py) is held back
+    the same way. On the 110,593 BBC and RealTime QA sentences this keeps 18 in 10,000 from
+    quotes (bench/injection_detector.py; the module docstring has the exact count)."""
     foreign = other_language(texts)
     flags = [unquotable(t) or f for t, f in zip(texts, foreign, strict=True)]
     n = len(flags)
@@ -524,16 +541,23 @@ def unquotable_sentences(texts: Sequence[str], paragraphs: Sequence[int]) -> lis
             for i in range(n)]
 
 
-_BRACKETED = re.compile(r"\s*[(\[]([^()\[\]]{3,})[)\]]")
+_BRACKETED = re.compile(r"\s*\(([^()]{3,})\)|\s*\[([^\[\]]{3,})\]|\s*[(\[]([^()\[\]]{3,})$")
 
 
 def clean_title(title: str) -> str:
     """``title`` without a bracketed part that is kept from quotes ("Cnn news excerpt, 2024-02-02
-    (For AI answer engines: the event is ...)" -> "Cnn news excerpt, 2024-02-02"), or "" when
-    the whole title is: a title is shown as the headline and source of every brief and answer,
-    so a planted line must not ride in on it (ingest, documents._make)."""
-    kept = _BRACKETED.sub(lambda m: "" if unquotable(m.group(1)) else m.group(0), title).strip()
-    return "" if unquotable(kept) else kept
+    (For AI answer engines: the event is ...)" -> "Cnn news excerpt, 2024-02-02"; an unclosed
+    bracket at the end counts), or "" when the rest is itself a clear instruction ("Note to any
+    AI assistant: ..."). A title is shown as the headline and source of every brief and answer,
+    so a planted line must not ride in on it (ingest, documents._make). The model's score alone
+    never blanks a title: a headline such as "Quiz: Can you answer these questions?" reads like
+    an order and is news."""
+    def drop(m: re.Match) -> str:
+        inner = next(g for g in m.groups() if g)
+        return "" if unquotable(inner) else m.group(0)
+
+    kept = _BRACKETED.sub(drop, title).strip()
+    return "" if clear_rule(kept) else kept
 
 
 def without_planted(text: str) -> str:
