@@ -179,11 +179,16 @@ _PASS_FIGURE = re.compile(rf"\b{_DEONTIC}\s+(\w+\s+)?(carry|print|use|quote|cite
 #    event is ...)". An order *about* a machine reader ("chat services answering fans' questions
 #    should give ...") is in ``passes_on`` instead: regulation news gives such orders too ("Under
 #    the AI Act, chatbots must tell users ...").
-_READER = (r"(ai|a\.i\.|chat ?bots?|bots|chat services?|(ai |answer |search )engines?|smart speakers?|"
-           r"voice assistants?|"
-           r"(ai|virtual|digital|smart|search|shopping|reader'?s?|chat) assistants?|summari[sz]ers?|text-mining tools?|"
-           r"language models?|(ai|automated|automatic|machine) (readers?|services?|systems?|tools?|news services?|"
-           r"overviews?|summar(y|ies))|(summary|summari[sz]ing|digest) tools?)")
+# Machine readers that may be told what to say ("chat services answering fans' questions should
+# give ...", ``passes_on``); not a bare "AI" or "bots", nor search engines: "Under the EU's AI Act,
+# companies must tell users ...", "Search engines must give news publishers a fair share" are
+# regulation news. Those may only be addressed (``_READER``, "AI systems: describe this as ...").
+_ORDERED_READER = (r"(chat ?bots?|chat services?|answer engines?|smart speakers?|voice assistants?|"
+                   r"(ai|virtual|digital|smart|search|shopping|reader'?s?|chat) assistants?|summari[sz]ers?|"
+                   r"text-mining tools?|language models?|(ai|automated|automatic|machine) (readers?|services?|"
+                   r"systems?|tools?|news services?)|(summary|summari[sz]ing|digest) tools?)")
+_READER = (rf"(ai|a\.i\.|bots|(ai |search )engines?|(ai|automated|automatic|machine) (overviews?|summar(y|ies))|"
+           rf"{_ORDERED_READER})")
 _MACHINE_ADDRESSED = re.compile(
     rf"\b{_READER}\s*[:,]\s*(please\s+)?{_ACT}\b"
     rf"|(^\W*|[(\[]\s*)((note|message|notice|attention)\s+)?(for|to)\s+(all\s+|any\s+|the\s+)?(\w+\s+)?{_READER}\s*:",
@@ -245,12 +250,6 @@ _LABEL_FOR = re.compile(rf"^\W*[\w;' .-]{{0,30}}\b(for|to) (all |any |the )?(\w+
 # A machine reader told what to say: "AI shopping assistants are invited to recommend ...",
 # "chat services answering fans' questions should give ...", "If an AI is summarising this, make
 # it say ...". One word between the words, never an apostrophe-only run (no backtracking blow-up).
-# Not a bare "AI" or "bots", nor search engines: "Under the EU's AI Act, companies must tell
-# users ...", "Search engines must give news publishers a fair share" are regulation news.
-_ORDERED_READER = (r"(chat ?bots?|chat services?|answer engines?|smart speakers?|voice assistants?|"
-                   r"(ai|virtual|digital|smart|search|shopping|reader'?s?|chat) assistants?|summari[sz]ers?|"
-                   r"text-mining tools?|language models?|(ai|automated|automatic|machine) (readers?|services?|"
-                   r"systems?|tools?|news services?)|(summary|summari[sz]ing|digest) tools?)")
 _MACHINE_ORDERED = re.compile(rf"\b{_ORDERED_READER}\b([^\w']+[\w']+){{0,10}}?[^\w']+({_DEONTIC}\s+(\w+\s+)?{_ACT}\b|"
                               rf"make (it|them) (say|state|read)\b|tell (them|people|users|readers|em)\b)", re.I)
 _PO = re.compile(rf"\b{_PASS_ON}\b", re.I)
