@@ -125,6 +125,7 @@ _CLAUSE_STOP = set(",;:()[]\"“”—–")
 _ROLE_NEXT = re.compile(r"^\s*(,\s*)?(said|says|told|added|wrote|warned|urged|announced|who|,\s*the|,\s*a)\b", re.I)
 _LOCATIVE_BEFORE = {"in", "at", "near", "from", "outside", "across", "into", "to", "around", "throughout", "of"}
 _TIME_BEFORE = {"on", "in", "since", "until", "by", "from", "during", "before", "after"}
+_TRAILING = ",;:"
 _MAX_CLAUSE_WORDS = 14
 _MAX_SPAN_WORDS = 14
 
@@ -698,7 +699,12 @@ def short_answer(question: str, candidates: Sequence[Candidate], embed: Embed | 
     if best.score < floor:
         return None
     c = candidates[best.candidate]
-    return Span(best.text, best.candidate, best.start, best.end, c.start + best.start, c.start + best.end,
+    # A number token keeps a comma that follows it ("in 2005, the ..."): the ranker was fitted
+    # on those tokens, so they stay for scoring, and only the answer shown loses the comma
+    # (the short answer read "2005,").
+    text = best.text.rstrip(_TRAILING)
+    end = best.start + len(text)
+    return Span(text, best.candidate, best.start, end, c.start + best.start, c.start + end,
                 round(best.score, 4), best.shape, c.doc_id, c.citation)
 
 

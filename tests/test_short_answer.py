@@ -89,6 +89,22 @@ def test_scale_words_stay_with_their_number(sentence, absent, present, why):
     assert present in texts, why
     assert absent is None or absent not in texts, why
 
+NUMBER_ENDS = [  # (question, sentence, short answer, why)
+    ("In which year will Blue Gene/L be completed?", "Once completed in 2005, Blue Gene/L will be faster.", "2005",
+     "a comma after a number is not part of the answer: it read '2005,'"),
+    ("How much did the bridge cost?", "The bridge cost $1,200,000, the council said.", "$1,200,000",
+     "thousands separators stay, the clause comma goes"),
+]
+
+
+@pytest.mark.parametrize(("question", "sentence", "expected", "why"), NUMBER_ENDS)
+def test_short_answer_ends_before_a_comma(question, sentence, expected, why):
+    span = short_answer(question, [Candidate(sentence, score=1.0, start=7)], min_score=0.0)
+    assert span is not None and span.text == expected, why
+    assert sentence[span.start:span.end] == span.text, "offsets in the sentence stay verbatim"
+    assert span.doc_end - span.doc_start == len(span.text), "offsets in the document stay verbatim"
+
+
 DATE_SPANS = [  # (sentence, a time span that must be among the candidates, why)
     ("Mr Blair will ask the Queen on 4 or 5 April to dissolve Parliament.", "4 or 5 April", "a choice of days"),
     ("The festival runs on April 4 or 5 this year.", "April 4 or 5", "the days after the month"),
