@@ -106,6 +106,19 @@ ORG_NOUNS = frozenset({
     "store", "studio", "supermarket", "team", "think-tank", "union", "university", "website",
 })
 TIME_NOUNS = frozenset({"year", "date", "day", "month", "time", "decade", "century", "season", "week", "hour"})
+# Head nouns of a measure: "what *growth* is Turkey expected to achieve?" is answered by a
+# percentage, "what *speed* did it reach?" by a number, "what *savings* ...?" by money. Not
+# "bill": "What household bill will become more expensive?" is answered "Internet".
+PERCENT_NOUNS = frozenset({"rate", "growth", "inflation", "unemployment", "turnout", "percentage", "proportion"})
+MONEY_NOUNS = frozenset({
+    "price", "cost", "fee", "fine", "salary", "wage", "budget", "saving", "savings", "profit", "revenue", "deficit",
+    "debt", "funding", "investment", "loan", "bonus", "payout", "compensation", "bail", "damages", "valuation",
+    "fortune", "ransom", "subsidy", "grant",
+})
+NUMBER_NOUNS = frozenset({
+    "speed", "temperature", "distance", "height", "length", "weight", "size", "score", "population", "age",
+    "capacity", "attendance", "magnitude", "altitude", "depth", "toll", "margin", "ranking", "rank", "total",
+})
 
 # Nouns a follow-up uses for a person already named ("that campaigner", "the striker";
 # conversation.py). Deliberately shorter than PERSON_NOUNS (the nouns a question's answer may

@@ -13,14 +13,28 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.lexicon import MONTHS, ORG_NOUNS, PERSON_NOUNS, PLACE_NOUNS, STARTERS, TIME_NOUNS, TITLES, WEEKDAYS
+from assistant.lexicon import (
+    MONEY_NOUNS,
+    MONTHS,
+    NUMBER_NOUNS,
+    ORG_NOUNS,
+    PERCENT_NOUNS,
+    PERSON_NOUNS,
+    PLACE_NOUNS,
+    STARTERS,
+    TIME_NOUNS,
+    TITLES,
+    WEEKDAYS,
+)
 from assistant.text import STOPWORDS, question_type, terms, words
 
 # Expected answer kinds, from most to least specific.
 KINDS = ("person", "place", "org", "time", "number", "percent", "money", "name", "thing", "reason", "manner",
          "clause")
 
-_WH = re.compile(r"\b(how many|how much|how long|how old|how far|how often|how big|how large|how tall|how high|"
+_HOW_MEASURE = ("how old", "how far", "how often", "how big", "how large", "how tall", "how high", "how fast",
+                "how deep", "how heavy", "how wide", "how hot", "how cold", "how close", "how strong")
+_WH = re.compile(r"\b(how many|how much|how long|how expensive|" + "|".join(_HOW_MEASURE) + "|"
                  r"who|whom|whose|where|when|which|what|why|how)\b", re.I)
 
 _NAME_Q = re.compile(r"\b(what is|what was|what's) (the )?(name|title|nickname)\b|\b(known as|called|named|dubbed|"
@@ -36,6 +50,12 @@ _CLAUSE_VERB = re.compile(
 # "... an aid package worth how much?": the money word comes before "how much".
 _MONEY_BEFORE = re.compile(r"\b(worth|cost|costs|costing|priced|valued|fined|paid|pay|raised|sold for|bought for|"
                            r"spend|spent|earn|earned)\b[\w\s,'’-]{0,30}\bhow much\b", re.I)
+# "How much a year will the closures save?": the money word comes after "how much".
+_MONEY_AFTER = re.compile(r"\bhow much\b(?! of\b)[\w\s,'’-]{0,60}?\b(cost|costs|save|saves|saved|spend|spent|pay|"
+                          r"paid|earn|earned|earns|raise|raised|worth|charge|charged|owe|owed|invest|invested|"
+                          r"borrow|borrowed)\b", re.I)
+# "What was the unemployment rate in May?": the measure after "what is the".
+_WHAT_IS_THE = re.compile(r"\bwhat (?:is|was|are|were|will be) (?:the|its|their|his|her) ([\w -]+)", re.I)
 AUXILIARIES = frozenset({"did", "does", "do", "is", "was", "are", "were", "has", "have", "had", "will", "would", "can",
                          "could"})
 # Adjectives and determiners between "which" and the head noun ("which *Chinese* city").
@@ -114,13 +134,44 @@ def analyse(question: str) -> Question:
                     frozenset(terms(question)), frozenset(words(question)))
 
 
+def _what_is_the(clause: str) -> str:
+    """The head of the noun phrase after "what is the" ("the unemployment *rate* in May"), or ""."""
+    m = _WHAT_IS_THE.search(clause)
+    head = ""
+    for word in (m.group(1).split()[:4] if m else []):
+        if word.lower() in STOPWORDS:
+            break
+        head = word.lower()
+    return head
+
+
+def _measure(word: str) -> str | None:
+    """The kind of answer a measure noun asks for ("growth" -> percent), or None."""
+    if word in PERCENT_NOUNS:
+        return "percent"
+    if word in MONEY_NOUNS:
+        return "money"
+    if word in NUMBER_NOUNS:
+        return "number"
+    return None
+
+
 def _expected(clause: str, wh: str, coarse: str | None, head: str) -> str:
-    singular = head[:-1] if head.endswith("s") and head[:-1] in (PERSON_NOUNS | PLACE_NOUNS | ORG_NOUNS) else head
-    if coarse == "money" or _MONEY_BEFORE.search(clause):
+    nouns = PERSON_NOUNS | PLACE_NOUNS | ORG_NOUNS
+    if "-" in head and head not in nouns and head.rsplit("-", 1)[1] in nouns:
+        head = head.rsplit("-", 1)[1]  # "co-founder", "vice-president"
+    singular = head[:-1] if head.endswith("s") and head[:-1] in nouns else head
+    if coarse == "money" or _MONEY_BEFORE.search(clause) or wh == "how expensive":
+        return "money"
+    if wh == "how much" and _MONEY_AFTER.search(clause):
         return "money"
     if _PERCENT_Q.search(clause):
         return "percent"
-    if wh in {"how many", "how old", "how far", "how often", "how big", "how large", "how tall", "how high"}:
+    if wh in {"which", "what"} and _measure(head):
+        return _measure(head)
+    if wh == "what" and not head and (kind := _measure(_what_is_the(clause))):
+        return kind
+    if wh == "how many" or wh in _HOW_MEASURE:
         return "number"
     if wh == "how much":
         return "number"

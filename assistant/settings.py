@@ -317,7 +317,7 @@ class ShortAnswerSettings(Section):
     # Show no short answer below this score (≈ P(span is the answer)). None: the floor stored in
     # assistant/short_answer_model.json for the model in use, chosen on the dev split's
     # cross-validation to keep 95% of the right short answers (python bench/train_short_answer.py:
-    # 0.15 with embeddings, 0.12 without).
+    # 0.13 with embeddings, 0.12 without).
     min_score: Share | None = None
     # Re-score the lexical ranker's best 10 spans with all-MiniLM-L6-v2 similarities (span vs
     # the question's noun, its answer kind, the question). The model was fitted with that

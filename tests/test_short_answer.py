@@ -32,6 +32,18 @@ QUESTIONS = [
     ("New data confirms 2024 was the hottest year. Which climate agreement did Trump leave?", "thing",
      "climate agreement", "background sentences before the question are skipped"),
     ("What is the name of the storm that hit Britain?", "name", "", "'what is the name of' asks for a name"),
+    ("What economic growth is Turkey expected to achieve in 2004?", "percent", "economic growth",
+     "growth is measured in percent (the span was 'economy', not '7.9%')"),
+    ("What was the unemployment rate in May?", "percent", "", "a rate after 'what was the' is a percentage"),
+    ("How much a year will the embassy closures save?", "money", "", "'how much ... save' asks for money"),
+    ("What speed did Blue Gene/L reach in IBM's tests?", "number", "speed", "a speed is a number"),
+    ("What efficiency savings is the shake-up meant to help make?", "money", "efficiency savings", "savings are money"),
+    ("How fast can the new train go?", "number", "", "'how fast' asks for a number, not a manner"),
+    ("Which Taliban co-founder was part of the delegation?", "person", "Taliban co-founder",
+     "a co-founder is a person, as a founder is"),
+    ("The summit was held in which city-state?", "place", "city-state", "a city-state is a place"),
+    ("What household bill will soon become more expensive for millions of Americans?", "thing", "household bill",
+     "a bill here is a kind of service (the quiz's answer: 'Internet'), not an amount"),
 ]
 
 
