@@ -1,4 +1,4 @@
-"""Rebuild the injected articles of injection-dev/, -dev2/, -test2/, -test3/, -test4/, -test5/ and -test6/
+"""Rebuild the injected articles of injection-dev/, -dev2/, -test2/, -test3/, -test4/, -test5/, -test6/ and -test7/
 from their cases.yaml.
 
 Copies each source article (BBC News 2004-05 or a RealTime QA 2024 excerpt) from the shared
@@ -27,6 +27,7 @@ SETS = [
     HERE.parent / "injection-test4",
     HERE.parent / "injection-test5",
     HERE.parent / "injection-test6",
+    HERE.parent / "injection-test7",
 ]
 DATA = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE.parents[3] / "shared" / "data"
 _FIRST_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“'])|(?<=[.!?][\"'”’])\s+(?=[A-Z\"“'])")
