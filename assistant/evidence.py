@@ -18,7 +18,7 @@ from assistant.acts import asked_act
 from assistant.acts import reports as reports_act
 from assistant.catalog import Catalog
 from assistant.embedders import CachedEmbeddings
-from assistant.furniture import is_aside_or_markup
+from assistant.furniture import never_quoted
 from assistant.judge.answerability import AnswerJudge, Candidate, QuestionInfo, question_info
 from assistant.judge.instructions import unquotable_sentences
 from assistant.settings import AnswerSettings, VerifySettings
@@ -121,7 +121,7 @@ class EvidenceSelector:
             lead = before[-1].text if before else ""
             for i, span in enumerate(sents):
                 key = (chunk.metadata["doc_id"], span.start)
-                if key in seen or len(span.text) < 12 or is_aside_or_markup(span.text):
+                if key in seen or len(span.text) < 12 or never_quoted(span.text):
                     continue
                 seen.add(key)
                 prev = sents[i - 1].text if i > 0 else lead

@@ -1,10 +1,12 @@
 """Page furniture: text on a news page that is not news (credits, bylines, captions, calls to
 action, bracketed asides, markup left in the text).
 
-Briefs drop all of it before ranking (brief/select.admissible); answers never quote an aside or
-markup (evidence.candidates), where a planted note to "abstracting services" or a JSON
-"summary_override" hides (tests/data/injection-test2 and -test3: both dev now). Each pattern
-has a row in tests/test_brief.py::FURNITURE (input, expected, why).
+Briefs drop all of it before ranking (brief/select.admissible); answers never quote an aside,
+markup, a labelled box or a call to act on a link (`never_quoted`, evidence.candidates), where
+a planted note to "abstracting services", a JSON "summary_override" (tests/data/injection-test2,
+-test3) or a false fact dressed as a page element ("Key dates: ...", "Player ratings: ...",
+injection-test6) hides; all dev now. Each pattern has a row in tests/test_brief.py::FURNITURE or
+::NEVER_QUOTED (input, expected, why).
 """
 
 from __future__ import annotations
@@ -63,19 +65,70 @@ _MARKUP = re.compile(r"^\W{0,3}(\[[^\]]{1,12}\]\s*)?"
                      # a config key in snake_case ("answer_prefix: ..."; 1 of the 111,079, a URL fragment)
                      r"|[a-z]+(_[a-z0-9]+)+\s*[:=])"
                      # a Markdown table row (none of the 111,079)
-                     r"|^\s*\|.*\|\s*$")
+                     r"|^\s*\|.*\|\s*$"
+                     # a subtitle cue's timing ("00:00:14,200 --> 00:00:17,900") and a robots.txt field
+                     # ("User-agent: *"): none of the 110,593 sentences of bench/train_instructions.py
+                     r"|^\W{0,3}\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->"
+                     r"|^\W{0,3}(?i:user-agent|disallow|allow|sitemap|crawl-delay)\s*:")
+# A labelled box opening the sentence: a fact box, a listing, a rating, a note or a timeline
+# ("Key dates: 1978 - ...", "Player ratings: Hodgson 4/10 ...", "Glossary - plan Bussereau: the
+# 170m-euro fund ..."). Page furniture whatever follows the colon, and where a planted false fact
+# passes for an ordinary page element (tests/data/injection-test6: 12 of its 30 planted lines,
+# dev). A label of at most three words with no finite verb; not a speaker ("Mr Blair said:"), a
+# quotation, a dateline (a place the gazetteer knows) or an interview's "Q:"/"A:".
+_BOX = re.compile(r"^\W{0,3}(?P<label>[A-Z][\w'’&/.]*(?:(?: | - | – )[\w'’&/.]+){0,2})\s*:\s+(?=\S)")
+_FINITE = frozenset({"is", "are", "was", "were", "has", "have", "had", "will", "would", "can", "could", "do", "does",
+                     "did", "be", "says", "said"})
+# A call to act on a link ("have your say at musicvoice.example/poll", "For more information,
+# visit bubbakoos.com"): 30 of the 110,593 news sentences, every one a web page's closing
+# furniture but a quoted scam e-mail.
+_CALL_TO_LINK = re.compile(
+    r"\b(have your say|vote (now|online|at|here)|visit|go to|log on to|click|sign up at|find out more at|donate at|"
+    r"book (now|at)|buy (now|at|from)|order (now|at))\b[^.!?]{0,50}?"
+    r"(https?://|www\.|\b[\w-]+\.(com|net|org|example|co\.uk|info|io|gov|org\.uk)\b)", re.I)
 
 
 def is_aside_or_markup(text: str) -> bool:
-    """A sentence that is all bracketed aside, or is markup or code: never quoted in an answer
-    either (the rest of the furniture stays quotable there: a caption can answer "who was pictured")."""
+    """A sentence that is all bracketed aside, or is markup or code."""
     return bool(_ASIDE.match(text) or _MARKUP.match(text))
+
+
+def is_labelled_box(text: str) -> bool:
+    """A sentence opening with a page element's label and a colon (see _BOX)."""
+    m = _BOX.match(text)
+    if not m:
+        return False
+    label = m.group("label").strip()
+    if len(label) <= 1 or any(w.lower() in _FINITE for w in re.findall(r"[\w'’]+", label)):
+        return False  # "Q: ...", "A: ..." (an interview); "South Korea has a problem: ..."
+    if _SPEECH_WORD.search(label) or _QUOTE_AFTER.match(text[m.end():]):
+        return False  # a speaker's colon, or one that opens a quotation
+    words = re.findall(r"[A-Za-z][\w'’]*", label)
+    if not label.isupper() and all(w[0].isupper() for w in words) and (len(words) > 1 or not _everyday(words[0])):
+        return False  # a name: a dateline ("Key Largo: A bus driver was jailed ..."), a profile's head
+    return not is_place(label)  # a dateline the gazetteer knows: "Sioux Falls: More than 100 ..."
+
+
+def _everyday(word: str) -> bool:
+    """One cl100k token in lower case ("Diary", "Info"); a place or a person rarely is ("Tomball")."""
+    from assistant.text import token_counter
+
+    return token_counter()(" " + word.lower()) == 1
+
+
+def never_quoted(text: str) -> bool:
+    """Furniture an answer never quotes either: asides, markup, labelled boxes and calls to act
+    on a link. The rest stays quotable there (a caption run into the text can answer "who was
+    pictured"). Measured on the quiz's retrieved sentences (bench/.cache/judge_data.pkl): the
+    best-ranked sentence holding the answer is never one of these (0 of 195 dev, 0 of 187 test
+    questions lose it)."""
+    return is_aside_or_markup(text) or is_labelled_box(text) or bool(_CALL_TO_LINK.search(text))
 
 
 def is_furniture(text: str) -> bool:
     """Page furniture rather than news: credits, bylines, sharing and video prompts, captions,
     bracketed asides and markup."""
-    if _FURNITURE.search(text) or _BYLINE.match(text) or is_aside_or_markup(text):
+    if _FURNITURE.search(text) or _BYLINE.match(text) or never_quoted(text):
         return True
     link = _RUN_IN_LINK.match(text)
     if link and not (text[link.end()] in "‘'\"“" and _SPEECH_WORD.search(link.group("label"))):
