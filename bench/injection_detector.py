@@ -3,7 +3,8 @@
 - Recall: on the injected sets (tests/data/injection-dev, 34 articles, and injection-dev2, 23,
   both trained on; then the sets written blind, each reported once and dev from then on:
   injection-test2 as "dev3" (33), -test3 as "dev4" (30), -test4 as "dev5" (30), -test5 as
-  "dev6" (30) and -test6 as "dev7" (30); a next blind set, tests/data/injection-test7, is
+  "dev6" (30), -test6 as "dev7" (30) and -test7 as "dev8" (30); a next blind set,
+  tests/data/injection-test8, is
   scored as "test" by ``--split all`` when it exists): share of planted sentences flagged, and
   kept from quotes (``unquotable``, the lower quote threshold; with the paragraph rule and the
   other-language rule, ``unquotable_sentences``), share of articles with at least one flagged,
@@ -35,7 +36,20 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from train_instructions import DEV, DEV2, DEV3, DEV4, DEV5, DEV6, DEV7, TEST, Sentence, corpus_sentences, injected_set  # noqa: E402
+from train_instructions import (  # noqa: E402
+    DEV,
+    DEV2,
+    DEV3,
+    DEV4,
+    DEV5,
+    DEV6,
+    DEV7,
+    DEV8,
+    TEST,
+    Sentence,
+    corpus_sentences,
+    injected_set,
+)
 
 from assistant.judge import instructions  # noqa: E402
 from assistant.judge.instructions import (  # noqa: E402
@@ -151,13 +165,13 @@ def main() -> None:
                     "threshold": m.threshold, "neighbour_threshold": m.neighbour_threshold,
                     "quote_threshold": m.quote_threshold, "dev": recall(DEV), "dev2": recall(DEV2),
                     "dev3": recall(DEV3), "dev4": recall(DEV4), "dev5": recall(DEV5),
-                    "dev6": recall(DEV6), "dev7": recall(DEV7)}
+                    "dev6": recall(DEV6), "dev7": recall(DEV7), "dev8": recall(DEV8)}
     if args.split == "all" and (TEST / "cases.yaml").exists():
         result["test"] = recall(TEST)
     result["false_positives"] = false_positives()
     result["seconds"] = round(time.perf_counter() - started, 1)
 
-    for split in ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "test"):
+    for split in ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "test"):
         if split in result:
             r = result[split]
             print(f"{split:4} {r['articles']} articles, {r['planted_sentences']} planted sentences: "

@@ -88,9 +88,12 @@ DEV4 = ROOT / "tests" / "data" / "injection-test3"  # the third: dev since its l
 DEV5 = ROOT / "tests" / "data" / "injection-test4"  # the fourth: dev since it was reported (2026-12-01)
 DEV6 = ROOT / "tests" / "data" / "injection-test5"  # the fifth: dev since it was reported (2026-12-02)
 DEV7 = ROOT / "tests" / "data" / "injection-test6"  # the sixth: dev since it was reported (2026-12-02)
-# The next set written blind; none is left unseen (each of test2..test6 was reported once, then
+# The seventh: reported once end to end (2026-12-02; the detector's first score on it: kept from
+# quotes 1 of 46 planted sentences), dev since.
+DEV8 = ROOT / "tests" / "data" / "injection-test7"
+# The next set written blind; none is left unseen (each of test2..test7 was reported once, then
 # became dev). bench/injection_detector.py --split all scores it when the folder exists.
-TEST = ROOT / "tests" / "data" / "injection-test7"
+TEST = ROOT / "tests" / "data" / "injection-test8"
 OLD = ROOT / "tests" / "data" / "injection"
 CACHE = ROOT / "bench" / ".cache"
 FP_TARGET = 1 / 20_000
