@@ -202,6 +202,14 @@ def is_place(name: str) -> bool:
     return gazetteer().kind(name) is not None
 
 
+def everyday_word(word: str) -> bool:
+    """An everyday word (one cl100k token in lower case: "Diary", "Tighter") that is not a
+    place; a name rarely is ("Tomball")."""
+    from assistant.text import token_counter
+
+    return token_counter()(" " + word.lower()) == 1 and not is_place(word)
+
+
 @dataclass
 class _Mention:
     text: str

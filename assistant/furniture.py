@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.facts import is_place
+from assistant.facts import everyday_word, is_place
 
 # Page chrome that survives text extraction: calls to action, sharing widgets, credits, bylines
 # and time stamps. Matched anywhere in the sentence: no news sentence says "Scroll down for video".
@@ -127,16 +127,9 @@ def is_labelled_box(text: str) -> bool:
     if _SPEECH_WORD.search(label) or _QUOTE_AFTER.match(text[m.end():]):
         return False  # a speaker's colon, or one that opens a quotation
     words = re.findall(r"[A-Za-z][\w'’]*", label)
-    if not label.isupper() and all(w[0].isupper() for w in words) and (len(words) > 1 or not _everyday(words[0])):
+    if not label.isupper() and all(w[0].isupper() for w in words) and (len(words) > 1 or not everyday_word(words[0])):
         return False  # a name: a dateline ("Key Largo: A bus driver was jailed ..."), a profile's head
     return not is_place(label)  # a dateline the gazetteer knows: "Sioux Falls: More than 100 ..."
-
-
-def _everyday(word: str) -> bool:
-    """One cl100k token in lower case ("Diary", "Info"); a place or a person rarely is ("Tomball")."""
-    from assistant.text import token_counter
-
-    return token_counter()(" " + word.lower()) == 1
 
 
 def never_quoted(text: str) -> bool:

@@ -212,18 +212,12 @@ _JOINERS = {"of", "de", "van", "von", "der", "al", "bin", "&"}
 _CALENDAR = frozenset(MONTHS) | frozenset(WEEKDAYS)
 
 
-def _everyday(word: str) -> bool:
-    """An everyday word (one cl100k token in lower case) that is not a place."""
-    from assistant.facts import gazetteer
-    from assistant.text import token_counter
-
-    return token_counter()(" " + word.lower()) == 1 and gazetteer().kind(word) is None
-
-
 def names(text: str) -> list[str]:
     """Capitalised names in reading order, without sentence starters, titles or a possessive:
     "What did Wang Yi ask of the Taliban?" -> ["Wang Yi", "Taliban"]; "WorldCom's" -> "WorldCom";
     a comma ends a name ("Altria Group, RJ Reynolds Tobacco" are two)."""
+    from assistant.facts import everyday_word  # facts loads the gazetteer: not on question's import path
+
     out: list[str] = []
     for sentence in re.split(r"(?<=[.!?])\s+", text):
         # A closing quote is not part of the word: "Ahmed 'Mido' Hossam" -> "Ahmed Mido Hossam".
@@ -240,7 +234,7 @@ def names(text: str) -> list[str]:
             while run and (run[0] in STARTERS or run[0].rstrip(".") in TITLES or run[0] in _JOINERS
                            or run[0].lower() in STOPWORDS):
                 run.pop(0)
-            if len(run) == 1 and k == 1 and _everyday(run[0]):
+            if len(run) == 1 and k == 1 and everyday_word(run[0]):
                 run = []  # "Tighter restrictions ...": capitalised only because it opens the sentence
             while run and (run[-1] in _JOINERS or run[-1].lower() in STOPWORDS):
                 run.pop()
