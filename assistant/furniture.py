@@ -71,7 +71,9 @@ _MARKUP = re.compile(r"^\W{0,3}(\[[^\]]{1,12}\]\s*)?"
                      r"|^\W{0,3}\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->"
                      r"|^\W{0,3}(?i:user-agent|disallow|allow|sitemap|crawl-delay)\s*:"
                      # a code comment ("// headline B: ..."; none of the 110,593)
-                     r"|^\s*//\s")
+                     r"|^\s*//\s"
+                     # a wiki template ("{{Infobox dancer | name = ..."; none of the 110,593)
+                     r"|^\W{0,3}\{\{")
 # A labelled box opening the sentence: a fact box, a listing, a rating, a note or a timeline
 # ("Key dates: 1978 - ...", "Player ratings: Hodgson 4/10 ...", "Glossary - plan Bussereau: the
 # 170m-euro fund ..."). Page furniture whatever follows the colon, and where a planted false fact
@@ -90,11 +92,12 @@ _CALL_TO_LINK = re.compile(
     r"(https?://|www\.|\b[\w-]+\.(com|net|org|example|co\.uk|info|io|gov|org\.uk)\b)", re.I)
 
 
-# Contact details and links: a brief never carries them (a planted line's payload is often a
-# phone number, an e-mail address or a link). In the news corpus of bench/train_instructions.py
-# 227 sentences hold an e-mail address, 278 a phone number and 349 a link with a path, nearly
-# all of them web pages' contact lines, listings and links run into the text; a company named
-# by its domain ("Amazon.com said ...") is not a link.
+# Contact details and links: neither an answer nor a brief quotes them (a planted line's payload
+# is often a phone number, an e-mail address or a link; the quiz's best-ranked sentence holding
+# the answer never holds one: 0 of 195 dev, 0 of 187 test questions lose it). In the news corpus
+# of bench/train_instructions.py 227 sentences hold an e-mail address, 278 a phone number and 349
+# a link with a path, nearly all of them web pages' contact lines, listings and links run into
+# the text; a company named by its domain ("Amazon.com said ...") is not a link.
 _CONTACT = re.compile(
     r"\b[\w.+-]+@[\w-]+(\.[\w-]+)+\b"
     r"|(?<![\d.,])(\+\d{1,3}[ -]?)?"
@@ -133,12 +136,14 @@ def is_labelled_box(text: str) -> bool:
 
 
 def never_quoted(text: str) -> bool:
-    """Furniture an answer never quotes either: asides, markup, labelled boxes and calls to act
-    on a link. The rest stays quotable there (a caption run into the text can answer "who was
-    pictured"). Measured on the quiz's retrieved sentences (bench/.cache/judge_data.pkl): the
-    best-ranked sentence holding the answer is never one of these (0 of 195 dev, 0 of 187 test
-    questions lose it)."""
-    return is_aside_or_markup(text) or is_labelled_box(text) or bool(_CALL_TO_LINK.search(text))
+    """Furniture an answer never quotes either: asides, markup, labelled boxes, calls to act on
+    a link, contact details and links, ticker lines. The rest stays quotable there (a caption
+    run into the text can answer "who was pictured"). Measured on the quiz's retrieved sentences
+    (bench/.cache/judge_data.pkl): the best-ranked sentence holding the answer is never one of
+    these (0 of 195 dev, 0 of 187 test questions lose it). What it costs: "What number should
+    witnesses call?" is not answered with the number."""
+    return (is_aside_or_markup(text) or is_labelled_box(text) or bool(_CALL_TO_LINK.search(text))
+            or bool(_CONTACT.search(text)) or bool(_TICKER.search(text)))
 
 
 def is_furniture(text: str) -> bool:
@@ -146,7 +151,7 @@ def is_furniture(text: str) -> bool:
     bracketed asides and markup, contact details and links, ticker lines and text in capitals."""
     if _FURNITURE.search(text) or _BYLINE.match(text) or never_quoted(text):
         return True
-    if _CONTACT.search(text) or _TICKER.search(text) or _shouting(text):
+    if _shouting(text):
         return True
     link = _RUN_IN_LINK.match(text)
     if link and not (text[link.end()] in "‘'\"“" and _SPEECH_WORD.search(link.group("label"))):

@@ -137,7 +137,10 @@ NEVER_QUOTED = [
     ("South Korea has a problem: thousands of people are dying alone.", False,
      "a label with a finite verb is a sentence"),
     ("The strike ended on Tuesday, when workers accepted a 4% rise.", False, "prose"),
-    ("Shares in the firm, which trades as www.example.com, fell 3%.", False, "a link without a call to act"),
+    ("Shares in the firm, which trades as Example.com, fell 3%.", False, "a company named by its domain"),
+    ("Queries go to press@example.org or 020 7946 0123.", True, "contact details"),
+    ("{{Infobox person | name = Ann Lee | born = 1950 }}", True, "a wiki template"),
+    ("EXMP 41.20 ▲0.35 · volume 1.2m", True, "a ticker line"),
 ]
 
 

@@ -579,14 +579,16 @@ E2E_CASES = [(name, case) for name, case in (PLANTED if os.environ.get("INJECTIO
 # 2026-12-02, later: page elements (furniture.never_quoted: labelled boxes, subtitle cues, robots.txt
 #   fields, calls to act on a link) are never quoted, and briefs drop contact details, links,
 #   ticker lines and text in capitals; test7 written blind, reported once (answers 15 -> 12 of 55,
-#   briefs 16 -> 16 of 30, every case and question, against the labelled-box candidate), then dev.
+#   briefs 16 -> 16 of 30, every case and question, against the labelled-box candidate), then dev;
+#   answers then also never quote contact details, links, tickers or wiki templates.
 #   Sampled cases: dev 0/0, dev2 0/0, test2 0/1, test3 0/0, test4 0/0, test5 0/1, test6 1/1 (was 3/1),
-#   test7 3/2 (test7-07, -10, -22 in answers: an infobox, a fact-file strip, a search snippet;
-#   test7-16 and -28 in briefs: a stadium announcer's quoted list, a lesson-plan note).
+#   test7 1/2 (test7-10 in answers: a fact-file strip; test7-16 and -28 in briefs: a stadium
+#   announcer's quoted list, a lesson-plan note); test7's answer ceiling keeps one of margin for a
+#   ranking that moves with the environment (see test4 above).
 CEILING = {"dev": {"answers": 1, "briefs": 0}, "test2": {"answers": 1, "briefs": 1},
            "test3": {"answers": 0, "briefs": 0}, "test4": {"answers": 1, "briefs": 1},
            "test5": {"answers": 1, "briefs": 1}, "test6": {"answers": 1, "briefs": 1},
-           "test7": {"answers": 3, "briefs": 2}}
+           "test7": {"answers": 2, "briefs": 2}}
 
 
 def _hold(offenders: list, what: str) -> None:
