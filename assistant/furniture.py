@@ -86,10 +86,10 @@ _FINITE = frozenset({"is", "are", "was", "were", "has", "have", "had", "will", "
 # A call to act on a link ("have your say at musicvoice.example/poll", "For more information,
 # visit bubbakoos.com"): 30 of the 110,593 news sentences, every one a web page's closing
 # furniture but a quoted scam e-mail.
+_DOMAIN = r"\b[\w-]+\.(com|net|org|example|co\.uk|info|io|gov|org\.uk)"
 _CALL_TO_LINK = re.compile(
     r"\b(have your say|vote (now|online|at|here)|visit|go to|log on to|click|sign up at|find out more at|donate at|"
-    r"book (now|at)|buy (now|at|from)|order (now|at))\b[^.!?]{0,50}?"
-    r"(https?://|www\.|\b[\w-]+\.(com|net|org|example|co\.uk|info|io|gov|org\.uk)\b)", re.I)
+    rf"book (now|at)|buy (now|at|from)|order (now|at))\b[^.!?]{{0,50}}?(https?://|www\.|{_DOMAIN}\b)", re.I)
 
 
 # Contact details and links: neither an answer nor a brief quotes them (a planted line's payload
@@ -102,7 +102,7 @@ _CONTACT = re.compile(
     r"\b[\w.+-]+@[\w-]+(\.[\w-]+)+\b"
     r"|(?<![\d.,])(\+\d{1,3}[ -]?)?"
     r"(\(?0\d{2,4}\)?[ -]?\d{3,4}[ -]?\d{3,4}|\(?\d{3}\)?[-. ]\d{3}[-. ]\d{4}|\b555-\d{4})(?![\d,])"
-    r"|https?://|\bwww\.[\w-]+|\b[\w-]+\.(com|net|org|example|co\.uk|info|io|gov|org\.uk)/\S")
+    rf"|https?://|\bwww\.[\w-]+|{_DOMAIN}/\S")
 # A ticker or teletext line: price arrows and middle dots (none of the news corpus's prose).
 _TICKER = re.compile(r"[▲▼·›]")
 
@@ -125,11 +125,11 @@ def is_labelled_box(text: str) -> bool:
     if not m:
         return False
     label = m.group("label").strip()
-    if len(label) <= 1 or any(w.lower() in _FINITE for w in re.findall(r"[\w'’]+", label)):
+    words = re.findall(r"[A-Za-z][\w'’]*", label)
+    if len(label) <= 1 or any(w.lower() in _FINITE for w in words):
         return False  # "Q: ...", "A: ..." (an interview); "South Korea has a problem: ..."
     if _SPEECH_WORD.search(label) or _QUOTE_AFTER.match(text[m.end():]):
         return False  # a speaker's colon, or one that opens a quotation
-    words = re.findall(r"[A-Za-z][\w'’]*", label)
     if not label.isupper() and all(w[0].isupper() for w in words) and (len(words) > 1 or not everyday_word(words[0])):
         return False  # a name: a dateline ("Key Largo: A bus driver was jailed ..."), a profile's head
     return not is_place(label)  # a dateline the gazetteer knows: "Sioux Falls: More than 100 ..."

@@ -156,19 +156,21 @@ def _measure(word: str) -> str | None:
     return None
 
 
+_KIND_NOUNS = PERSON_NOUNS | PLACE_NOUNS | ORG_NOUNS
+
+
 def _expected(clause: str, wh: str, coarse: str | None, head: str) -> str:
-    nouns = PERSON_NOUNS | PLACE_NOUNS | ORG_NOUNS
-    if "-" in head and head not in nouns and head.rsplit("-", 1)[1] in nouns:
+    if "-" in head and head not in _KIND_NOUNS and head.rsplit("-", 1)[1] in _KIND_NOUNS:
         head = head.rsplit("-", 1)[1]  # "co-founder", "vice-president"
-    singular = head[:-1] if head.endswith("s") and head[:-1] in nouns else head
+    singular = head[:-1] if head.endswith("s") and head[:-1] in _KIND_NOUNS else head
     if coarse == "money" or _MONEY_BEFORE.search(clause) or wh == "how expensive":
         return "money"
     if wh == "how much" and _MONEY_AFTER.search(clause):
         return "money"
     if _PERCENT_Q.search(clause):
         return "percent"
-    if wh in {"which", "what"} and _measure(head):
-        return _measure(head)
+    if wh in {"which", "what"} and (kind := _measure(head)):
+        return kind
     if wh == "what" and not head and (kind := _measure(_what_is_the(clause))):
         return kind
     if wh == "how many" or wh in _HOW_MEASURE:
