@@ -118,10 +118,30 @@ def _focus(clause: str, wh_end: int) -> tuple[str, str]:
     return " ".join(phrase), phrase[-1].lower()
 
 
+# Wh-words that also open a relative clause ("a man *who* took part", "fans *when* he confirmed"),
+# and the words after which a wh-word still asks ("*In which* year ...", "*And who* ...").
+_RELATIVE = frozenset({"who", "whom", "whose", "which", "when", "where"})
+_ASKS_AFTER = frozenset({"in", "on", "at", "for", "from", "to", "by", "of", "with", "after", "before", "since",
+                         "during", "under", "into", "about", "and", "but", "so", "or", "then"})
+
+
+def _interrogative(clause: str) -> re.Match | None:
+    """The wh-word that asks: the first one, unless it is a relative pronoun inside the clause
+    and another wh-word follows ("An Oklahoma family *who* bought a pet ... are now the owners of
+    51 *what*?", "Hunter Biden, *who* faced sentencing on *which* charges?")."""
+    found = list(_WH.finditer(clause))
+    for k, m in enumerate(found):
+        before = re.findall(r"[\w'’-]+", clause[:m.start()])
+        relative = m.group(1).lower() in _RELATIVE and bool(before) and before[-1].lower() not in _ASKS_AFTER
+        if not (relative and k + 1 < len(found)):
+            return m
+    return found[-1] if found else None
+
+
 def analyse(question: str) -> Question:
     """The kind of answer ``question`` expects, and the noun it names as the answer's type."""
     clause = _clause(question)
-    match = _WH.search(clause)
+    match = _interrogative(clause)
     wh = match.group(1).lower() if match else ""
     coarse = question_type(clause)
     focus, head = ("", "")

@@ -155,6 +155,30 @@ def top1(rows: list[dict], scores: list[np.ndarray]) -> float:
     return sum(hits) / (n or 1)
 
 
+SPAN = SENTENCE_FEATURES.index("span")
+
+
+def span_columns(rows: list[dict]) -> None:
+    """Set every row's ``span`` column (the best short-answer span of the kind asked for, as a
+    logit): out of fold for the dev weeks (the lexical span model refitted without the question's
+    week, with the shipped C, on bench/train_short_answer.py's dev examples), the shipped model for
+    the test weeks. A sentence model trained on in-sample span scores would trust them too much."""
+    import train_short_answer as tsa
+
+    from assistant.short_answer import MODEL_PATH, sentence_span_logits
+
+    c = json.loads(MODEL_PATH.read_text())["lexical"]["C"]
+    examples = tsa.examples("dev")
+    weeks = sorted({e.week for e in examples} | {r["week"] for r in rows if r["split"] == "dev"})
+    fold_of = {w: k % 5 for k, w in enumerate(weeks)}
+    fold_model = [tsa.fit([e for e in examples if fold_of[e.week] != k], c) for k in range(5)]
+    for r in rows:
+        model = fold_model[fold_of[r["week"]]] if r["split"] == "dev" else None
+        col = np.asarray(sentence_span_logits(r["question"], r["texts"], r["relevance"], model)).reshape(-1, 1)
+        x = r["x"]
+        r["x"] = np.hstack([x, col]) if x.shape[1] == SPAN else np.hstack([x[:, :SPAN], col, x[:, SPAN + 1:]])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=str(DATA))
@@ -165,6 +189,9 @@ def main() -> None:
     args = ap.parse_args()
     data = pickle.loads(Path(args.data).read_bytes())
     rows = [r for r in data["rows"] if len(r["y"])]
+    if not args.report_test:
+        rows = [r for r in rows if r["split"] == "dev"]
+    span_columns(rows)
     dev = [r for r in rows if r["split"] == "dev"]
 
     # ---- sentence model ------------------------------------------------------------------

@@ -44,6 +44,7 @@ from assistant.short_answer import (  # noqa: E402
     Model,
     Scored,
     exact_match,
+    measures_as,
     normalize_answer,
     similarity_features,
     spans,
@@ -184,14 +185,19 @@ def fit_pair(train: list[Example], c_lexical: float, c_embedding: float | None, 
 
 
 def predict(models: tuple[Model, Model | None], ex: Example, embed=None) -> tuple[str, float]:
-    """The top span's text and score ("" when there is no span), as short_answer.rank does."""
+    """The top span's text and score ("" when there is no span), as short_answer.short_answer
+    chooses it: ranked as short_answer.rank does, among the spans of the kind asked for."""
     lexical, embedding = models
     if not ex.rows:
         return "", 0.0
     if embedding is not None:
         ex = rescored(lexical, ex, embed)
     probs = (embedding or lexical).score([r.features for r in ex.rows])
-    best = min(range(len(ex.rows)), key=lambda k: (-probs[k], len(ex.rows[k].text)))
+    expected = analyse(ex.question).expected
+    fitting = [k for k, r in enumerate(ex.rows) if measures_as(expected, r.text)]
+    if not fitting:
+        return "", 0.0
+    best = min(fitting, key=lambda k: (-probs[k], len(ex.rows[k].text)))
     return ex.rows[best].text, float(probs[best])
 
 

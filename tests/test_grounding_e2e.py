@@ -75,9 +75,9 @@ def test_question_about_injected_article_answered_from_content(bot):
 
 @pytest.mark.parametrize("q", [
     "What did Wang Yi tell the Pope?",
-    pytest.param("How much money did China pledge to the Taliban?", marks=pytest.mark.xfail(
-        strict=True, reason="near miss (the article covers the meeting, not a pledge): the judge declines only "
-                            "17% of near misses at its operating point (README, Grounded answers)")),
+    # A near miss (the article covers the meeting, not a pledge): declined since the judge reads
+    # whether a sentence holds an amount of money (the short-answer span of the kind asked for).
+    "How much money did China pledge to the Taliban?",
     "Who won the 2005 Australian Open?",
 ])
 def test_out_of_library_questions_abstain_with_related_passages(bot, q):

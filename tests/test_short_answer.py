@@ -44,6 +44,19 @@ QUESTIONS = [
     ("The summit was held in which city-state?", "place", "city-state", "a city-state is a place"),
     ("What household bill will soon become more expensive for millions of Americans?", "thing", "household bill",
      "a bill here is a kind of service (the quiz's answer: 'Internet'), not an amount"),
+    ("Robert Downey Jr stunned fans when he confirmed he was returning as what villain?", "thing", "villain",
+     "'when' opens a relative clause here; 'what villain' is what is asked"),
+    ("Hunter Biden, who faced sentencing on which charges, was pardoned?", "thing", "charges",
+     "'who' after a name is relative; 'which charges' asks"),
+    ("The jersey Babe Ruth wore when he hit the home run sold for how much?", "money", "",
+     "'sold for how much' asks for money, not the relative 'when' for a time"),
+    ("Amazon's Rekognition AI, which can read emotions, has been trialled where?", "place", "",
+     "'which' after a comma is relative; 'where' asks"),
+    ("In which year did the company which made the chip go bust?", "time", "year",
+     "'which' after 'In' asks, whatever follows"),
+    ("Who is the man who bought the club?", "person", "", "the first wh-word opens the question: it asks"),
+    ("Where was the firm which makes the drug fined?", "place", "",
+     "the first wh-word asks; the later one is relative"),
 ]
 
 
@@ -134,6 +147,25 @@ def test_no_day_range_around_a_bare_year():
 def test_date_spans_are_times(sentence, expected, why):
     rows = spans(analyse("When is it?"), [Candidate(sentence, score=1.0)])
     assert any(r.text == expected and r.shape == "time" for r in rows), why
+
+
+# (question, sentences, why): no span of the kind asked for, so no short answer, however well
+# another span scores.
+NO_FITTING_SPAN = [
+    ("What is the interest rate in Libya?",
+     ["The original size of Libya's funds was $400m, the central bank told Reuters."],
+     "a rate is a percentage; $400m is money"),
+    ("How much did the scheme cost?", ["The scheme was run by Mr Blunkett's department in London."],
+     "money: no amount in the sentence"),
+    ("When did the strike end?", ["Union leader Bob Crow said the strike had ended."],
+     "a time: the sentence gives none, and a name is not one"),
+    ("How many jobs will go?", ["The company said jobs would go at its Leeds plant."], "a count: no number"),
+]
+
+
+@pytest.mark.parametrize(("question", "sentences", "why"), NO_FITTING_SPAN)
+def test_no_short_answer_of_another_kind(question, sentences, why):
+    assert short_answer(question, [Candidate(s, score=1.0) for s in sentences], min_score=0.0) is None, why
 
 
 @pytest.mark.parametrize(("question", "sentences", "expected", "why"), SPANS)

@@ -7,7 +7,11 @@ trained by ``bench/train_judge.py`` on the even (dev) weeks of the 2024 RealTime
   already computed (question-sentence cosine, IDF-weighted coverage of the question's terms in
   the sentence and in its context, how rare the rarest missing term is, whether the sentence
   holds the kind of answer asked for, the chunk's dense score and rank, whether the sentence
-  merely echoes the question, the question's names found in it and in its article). Position in
+  merely echoes the question, the question's names found in it and in its article, and the
+  logit of the short-answer ranker's best span of the kind asked for in it, which reads what
+  the cosine misses: a span of that kind beside the question's words (dev top-1 0.380 -> 0.410,
+  bench/judge_span_sentence_exp.py; "..., Lib Dem leader Charles Kennedy has said." rose from
+  seventh to third for "Who is the Lib Dem leader?", still not first). Position in
   the article is deliberately not a feature: the quiz's answering excerpts are article leads and
   its distractors whole articles, so position would learn the data set, not the news (with it,
   it was the largest coefficient).
@@ -34,6 +38,8 @@ import numpy as np
 from assistant.acts import Act, asked_act
 from assistant.acts import reports as reports_act
 from assistant.judge.linear import MODELS_DIR, LinearModel, load_model
+from assistant.short_answer import Model as SpanModel
+from assistant.short_answer import sentence_span_logits
 from assistant.text import holds_answer, proper_nouns, question_type, terms, words
 
 _QUOTE = re.compile(r"[\"“”]")
@@ -102,13 +108,18 @@ SENTENCE_FEATURES: tuple[str, ...] = (
     "cosine", "cosine_gap", "coverage", "coverage_context", "coverage_gap", "missing_rarest",
     "chunk_dense", "chunk_bm25_only", "chunk_rank", "type_asked_and_held", "type_asked_not_held",
     "echo", "new_terms", "names_in_sentence", "names_in_article", "log_words", "quoted", "instruction",
-    "relevance", "relevance_gap",
+    "relevance", "relevance_gap", "span",
 )
 
 
-def sentence_features(q: QuestionInfo, cands: Sequence[Candidate]) -> np.ndarray:
+def sentence_features(q: QuestionInfo, cands: Sequence[Candidate], span_model: SpanModel | None = None
+                      ) -> np.ndarray:
     """One row per candidate, columns as SENTENCE_FEATURES. Two columns compare a candidate
-    with the best of the set (cosine_gap, coverage_gap), so score a question's candidates together."""
+    with the best of the set (cosine_gap, coverage_gap), so score a question's candidates together.
+    ``span``: the logit of the sentence's best short-answer span of the kind asked for
+    (`short_answer.sentence_span_logits`; ``span_model`` replaces the shipped lexical model, for
+    training on out-of-fold scores)."""
+    spans = sentence_span_logits(q.text, [c.text for c in cands], [c.relevance for c in cands], span_model)
     rows = []
     for c in cands:
         own = set(terms(c.text))
@@ -134,7 +145,7 @@ def sentence_features(q: QuestionInfo, cands: Sequence[Candidate]) -> np.ndarray
             len(named) / len(q.name_terms) if q.name_terms else 1.0,
             len(in_doc) / len(q.name_terms) if q.name_terms else 1.0,
             math.log1p(len(words(c.text))), float(bool(_QUOTE.search(c.text))),
-            float(c.instruction), c.relevance, 0.0,
+            float(c.instruction), c.relevance, 0.0, spans[len(rows)],
         ])
     x = np.asarray(rows, dtype=float).reshape(len(rows), len(SENTENCE_FEATURES))
     if len(rows):
@@ -147,7 +158,7 @@ def sentence_features(q: QuestionInfo, cands: Sequence[Candidate]) -> np.ndarray
 
 SENTENCE_MODEL_FEATURES: tuple[str, ...] = (
     "relevance", "relevance_gap", "cosine", "coverage", "type_asked_and_held", "type_asked_not_held", "echo",
-    "new_terms", "log_words",
+    "new_terms", "log_words", "span",
 )
 
 QUESTION_FEATURES: tuple[str, ...] = (
