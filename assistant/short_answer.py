@@ -525,12 +525,37 @@ def _one_token(text: str) -> bool:
     return token_counter()(text) == 1
 
 
+# Countries whose adjective does not start like their name ("Chinese" -> "China" does).
+_COUNTRY_OF = {
+    "american": {"us", "usa", "america", "united states"}, "british": {"uk", "britain", "great britain"},
+    "french": {"france"}, "dutch": {"netherlands", "holland"}, "welsh": {"wales"}, "irish": {"ireland"},
+    "danish": {"denmark"}, "spanish": {"spain"}, "polish": {"poland"}, "swiss": {"switzerland"},
+    "filipino": {"philippines"}, "emirati": {"uae", "united arab emirates"},
+}
+
+
+def _names_asked_country(q: Question, span: str) -> bool:
+    """Is the span the country of a nationality the question already names ("China" for "In
+    which *Chinese* city ...?", "France" for "which French port")? Such a span repeats the
+    question: it cannot be the city, port or person asked for."""
+    low = span.lower()
+    for word in q.words:
+        if not DEMONYM.match(word.capitalize()):
+            continue
+        if low in _COUNTRY_OF.get(word, ()):
+            return True
+        if " " not in low and len(low) >= 4 and low[:4] == word[:4] and gazetteer().kind(span) == "region":
+            return True
+    return False
+
+
 def _keep(q: Question, span: str) -> bool:
-    """Drops spans that only repeat the question, and spans with nothing in them."""
+    """Drops spans that only repeat the question (also as the country of a nationality it
+    names), and spans with nothing in them."""
     own = set(terms(span))
     if not own:
         return False
-    return not own <= q.terms
+    return not own <= q.terms and not _names_asked_country(q, span)
 
 
 def _sentence_coverage(q: Question, toks: list[_Token]) -> tuple[float, list[int]]:

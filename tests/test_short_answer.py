@@ -242,6 +242,27 @@ def test_spans_that_repeat_the_question_are_dropped():
     assert "Afghan land" in texts or "Afghan" in texts
 
 
+# (question, sentence, span, kept, why): the country of a nationality the question names repeats it.
+COUNTRY_OF_NATIONALITY = [
+    ("In which Chinese city did Wang Yi meet the Taliban?",
+     "China's foreign minister met the Taliban in the Chinese city of Tianjin.", "China", False,
+     "a Chinese city is not China"),
+    ("In which Chinese city did Wang Yi meet the Taliban?",
+     "China's foreign minister met the Taliban in the Chinese city of Tianjin.", "Tianjin", True, "the city asked for"),
+    ("Which French port was closed by the strike?", "Dockers in France closed the port of Calais.", "France", False,
+     "'French' names France: an adjective unlike its country's name, from the table"),
+    ("Which American state passed the law?", "The US state of Texas passed the law.", "US", False,
+     "'American' names the US"),
+    ("Who is the Chinese envoy to London?", "The envoy, who grew up in Chinatown, spoke in London.", "Chinatown", True,
+     "shares the first letters but is a district, not the country"),
+]
+
+
+@pytest.mark.parametrize(("question", "sentence", "span", "kept", "why"), COUNTRY_OF_NATIONALITY)
+def test_country_of_a_nationality_in_the_question_is_dropped(question, sentence, span, kept, why):
+    assert (span in {r.text for r in spans(question, [Candidate(sentence)])}) is kept, why
+
+
 def test_no_candidates_or_high_floor_gives_none():
     assert short_answer("Who won?", []) is None
     assert short_answer("", [Candidate("Foxx won.")]) is None
