@@ -13,6 +13,11 @@ Same dev rows, week-wise folds, metrics and operating-point rule as bench/train_
 column out of fold as train_judge computes it). Reported out of fold on dev: sentence top-1, and
 at false abstention <= 4% the share of questions without their news and of near misses declined.
 
+Result (2026-12-02, with the span column of 833e9e5; not shipped): 131 of 740 dev questions change
+kind. Coarse kinds (shipped): top-1 0.410, no-excerpt declined 0.671, near misses 0.171; finer
+kinds mapped: 0.408, 0.696, 0.160. More questions without their news declined, fewer near
+misses, the sentence ranking no better: no clear gain for a change of the judge's input.
+
     python bench/judge_kind_exp.py
 """
 
