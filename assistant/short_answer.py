@@ -66,7 +66,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -462,7 +462,7 @@ def _features(q: Question, texts: Sequence[str], scores: Sequence[float], toks_a
         window = [t.low.rstrip("s") for t in toks[max(0, cand.i - 4):cand.i] + toks[cand.j:cand.j + 4]]
         if head in window:
             f["focus_adjacent"] = 1.0
-    span_terms = set(terms(span))
+    span_terms = _terms(span)
     if span_terms:
         f["q_overlap"] = len(span_terms & q.terms) / len(span_terms)
         f["q_any"] = float(bool(span_terms & q.terms))
@@ -496,7 +496,7 @@ def _features(q: Question, texts: Sequence[str], scores: Sequence[float], toks_a
     f["after_locative"] = float(before_tok in _LOCATIVE_BEFORE)
     f["after_time_word"] = float(before_tok in _TIME_BEFORE)
     f["after_by"] = float(before_tok == "by")
-    f["before_said"] = float(bool(re.match(r"^\W{0,3}\s*(said|says|told|added)\b", after)))
+    f["before_said"] = float(bool(_BEFORE_SAID.match(after)))
     caps = [t for t in toks[cand.i:cand.j] if t.is_word]
     f["cap_ratio"] = sum(1 for t in caps if t.is_cap) / max(1, len(caps))
     f["all_caps"] = float(bool(caps) and all(t.text.isupper() and len(t.text) > 1 for t in caps))
@@ -520,6 +520,9 @@ def _features(q: Question, texts: Sequence[str], scores: Sequence[float], toks_a
     return f
 
 
+_BEFORE_SAID = re.compile(r"^\W{0,3}\s*(said|says|told|added)\b")
+
+
 @lru_cache(maxsize=50_000)
 def _one_token(text: str) -> bool:
     return token_counter()(text) == 1
@@ -534,14 +537,17 @@ _COUNTRY_OF = {
 }
 
 
+@lru_cache(maxsize=1024)
+def _nationalities(question_words: frozenset[str]) -> tuple[str, ...]:
+    return tuple(w for w in sorted(question_words) if DEMONYM.match(w.capitalize()))
+
+
 def _names_asked_country(q: Question, span: str) -> bool:
     """Is the span the country of a nationality the question already names ("China" for "In
     which *Chinese* city ...?", "France" for "which French port")? Such a span repeats the
     question: it cannot be the city, port or person asked for."""
     low = span.lower()
-    for word in q.words:
-        if not DEMONYM.match(word.capitalize()):
-            continue
+    for word in _nationalities(q.words):
         if low in _COUNTRY_OF.get(word, ()):
             return True
         if " " not in low and len(low) >= 4 and low[:4] == word[:4] and gazetteer().kind(span) == "region":
@@ -552,10 +558,16 @@ def _names_asked_country(q: Question, span: str) -> bool:
 def _keep(q: Question, span: str) -> bool:
     """Drops spans that only repeat the question (also as the country of a nationality it
     names), and spans with nothing in them."""
-    own = set(terms(span))
+    own = _terms(span)
     if not own:
         return False
     return not own <= q.terms and not _names_asked_country(q, span)
+
+
+@lru_cache(maxsize=100_000)
+def _terms(span: str) -> frozenset[str]:
+    """A span's terms (spans repeat across the candidates of one question and across questions)."""
+    return frozenset(terms(span))
 
 
 def _sentence_coverage(q: Question, toks: list[_Token]) -> tuple[float, list[int]]:
@@ -666,16 +678,24 @@ class Model:
     intercept: float
     min_score: float
 
+    @cached_property
+    def index(self) -> dict[str, int]:
+        return {n: k for k, n in enumerate(self.names)}
+
     def score(self, rows: Sequence[dict[str, float]]) -> np.ndarray:
         if not rows:
             return np.zeros(0)
-        index = {n: k for k, n in enumerate(self.names)}
-        x = np.zeros((len(rows), len(self.names)))
+        index = self.index
+        at, cols, values = [], [], []  # filled as lists, set in one go: numpy item writes are slow
         for r, feats in enumerate(rows):
             for name, value in feats.items():
                 k = index.get(name)
                 if k is not None:
-                    x[r, k] = value
+                    at.append(r)
+                    cols.append(k)
+                    values.append(value)
+        x = np.zeros((len(rows), len(self.names)))
+        x[at, cols] = values
         z = x @ self.coef + self.intercept
         return 1.0 / (1.0 + np.exp(-z))
 
