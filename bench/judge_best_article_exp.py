@@ -60,14 +60,9 @@ def main() -> None:
     tj.span_columns(rows)
     for r in rows:
         r["xs"] = r["x"][:, COLS]
-    clean = [r for r in rows if any(r["y"]) or not r["answerable"]]
-    x = np.vstack([r["xs"] for r in clean])
-    y = np.concatenate([np.asarray(r["y"], dtype=int) for r in clean])
-    groups = np.concatenate([[r["week"]] * len(r["y"]) for r in clean])
-    _, _, fold = tj.fit_linear(x, y, groups, "s", 1.0)
+    p_by_q, fold = tj.oof_sentence_probs(rows)
     base, more, qy, kinds, weeks = [], [], [], [], []
-    for r in rows:
-        p = fold[r["week"]].proba(r["xs"])
+    for r, p in zip(rows, p_by_q, strict=True):
         yy = np.asarray(r["y"], dtype=bool)
         cases = []
         if r["answerable"]:

@@ -62,12 +62,7 @@ def evaluate(rows: list[dict]) -> str:
     cols = [SENTENCE_FEATURES.index(f) for f in SENTENCE_MODEL_FEATURES]
     for r in rows:
         r["xs"] = r["x"][:, cols]
-    clean = [r for r in rows if any(r["y"]) or not r["answerable"]]
-    x = np.vstack([r["xs"] for r in clean])
-    y = np.concatenate([np.asarray(r["y"], dtype=int) for r in clean])
-    groups = np.concatenate([[r["week"]] * len(r["y"]) for r in clean])
-    _, _, fold = tj.fit_linear(x, y, groups, "s", 1.0)
-    p_by_q = [fold[r["week"]].proba(r["xs"]) for r in rows]
+    p_by_q, fold = tj.oof_sentence_probs(rows)
     qx, qy, kinds, weeks = tj.question_rows(rows, p_by_q, fold.__getitem__)
     _, qoof, _ = tj.fit_linear(qx, qy, np.asarray(weeks), "q", 1.0)
     table = tj.abstention_table(qoof, kinds, np.round(np.arange(0.02, 0.8, 0.002), 4))

@@ -138,26 +138,14 @@ def main() -> None:
                     help="use the shipped span model (fitted on all dev weeks) instead of out-of-fold ones")
     args = ap.parse_args()
     if not args.in_sample_spans:
-        import train_short_answer as tsa
-        ex = tsa.examples("dev")
-        weeks = sorted({e.week for e in ex})
-        fold_of = {w: k % 5 for k, w in enumerate(weeks)}
-        for k in range(5):
-            m = tsa.fit([e for e in ex if fold_of[e.week] != k], 0.3)
-            for w in weeks:
-                if fold_of[w] == k:
-                    SPAN_MODEL[w] = m
+        SPAN_MODEL.update(tj.span_models_by_week())
     data = pickle.loads(tj.DATA.read_bytes())
     rows = [r for r in data["rows"] if len(r["y"]) and r["split"] == "dev"]
-    cols = [SENTENCE_FEATURES.index(f) for f in SENTENCE_MODEL_FEATURES]
+    # The sentence model's columns as they were before it read the span (added below, or not at all).
+    cols = [SENTENCE_FEATURES.index(f) for f in SENTENCE_MODEL_FEATURES if f != "span"]
     for r in rows:
         r["xs"] = r["x"][:, cols]
-    clean = [r for r in rows if any(r["y"]) or not r["answerable"]]
-    x = np.vstack([r["xs"] for r in clean])
-    y = np.concatenate([np.asarray(r["y"], dtype=int) for r in clean])
-    groups = np.concatenate([[r["week"]] * len(r["y"]) for r in clean])
-    _, _, fold = tj.fit_linear(x, y, groups, "s", 1.0)
-    p_by_q = [fold[r["week"]].proba(r["xs"]) for r in rows]
+    p_by_q, fold = tj.oof_sentence_probs(rows)
 
     # Question rows as tj.question_rows makes them, with the span columns beside.
     base, extra, qy, kinds, weeks = [], [], [], [], []

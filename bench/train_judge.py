@@ -149,6 +149,18 @@ def abstention_table(p: np.ndarray, kinds: list[str], thresholds) -> list[dict]:
     return out
 
 
+def oof_sentence_probs(rows: list[dict], c: float = 1.0) -> tuple[list[np.ndarray], dict]:
+    """The sentence model fitted week-wise out of fold on the dev ``rows``' "xs" columns (trained on
+    the questions with a candidate holding the answer and on unanswerable ones): each question's
+    probabilities from the fold that did not see its week, and the fold model per week."""
+    clean = [r for r in rows if any(r["y"]) or not r["answerable"]]
+    x = np.vstack([r["xs"] for r in clean])
+    y = np.concatenate([np.asarray(r["y"], dtype=int) for r in clean])
+    groups = np.concatenate([[r["week"]] * len(r["y"]) for r in clean])
+    _, _, fold = fit_linear(x, y, groups, "s", c)
+    return [fold[r["week"]].proba(r["xs"]) for r in rows], fold
+
+
 def top1(rows: list[dict], scores: list[np.ndarray]) -> float:
     hits = [bool(r["y"][int(np.argmax(s))]) for r, s in zip(rows, scores, strict=True) if r["answerable"] and len(s)]
     n = sum(1 for r in rows if r["answerable"])
@@ -158,22 +170,30 @@ def top1(rows: list[dict], scores: list[np.ndarray]) -> float:
 SPAN = SENTENCE_FEATURES.index("span")
 
 
-def span_columns(rows: list[dict]) -> None:
-    """Set every row's ``span`` column (the best short-answer span of the kind asked for, as a
-    logit): out of fold for the dev weeks (the lexical span model refitted without the question's
-    week, with the shipped C, on bench/train_short_answer.py's dev examples), the shipped model for
-    the test weeks. A sentence model trained on in-sample span scores would trust them too much."""
+def span_models_by_week(also_weeks=()) -> dict:
+    """Per dev week, the lexical short-answer span model refitted without that week's fold (five
+    folds of weeks, the shipped C, bench/train_short_answer.py's dev examples)."""
     import train_short_answer as tsa
 
-    from assistant.short_answer import MODEL_PATH, sentence_span_logits
+    from assistant.short_answer import MODEL_PATH
 
     c = json.loads(MODEL_PATH.read_text())["lexical"]["C"]
     examples = tsa.examples("dev")
-    weeks = sorted({e.week for e in examples} | {r["week"] for r in rows if r["split"] == "dev"})
+    weeks = sorted({e.week for e in examples} | set(also_weeks))
     fold_of = {w: k % 5 for k, w in enumerate(weeks)}
-    fold_model = [tsa.fit([e for e in examples if fold_of[e.week] != k], c) for k in range(5)]
+    models = [tsa.fit([e for e in examples if fold_of[e.week] != k], c) for k in range(5)]
+    return {w: models[fold_of[w]] for w in weeks}
+
+
+def span_columns(rows: list[dict]) -> None:
+    """Set every row's ``span`` column (the best short-answer span of the kind asked for, as a
+    logit): out of fold for the dev weeks (`span_models_by_week`), the shipped model for the test
+    weeks. A sentence model trained on in-sample span scores would trust them too much."""
+    from assistant.short_answer import sentence_span_logits
+
+    by_week = span_models_by_week(r["week"] for r in rows if r["split"] == "dev")
     for r in rows:
-        model = fold_model[fold_of[r["week"]]] if r["split"] == "dev" else None
+        model = by_week[r["week"]] if r["split"] == "dev" else None
         col = np.asarray(sentence_span_logits(r["question"], r["texts"], r["relevance"], model)).reshape(-1, 1)
         x = r["x"]
         r["x"] = np.hstack([x, col]) if x.shape[1] == SPAN else np.hstack([x[:, :SPAN], col, x[:, SPAN + 1:]])
