@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.lexicon import (
     MONEY_NOUNS,
@@ -138,8 +139,11 @@ def _interrogative(clause: str) -> re.Match | None:
     return found[-1] if found else None
 
 
+@lru_cache(maxsize=1024)
 def analyse(question: str) -> Question:
-    """The kind of answer ``question`` expects, and the noun it names as the answer's type."""
+    """The kind of answer ``question`` expects, and the noun it names as the answer's type.
+    Cached: one answer reads the same question in evidence selection, the judge's span column and
+    the short answer, and a `Question` is immutable."""
     clause = _clause(question)
     match = _interrogative(clause)
     wh = match.group(1).lower() if match else ""

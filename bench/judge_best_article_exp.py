@@ -24,7 +24,6 @@ columns 0.654 / 0.164, 0.679 / 0.188, 0.717 / 0.208; with the best article's alo
 
 from __future__ import annotations
 
-import pickle
 import sys
 from pathlib import Path
 
@@ -55,8 +54,7 @@ def extra(qinfo, x: np.ndarray, p: np.ndarray) -> list[float]:
 
 
 def main() -> None:
-    data = pickle.loads(tj.DATA.read_bytes())
-    rows = [r for r in data["rows"] if len(r["y"]) and r["split"] == "dev"]
+    rows = tj.dev_rows()
     tj.span_columns(rows)
     for r in rows:
         r["xs"] = r["x"][:, COLS]

@@ -24,7 +24,6 @@ misses, the sentence ranking no better: no clear gain for a change of the judge'
 from __future__ import annotations
 
 import dataclasses
-import pickle
 import sys
 from pathlib import Path
 
@@ -72,8 +71,7 @@ def evaluate(rows: list[dict]) -> str:
 
 
 def main() -> None:
-    data = pickle.loads(tj.DATA.read_bytes())
-    rows = [r for r in data["rows"] if len(r["y"]) and r["split"] == "dev"]
+    rows = tj.dev_rows()
     tj.span_columns(rows)
     changed = sum(judge_kind(r["question"], r["qinfo"].kind) != r["qinfo"].kind for r in rows)
     print(f"{changed} of {len(rows)} dev questions change kind", file=sys.stderr)

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import pickle
 import sys
 import time
 from pathlib import Path
@@ -88,8 +87,7 @@ def main() -> None:
     args = ap.parse_args()
     if not args.in_sample_spans:
         SPAN_MODEL.update(tj.span_models_by_week())
-    data = pickle.loads(tj.DATA.read_bytes())
-    rows = [r for r in data["rows"] if len(r["y"]) and r["split"] == "dev"]
+    rows = tj.dev_rows()
     # The sentence model's columns as they were before it read the span (added below, or not at all).
     cols = [SENTENCE_FEATURES.index(f) for f in SENTENCE_MODEL_FEATURES if f != "span"]
     t0 = time.perf_counter()

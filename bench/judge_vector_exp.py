@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import pickle
 import sys
 from pathlib import Path
 
@@ -60,8 +59,7 @@ def main() -> None:
     ap.add_argument("--c", type=float, default=0.1)
     ap.add_argument("--scale", type=float, default=1.0)
     args = ap.parse_args()
-    data = pickle.loads(tj.DATA.read_bytes())
-    rows = [r for r in data["rows"] if len(r["y"]) and r["split"] == "dev"]
+    rows = tj.dev_rows()
     qv, sv = vectors(rows)
     cols = [SENTENCE_FEATURES.index(f) for f in SENTENCE_MODEL_FEATURES]
     for r in rows:

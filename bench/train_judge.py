@@ -50,6 +50,11 @@ DATA = corpus.CACHE / "judge_data.pkl"
 RESULTS = ROOT / "bench" / "results" / "judge.json"
 
 
+def dev_rows(path: Path = DATA) -> list[dict]:
+    """The dev-week questions of bench/judge_data.py's data that have candidates."""
+    return [r for r in pickle.loads(Path(path).read_bytes())["rows"] if len(r["y"]) and r["split"] == "dev"]
+
+
 def fit_linear(x: np.ndarray, y: np.ndarray, groups: np.ndarray, name: str, c: float, folds: int = 5
                ) -> tuple[LinearModel, np.ndarray, dict]:
     """Logistic regression on standardised features; Platt calibration on out-of-fold decision
